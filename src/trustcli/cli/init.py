@@ -1,0 +1,53 @@
+"""`trustcli init`: say who is who. Optional; every other command works without it."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from trustcli import config, store
+from trustcli.errors import TrustError
+from trustcli.output import say
+
+
+def init(
+    me: str = typer.Option(None, "--me", help="Your name, used as the default --by / --as."),
+    partner: str = typer.Option(None, "--partner", help="The other person's name."),
+) -> None:
+    """Set up names for your promises and sessions (optional).
+
+    On a terminal, asks for any name not given; in scripts, pass them as flags.
+
+    \b
+    Examples:
+      trustcli init
+      trustcli init --me alex --partner sam
+    """
+    current = config.names()
+    if (me is None or partner is None) and sys.stdin.isatty() and sys.stdout.isatty():
+        me, partner = _ask(me, partner, current)
+    elif me is None and partner is None:
+        raise TrustError(
+            "no terminal to ask on: pass --me NAME and/or --partner NAME", exit_code=2
+        )
+    saved = config.save_names(me, partner)
+    who = ", ".join(f"{key} = {value}" for key, value in saved.items())
+    say(f"Saved in {store.path_of(config.CONFIG)}: {who}")
+
+
+def _ask(me: str | None, partner: str | None, current: dict[str, str]) -> tuple[str, str]:
+    import questionary  # only on a terminal: it is slow to import
+
+    def not_empty(text: str) -> bool | str:
+        return bool(text.strip()) or "A name, please (any name or nickname works)."
+
+    if me is None:
+        me = questionary.text("Your name:", default=current.get("me", ""), validate=not_empty).ask()
+    if me is not None and partner is None:
+        partner = questionary.text(
+            "The other person's name:", default=current.get("partner", ""), validate=not_empty
+        ).ask()
+    if me is None or partner is None:  # questionary returns None on Ctrl-C
+        raise typer.Exit(130)
+    return me, partner

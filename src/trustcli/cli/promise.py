@@ -1,0 +1,311 @@
+"""`trustcli promise …`: the promise log on the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from trustcli import config, dates, promises
+from trustcli.errors import TrustError
+from trustcli.output import emit, emit_json, paint, say, table
+
+app = typer.Typer(
+    help="Keep promises and record their follow-through: words and actions that align.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout instead of a table.")
+ID_ARGUMENT = typer.Argument(..., help="The promise's id, as shown by 'promise list'.")
+NOTE_OPTION = typer.Option("", "--note", "-n", help="A few words on what happened.")
+ON_OPTION = typer.Option(
+    None, "--on", help="The day it happened (default today): 2026-11-20, yesterday, -3d, fri."
+)
+
+
+@app.command()
+def add(
+    text: str = typer.Argument(..., help="What you promise, in your own words."),
+    by: str = typer.Option(None, "--by", help="Who promises (default: your name, or 'me')."),
+    to: str = typer.Option(None, "--to", help="To whom (default: your partner, if set)."),
+    due: str = typer.Option(
+        None, "--due", help="By when: 2026-12-01, today, tomorrow, +3d, friday."
+    ),
+    every: str = typer.Option(
+        None, "--every", help="Repeats: daily, weekdays, weekly, monthly, mon,thu …"
+    ),
+    tag: list[str] = typer.Option(None, "--tag", "-t", help="A tag; repeat for more."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Make a promise and get its id.
+
+    \b
+    Examples:
+      trustcli promise add "Text when I'll be home later than 7" --to sam --every daily
+      trustcli promise add "Book the counsellor" --due friday --tag help
+      id=$(trustcli promise add "Share my phone calendar" --due +3d)
+    """
+    due_date = dates.parse_date(due) if due else None
+    ident = promises.add(
+        text,
+        by=by if by is not None else config.me(),
+        to=to if to is not None else config.partner(),
+        due=due_date,
+        every=every,
+        tags=tag or [],
+    )
+    if as_json:
+        emit_json(promises.find(promises.load_promises(), ident))
+        return
+    emit(str(ident))
+    say(f"Promise {ident} saved. When the time comes: trustcli promise kept {ident}")
+
+
+@app.command(name="list")
+def list_(
+    status: str = typer.Option(
+        "open", "--status", "-s", help="open (includes overdue), overdue, closed or all."
+    ),
+    show_all: bool = typer.Option(False, "--all", "-a", help="Same as --status all."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List promises with their follow-through so far.
+
+    \b
+    Examples:
+      trustcli promise list
+      trustcli promise list --status overdue
+      trustcli promise list --all --json | jq '.[] | select(.missed > 0)'
+    """
+    wanted = "all" if show_all else status.lower()
+    if wanted not in promises.STATUSES:
+        raise TrustError(f"unknown status {status!r}: use open, overdue, closed or all")
+    rows = promises.select(_summaries(), wanted)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        say(_empty_message(wanted))
+        return
+    emit(
+        table(
+            ["id", "promise", "who", "due", "kept", "missed", "last"],
+            [
+                [
+                    str(row["id"]),
+                    row["text"],
+                    _who(row),
+                    _due_cell(row),
+                    str(row["kept"]),
+                    str(row["missed"]),
+                    _last_cell(row),
+                ]
+                for row in rows
+            ],
+            wide_column=1,
+        )
+    )
+
+
+@app.command()
+def kept(
+    ident: str = ID_ARGUMENT,
+    note: str = NOTE_OPTION,
+    on: str = ON_OPTION,
+) -> None:
+    """Record that a promise was kept.
+
+    \b
+    Examples:
+      trustcli promise kept 3
+      trustcli promise kept 3 --note "called at 6:40, before leaving" --on yesterday
+    """
+    _record(ident, "kept", note, on)
+
+
+@app.command()
+def missed(
+    ident: str = ID_ARGUMENT,
+    note: str = NOTE_OPTION,
+    on: str = ON_OPTION,
+) -> None:
+    """Record, honestly, that a promise was missed.
+
+    \b
+    Examples:
+      trustcli promise missed 3
+      trustcli promise missed 3 --note "forgot; set a phone alarm" --on 2026-11-20
+    """
+    _record(ident, "missed", note, on)
+
+
+@app.command()
+def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
+    """Show one promise and its whole follow-through history.
+
+    \b
+    Examples:
+      trustcli promise show 3
+      trustcli promise show 3 --json
+    """
+    number = promises.parse_id(ident)
+    followups = promises.load_followups()
+    row = next(
+        row
+        for row in promises.summaries(
+            [promises.find(promises.load_promises(), number)], followups, dates.today()
+        )
+    )
+    history = [f for f in promises.chronological(followups) if f["promise"] == number]
+    if as_json:
+        emit_json({**row, "history": history})
+        return
+    lines = [paint(f"#{row['id']}  {row['text']}", "bold"), ""]
+    details = [
+        ("who", _who(row)),
+        ("made", row["created"][:10]),
+        ("due", row["due"] or ""),
+        ("repeats", row["every"] or ""),
+        ("tags", ", ".join(row["tags"])),
+        ("status", _status_word(row)),
+        ("kept", f"{row['kept']}, missed {row['missed']}" + _rate_suffix(row["rate"])),
+        ("streak", f"{row['current_streak']} now, {row['longest_streak']} at best"),
+    ]
+    lines += [f"  {label:<8} {value}" for label, value in details if value]
+    lines.append("")
+    if history:
+        lines.append("  history:")
+        for entry in history:
+            mark = paint("kept  ", "green") if entry["result"] == "kept" else paint("missed", "red")
+            note = f"  {entry['note']}" if entry["note"] else ""
+            lines.append(f"    {entry['on']}  {mark}{note}")
+    else:
+        lines.append(f"  no follow-through recorded yet: trustcli promise kept {number}")
+    emit("\n".join(lines))
+
+
+@app.command()
+def close(
+    ident: str = ID_ARGUMENT,
+    released: bool = typer.Option(
+        False, "--released", help="Released by agreement rather than fulfilled."
+    ),
+) -> None:
+    """Close a promise: fulfilled, or released by agreement. It stays in history.
+
+    \b
+    Examples:
+      trustcli promise close 3
+      trustcli promise close 4 --released
+    """
+    closed = promises.close(promises.parse_id(ident), released=released)
+    say(f"Promise {closed['id']} closed ({closed['closed_how']}). It stays in your history.")
+
+
+@app.command()
+def reopen(ident: str = ID_ARGUMENT) -> None:
+    """Reopen a closed promise, to keep recording its follow-through.
+
+    \b
+    Examples:
+      trustcli promise reopen 3
+    """
+    opened = promises.reopen(promises.parse_id(ident))
+    say(f"Promise {opened['id']} is open again.")
+
+
+@app.command()
+def stats(as_json: bool = JSON_OPTION) -> None:
+    """Follow-through per promise and overall: kept, missed, rate and streaks.
+
+    \b
+    Examples:
+      trustcli promise stats
+      trustcli promise stats --json | jq .overall.rate
+    """
+    figures = promises.stats(promises.load_promises(), promises.load_followups(), dates.today())
+    if as_json:
+        emit_json(figures)
+        return
+    overall = figures["overall"]
+    if not figures["promises"]:
+        say("No promises yet. Start with: trustcli promise add \"…\"")
+        return
+    rows = [
+        [
+            str(row["id"]),
+            row["text"],
+            str(row["kept"]),
+            str(row["missed"]),
+            _percent(row["rate"]),
+            str(row["current_streak"]),
+            str(row["longest_streak"]),
+            row["status"],
+        ]
+        for row in figures["promises"]
+    ]
+    emit(
+        table(["id", "promise", "kept", "missed", "rate", "streak", "best", "status"], rows, 1)
+    )
+    overdue = ", ".join(str(i) for i in overall["overdue"]) or "none"
+    emit(
+        f"\nOverall: {overall['kept']} kept, {overall['missed']} missed"
+        f"{_rate_suffix(overall['rate'])}; streak {overall['current_streak']} "
+        f"(best {overall['longest_streak']}); overdue: {overdue}"
+    )
+
+
+# --- small helpers for the human view -------------------------------------------------
+
+
+def _record(ident: str, result: str, note: str, on: str | None) -> None:
+    day = dates.parse_date(on, past=True) if on else None
+    entry = promises.record_followup(promises.parse_id(ident), result, note, day)
+    when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
+    say(f"Recorded: promise {entry['promise']} {result} {when}.")
+
+
+def _summaries() -> list[dict[str, Any]]:
+    return promises.summaries(
+        promises.load_promises(), promises.load_followups(), dates.today()
+    )
+
+
+def _who(row: dict[str, Any]) -> str:
+    return f"{row['by']} → {row['to']}" if row["to"] else row["by"]
+
+
+def _due_cell(row: dict[str, Any]) -> str:
+    text = row["every"] or row["due"] or ""
+    if row["status"] == "overdue":
+        return paint(f"{text} (late)", "yellow")
+    return text
+
+
+def _last_cell(row: dict[str, Any]) -> str:
+    if not row["last_followup"]:
+        return ""
+    return f"{row['last_followup']} {row['last_result']}"
+
+
+def _status_word(row: dict[str, Any]) -> str:
+    if row["status"] == "closed":
+        return f"closed ({row['closed_how']}) {row['closed'][:10]}"
+    return row["status"]
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.0%}"
+
+
+def _rate_suffix(rate: float | None) -> str:
+    return "" if rate is None else f" ({rate:.0%} follow-through)"
+
+
+def _empty_message(status: str) -> str:
+    if status == "overdue":
+        return "Nothing overdue."
+    if status == "closed":
+        return "No closed promises yet."
+    return 'No promises yet. Make one: trustcli promise add "…" (see --help)'
