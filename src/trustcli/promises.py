@@ -46,9 +46,7 @@ def clean_text(text: str, what: str = "the promise") -> str:
 def parse_every(text: str) -> str:
     """A repeat schedule in its canonical spelling: 'daily', 'weekly', 'mon,thu' …"""
     word = " ".join(text.lower().split())
-    word = {"every day": "daily", "biweekly": "fortnightly", "every week": "weekly"}.get(
-        word, word
-    )
+    word = {"every day": "daily", "biweekly": "fortnightly", "every week": "weekly"}.get(word, word)
     if word in _DAY_SETS or word in _INTERVALS:
         return word
     parts = [part.strip() for part in word.replace(" ", ",").split(",") if part.strip()]
@@ -204,11 +202,6 @@ def record_followup(ident: int, result: str, note: str = "", on: date | None = N
     day = on or dates.today()
     if day > dates.today():
         raise TrustError(f"{day.isoformat()} is in the future: follow-through is recorded after")
-    created = datetime.fromisoformat(promise["created"]).date()
-    if day < created:
-        raise TrustError(
-            f"{day.isoformat()} is before promise {ident} was made ({created.isoformat()})"
-        )
     record: Record = {"promise": ident, "on": day, "result": result}
     if note.strip():
         record["note"] = clean_text(note, "the note")
@@ -368,9 +361,7 @@ def summaries(promises: list[Record], followups: list[Record], today: date) -> l
     rows = []
     for promise in promises:
         tally = per_promise.get(promise["id"], Tally())
-        rows.append(
-            {**promise, "status": status_of(promise, tally, today), **tally.figures()}
-        )
+        rows.append({**promise, "status": status_of(promise, tally, today), **tally.figures()})
     return rows
 
 
@@ -400,8 +391,15 @@ def stats(promises: list[Record], followups: list[Record], today: date) -> Recor
             {
                 key: row[key]
                 for key in (
-                    "id", "text", "status", "kept", "missed", "rate",
-                    "current_streak", "longest_streak", "last_followup",
+                    "id",
+                    "text",
+                    "status",
+                    "kept",
+                    "missed",
+                    "rate",
+                    "current_streak",
+                    "longest_streak",
+                    "last_followup",
                 )
             }
             for row in rows

@@ -91,6 +91,11 @@ def read(name: str) -> Record:
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
+    except NotADirectoryError:
+        raise TrustError(
+            f"the data home {home()} is not a folder; set TRUSTCLI_HOME to a folder you can write",
+            EXIT_RUNTIME,
+        ) from None
     except OSError as exc:
         raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
     return _parse(path, raw)
@@ -139,9 +144,7 @@ def append(name: str, table: str, record: Record, normalise: Normalise) -> None:
     record already in the file is checked, so a torn or hand-broken tail is reported
     instead of being buried under new records.
     """
-    chunk = f"\n[[{table}]]\n{_dump(record)}"
-    if tomllib.loads(chunk) != {table: [record]}:  # flat records only: no sub-tables
-        raise TrustError(f"internal: record does not round-trip: {record!r}", EXIT_RUNTIME)
+    chunk = "\n" + _dump({table: [record]})
     path = path_of(name)
     with lock():
         try:
@@ -178,9 +181,12 @@ def read_log(name: str, table: str, normalise: Normalise, version: int = 1) -> l
     cache_path = home() / _CACHE_DIR / f"{name}.json"
     cached = _load_cache(cache_path, version)
     offset, records = 0, []
-    if cached is not None and cached["offset"] <= len(data):
-        if zlib.crc32(data[: cached["offset"]]) == cached["crc"]:
-            offset, records = cached["offset"], cached["records"]
+    if (
+        cached is not None
+        and cached["offset"] <= len(data)
+        and zlib.crc32(data[: cached["offset"]]) == cached["crc"]
+    ):
+        offset, records = cached["offset"], cached["records"]
     if offset == len(data):
         return records
 
@@ -210,7 +216,9 @@ def _parse_log_bytes(
             line = _header_line(data, table, index, offset) + lines_before
             if index == total:
                 raise TrustError(_torn_message(path, line, str(exc))) from None
-            raise TrustError(f"{path}: the record at line {line} {exc}; fix it in an editor") from None
+            raise TrustError(
+                f"{path}: the record at line {line} {exc}; fix it in an editor"
+            ) from None
     return records
 
 
@@ -297,9 +305,29 @@ def _parse(path: Path, raw: bytes, line_offset: int = 0, log_table: str = "") ->
 
 
 def _dump(data: Record) -> str:
+    """TOML a person can read: every array of tables as ``[[name]]`` blocks.
+
+    tomli_w writes a short array of tables inline (``promise = [ {…} ]``), which is hard
+    to edit by hand, so those headers are written here. The result must parse back to
+    exactly ``data`` before anything is written.
+    """
     import tomli_w  # writing only: reads never pay for it
 
-    return tomli_w.dumps(data)
+    plain = {key: value for key, value in data.items() if not _is_table_array(value)}
+    parts = [tomli_w.dumps(plain)] if plain else []
+    for key, value in data.items():
+        if _is_table_array(value):
+            parts.extend(f"[[{key}]]\n{tomli_w.dumps(record)}" for record in value)
+    text = "\n".join(parts)
+    if tomllib.loads(text) != data:
+        raise TrustError(
+            f"internal: data does not survive a TOML round-trip: {data!r}", EXIT_RUNTIME
+        )
+    return text
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _open_private(path: Path, flags: int) -> int:

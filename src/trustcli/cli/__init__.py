@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except click_errors.ClickException as error:
         say(f"trustcli: {error.format_message()}")
         return error.exit_code
-    except click_errors.Abort:
+    except typer.Abort:
         say("trustcli: stopped; nothing was saved")
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: one line for the person, details on request

@@ -28,9 +28,7 @@ def init(
     if (me is None or partner is None) and sys.stdin.isatty() and sys.stdout.isatty():
         me, partner = _ask(me, partner, current)
     elif me is None and partner is None:
-        raise TrustError(
-            "no terminal to ask on: pass --me NAME and/or --partner NAME", exit_code=2
-        )
+        raise TrustError("no terminal to ask on: pass --me NAME and/or --partner NAME", exit_code=2)
     saved = config.save_names(me, partner)
     who = ", ".join(f"{key} = {value}" for key, value in saved.items())
     say(f"Saved in {store.path_of(config.CONFIG)}: {who}")

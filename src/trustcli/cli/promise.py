@@ -151,12 +151,8 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
     """
     number = promises.parse_id(ident)
     followups = promises.load_followups()
-    row = next(
-        row
-        for row in promises.summaries(
-            [promises.find(promises.load_promises(), number)], followups, dates.today()
-        )
-    )
+    promise = promises.find(promises.load_promises(), number)
+    (row,) = promises.summaries([promise], followups, dates.today())
     history = [f for f in promises.chronological(followups) if f["promise"] == number]
     if as_json:
         emit_json({**row, "history": history})
@@ -230,7 +226,7 @@ def stats(as_json: bool = JSON_OPTION) -> None:
         return
     overall = figures["overall"]
     if not figures["promises"]:
-        say("No promises yet. Start with: trustcli promise add \"…\"")
+        say('No promises yet. Start with: trustcli promise add "…"')
         return
     rows = [
         [
@@ -245,9 +241,7 @@ def stats(as_json: bool = JSON_OPTION) -> None:
         ]
         for row in figures["promises"]
     ]
-    emit(
-        table(["id", "promise", "kept", "missed", "rate", "streak", "best", "status"], rows, 1)
-    )
+    emit(table(["id", "promise", "kept", "missed", "rate", "streak", "best", "status"], rows, 1))
     overdue = ", ".join(str(i) for i in overall["overdue"]) or "none"
     emit(
         f"\nOverall: {overall['kept']} kept, {overall['missed']} missed"
@@ -267,9 +261,7 @@ def _record(ident: str, result: str, note: str, on: str | None) -> None:
 
 
 def _summaries() -> list[dict[str, Any]]:
-    return promises.summaries(
-        promises.load_promises(), promises.load_followups(), dates.today()
-    )
+    return promises.summaries(promises.load_promises(), promises.load_followups(), dates.today())
 
 
 def _who(row: dict[str, Any]) -> str:
@@ -292,7 +284,7 @@ def _last_cell(row: dict[str, Any]) -> str:
 def _status_word(row: dict[str, Any]) -> str:
     if row["status"] == "closed":
         return f"closed ({row['closed_how']}) {row['closed'][:10]}"
-    return row["status"]
+    return str(row["status"])
 
 
 def _percent(rate: float | None) -> str:

@@ -1,0 +1,372 @@
+"""The promise log, as a person uses it: given a data home, when they run a command,
+then they see this, and the files hold that."""
+
+from __future__ import annotations
+
+import json
+import stat
+import tomllib
+from pathlib import Path
+
+import pytest
+
+NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
+
+
+@pytest.fixture
+def at_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+
+
+def travel(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
+    monkeypatch.setenv("TRUSTCLI_NOW", when)
+
+
+def listing(cli, *args: str) -> list[dict]:
+    result = cli("promise", "list", "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+# --- add ---------------------------------------------------------------------------
+
+
+def test_add_prints_small_increasing_ids_and_stores_readable_toml(cli, home: Path, at_now):
+    first = cli("promise", "add", "Call if I'm running late", "--to", "sam", "--every", "daily")
+    second = cli("promise", "add", "Book the counsellor", "--due", "friday", "-t", "help")
+    assert (first.code, first.out) == (0, "1\n")
+    assert (second.code, second.out) == (0, "2\n")
+    assert "promise kept 1" in first.err
+
+    document = tomllib.loads((home / "promises.toml").read_text())
+    one, two = document["promise"]
+    assert one["text"] == "Call if I'm running late"
+    assert (one["by"], one["to"], one["every"]) == ("me", "sam", "daily")
+    assert one["created"].isoformat() == NOW
+    assert two["due"].isoformat() == "2026-11-27"  # the next friday
+    assert two["tags"] == ["help"]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("today", "2026-11-26"),
+        ("tomorrow", "2026-11-27"),
+        ("+3d", "2026-11-29"),
+        ("+2w", "2026-12-10"),
+        ("thursday", "2026-12-03"),  # a weekday name looks ahead, never today
+        ("mon", "2026-11-30"),
+        ("2026-12-24", "2026-12-24"),
+    ],
+)
+def test_due_accepts_the_date_words_people_type(cli, at_now, word, expected):
+    assert cli("promise", "add", "x", "--due", word).code == 0
+    assert listing(cli)[0]["due"] == expected
+
+
+def test_by_and_to_default_to_the_configured_names(cli, at_now):
+    assert cli("init", "--me", "alex", "--partner", "sam").code == 0
+    cli("promise", "add", "Share my calendar")
+    row = listing(cli)[0]
+    assert (row["by"], row["to"]) == ("alex", "sam")
+
+
+def test_without_config_the_promiser_is_me(cli, at_now):
+    cli("promise", "add", "Share my calendar")
+    row = listing(cli)[0]
+    assert (row["by"], row["to"]) == ("me", "")
+
+
+def test_every_is_stored_in_one_spelling(cli, at_now):
+    cli("promise", "add", "a", "--every", "Thursday, mon")
+    cli("promise", "add", "b", "--every", "every day")
+    assert [row["every"] for row in listing(cli)] == ["mon,thu", "daily"]
+
+
+# --- list ----------------------------------------------------------------------------
+
+
+def test_list_json_has_the_fields_scripts_rely_on(cli, at_now):
+    cli("promise", "add", "Be home by 7", "--to", "sam")
+    cli("promise", "kept", "1")
+    (row,) = listing(cli)
+    for key in ("id", "text", "by", "to", "created", "due", "closed", "kept", "missed"):
+        assert key in row
+    assert (row["kept"], row["missed"], row["last_followup"]) == (1, 0, "2026-11-26")
+
+
+def test_list_table_shows_who_counts_and_last_followup(cli, at_now):
+    cli("promise", "add", "Be home by 7", "--to", "sam")
+    cli("promise", "missed", "1", "--note", "traffic")
+    result = cli("promise", "list")
+    assert result.code == 0
+    header, row = result.out.splitlines()
+    assert header.split() == ["id", "promise", "who", "due", "kept", "missed", "last"]
+    assert "me → sam" in row and "2026-11-26 missed" in row
+    assert "\x1b[" not in result.out  # no escape codes when not a terminal
+
+
+def test_list_filters_by_status(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-20T09:00:00+01:00")
+    cli("promise", "add", "late one", "--due", "+2d")
+    cli("promise", "add", "on time", "--due", "2026-12-31")
+    cli("promise", "add", "done")
+    cli("promise", "close", "3")
+    travel(monkeypatch, NOW)
+    assert [r["id"] for r in listing(cli)] == [1, 2]
+    assert [r["id"] for r in listing(cli, "--status", "overdue")] == [1]
+    assert [r["id"] for r in listing(cli, "--status", "closed")] == [3]
+    assert [r["id"] for r in listing(cli, "--all")] == [1, 2, 3]
+
+
+def test_list_on_an_empty_home_says_how_to_start(cli):
+    result = cli("promise", "list")
+    assert result.code == 0 and result.out == ""
+    assert "promise add" in result.err
+
+
+def test_a_daily_promise_left_unmarked_becomes_overdue(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-23T09:00:00+01:00")  # monday
+    cli("promise", "add", "walk together", "--every", "daily")
+    travel(monkeypatch, "2026-11-24T21:00:00+01:00")  # tuesday: nothing missed yet
+    assert listing(cli)[0]["status"] == "open"
+    travel(monkeypatch, "2026-11-25T21:00:00+01:00")  # wednesday: tuesday went unmarked
+    assert listing(cli)[0]["status"] == "overdue"
+    cli("promise", "kept", "1")
+    assert listing(cli)[0]["status"] == "open"
+
+
+def test_a_weekday_schedule_does_not_expect_weekends(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-27T09:00:00+01:00")  # friday
+    cli("promise", "add", "lunch call", "--every", "weekdays")
+    cli("promise", "kept", "1")
+    travel(monkeypatch, "2026-11-30T09:00:00+01:00")  # monday
+    assert listing(cli)[0]["status"] == "open"
+
+
+def test_a_kept_one_off_promise_past_its_due_date_is_not_overdue(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-20T09:00:00+01:00")
+    cli("promise", "add", "fix the shelf", "--due", "tomorrow")
+    cli("promise", "add", "call the bank", "--due", "tomorrow")
+    cli("promise", "kept", "1", "--on", "today")
+    travel(monkeypatch, NOW)
+    statuses = {row["id"]: row["status"] for row in listing(cli)}
+    assert statuses == {1: "open", 2: "overdue"}
+
+
+# --- kept / missed / show -------------------------------------------------------------
+
+
+def test_followups_append_records_with_date_note_and_offset(cli, home: Path, at_now):
+    cli("promise", "add", "Phone before 9")
+    assert cli("promise", "kept", "1", "--note", "called at 8:40").code == 0
+    assert cli("promise", "missed", "1", "--on", "yesterday").code == 0
+    text = (home / "followthrough.toml").read_text()
+    assert text.count("[[followup]]") == 2
+    one, two = tomllib.loads(text)["followup"]
+    assert (one["result"], one["on"].isoformat(), one["note"]) == (
+        "kept",
+        "2026-11-26",
+        "called at 8:40",
+    )
+    assert (two["result"], two["on"].isoformat()) == ("missed", "2026-11-25")
+    assert one["at"].utcoffset() is not None
+    assert list(one)[-1] == "at"  # written last: a torn record is always detectable
+
+
+def test_show_lists_the_history_in_the_order_things_happened(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-20T09:00:00+01:00")
+    cli("promise", "add", "No phone at dinner", "--to", "sam")
+    travel(monkeypatch, NOW)
+    cli("promise", "kept", "1", "--on", "2026-11-25", "--note", "second")
+    cli("promise", "missed", "1", "--on", "2026-11-21", "--note", "first")
+    human = cli("promise", "show", "1")
+    assert human.code == 0
+    assert human.out.index("first") < human.out.index("second")
+    assert "me → sam" in human.out
+    data = json.loads(cli("promise", "show", "#1", "--json").out)
+    assert [h["note"] for h in data["history"]] == ["first", "second"]
+    assert (data["kept"], data["missed"], data["current_streak"]) == (1, 1, 1)
+
+
+def test_a_weekday_for_on_looks_back(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-16T09:00:00+01:00")
+    cli("promise", "add", "x")
+    travel(monkeypatch, NOW)  # thursday
+    cli("promise", "kept", "1", "--on", "thu")
+    assert listing(cli)[0]["last_followup"] == "2026-11-19"
+
+
+# --- close / reopen ---------------------------------------------------------------------
+
+
+def test_close_keeps_the_promise_in_history(cli, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "add", "b")
+    assert cli("promise", "close", "1").code == 0
+    assert cli("promise", "close", "2", "--released").code == 0
+    rows = listing(cli, "--all")
+    assert [(r["status"], r["closed_how"]) for r in rows] == [
+        ("closed", "fulfilled"),
+        ("closed", "released"),
+    ]
+    assert rows[0]["closed"].startswith("2026-11-26T20:00:00")
+    assert "released" in cli("promise", "show", "2").out
+
+
+def test_a_reopened_promise_takes_followups_again(cli, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "close", "1")
+    assert cli("promise", "reopen", "1").code == 0
+    assert cli("promise", "kept", "1").code == 0
+
+
+# --- stats ------------------------------------------------------------------------------
+
+
+def test_stats_counts_rates_and_streaks_in_date_order(cli, monkeypatch):
+    travel(monkeypatch, "2026-11-01T09:00:00+01:00")
+    cli("promise", "add", "a", "--every", "daily")
+    cli("promise", "add", "b", "--due", "+1d")
+    travel(monkeypatch, NOW)
+    # promise 1, by day: 4 kept, 1 missed, 3 kept (recorded out of order)
+    for day, result in [
+        ("2026-11-18", "kept"),
+        ("2026-11-19", "kept"),
+        ("2026-11-20", "kept"),
+        ("2026-11-21", "kept"),
+        ("2026-11-23", "kept"),
+        ("2026-11-22", "missed"),
+        ("2026-11-24", "kept"),
+        ("2026-11-25", "kept"),
+    ]:
+        assert cli("promise", result, "1", "--on", day).code == 0
+    cli("promise", "missed", "2", "--on", "2026-11-02")
+    figures = json.loads(cli("promise", "stats", "--json").out)
+    one, two = figures["promises"]
+    assert (one["kept"], one["missed"], one["rate"]) == (7, 1, 0.875)
+    assert (one["current_streak"], one["longest_streak"]) == (3, 4)
+    assert (two["kept"], two["missed"], two["rate"], two["status"]) == (0, 1, 0.0, "overdue")
+    overall = figures["overall"]
+    assert (overall["kept"], overall["missed"]) == (7, 2)
+    assert (overall["current_streak"], overall["longest_streak"]) == (3, 4)
+    assert overall["overdue"] == [2]
+    human = cli("promise", "stats")
+    assert "88%" in human.out and "overdue: 2" in human.out
+
+
+def test_stats_stay_right_after_the_log_is_edited_by_hand(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "kept", "1")
+    cli("promise", "kept", "1")
+    assert json.loads(cli("promise", "stats", "--json").out)["overall"]["kept"] == 2
+    log = home / "followthrough.toml"
+    log.write_text(log.read_text().replace('"kept"', '"missed"', 1))
+    overall = json.loads(cli("promise", "stats", "--json").out)["overall"]
+    assert (overall["kept"], overall["missed"]) == (1, 1)
+
+
+def test_stats_on_an_empty_home(cli):
+    result = cli("promise", "stats", "--json")
+    assert result.code == 0
+    assert json.loads(result.out)["overall"]["rate"] is None
+
+
+# --- bad input: one clear line, exit 2, nothing changed -----------------------------------
+
+
+def assert_refused(result, *phrases: str, code: int = 2) -> None:
+    assert result.code == code, result
+    assert result.out == ""
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert "Traceback" not in result.err
+    for phrase in phrases:
+        assert phrase in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["promise", "kept", "7"], "no promise 7"),
+        (["promise", "kept", "abc"], "not a promise id"),
+        (["promise", "kept", "0"], "not a promise id"),
+        (["promise", "kept", "-1"], "No such option"),
+        (["promise", "show", "2.5"], "not a promise id"),
+        (["promise", "close", "9"], "no promise 9"),
+        (["promise", "add", "   "], "empty"),
+        (["promise", "add", ""], "empty"),
+        (["promise", "add", "x", "--due", "2026-02-30"], "not a real date"),
+        (["promise", "add", "x", "--due", "tomorrowish"], "can't read the date"),
+        (["promise", "add", "x", "--due", "2020-01-01"], "in the past"),
+        (["promise", "add", "x", "--every", "blursday"], "can't read the schedule"),
+        (["promise", "add", "x", "--by", " "], "--by is empty"),
+        (["promise", "kept", "1", "--on", "+2d"], "in the future"),
+        (["promise", "kept", "1", "--on", "2026-13-01"], "not a real date"),
+        (["promise", "list", "--status", "late"], "unknown status"),
+        (["promise", "add"], "Missing argument"),
+        (["promise", "frobnicate"], "No such command"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_changes_nothing(cli, home, at_now, args, phrase):
+    cli("promise", "add", "the one promise")
+    before = {p.name: p.read_bytes() for p in home.glob("*.toml")}
+    assert_refused(cli(*args), phrase)
+    assert {p.name: p.read_bytes() for p in home.glob("*.toml")} == before
+
+
+def test_a_closed_promise_cannot_be_marked(cli, home, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "close", "1")
+    assert_refused(cli("promise", "kept", "1"), "closed", "reopen")
+    assert_refused(cli("promise", "close", "1"), "already closed")
+    assert not (home / "followthrough.toml").exists()
+
+
+def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, home, at_now):
+    cli("promise", "add", "a")
+    path = home / "promises.toml"
+    broken = path.read_text().replace('text = "a"', 'text = "a')
+    path.write_text(broken)
+    for args in (["promise", "list"], ["promise", "add", "b"], ["promise", "close", "1"]):
+        result = cli(*args)
+        assert_refused(result, str(path), "line 3", "column")
+    assert path.read_text() == broken
+
+
+def test_a_promise_with_a_missing_field_is_named(cli, home, at_now):
+    cli("promise", "add", "a")
+    path = home / "promises.toml"
+    path.write_text(path.read_text().replace('text = "a"\n', ""))
+    assert_refused(cli("promise", "add", "b"), "promise 1 has no 'text'")
+    assert_refused(cli("promise", "list"), "promise 1 has no 'text'")
+
+
+def test_an_unwritable_data_home_is_a_runtime_failure(sh, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = sh("promise", "add", "x", env={"TRUSTCLI_HOME": str(blocker / "home")})
+    assert_refused(result, "is not a folder", code=1)
+
+
+def test_files_are_private(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "kept", "1")
+    cli("promise", "list")
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for path in home.rglob("*"):
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path
+
+
+# --- the installed script --------------------------------------------------------------
+
+
+def test_the_installed_script_round_trip_without_a_terminal(sh, home):
+    assert sh("promise", "add", "Tell you where I am", "--every", "daily").out == "1\n"
+    assert sh("promise", "kept", "1", "--note", "texted from the station").code == 0
+    result = sh("promise", "list", "--json")
+    assert result.code == 0
+    (row,) = json.loads(result.out)
+    assert (row["text"], row["kept"]) == ("Tell you where I am", 1)
+    refused = sh("promise", "kept", "no-such-id")
+    assert refused.code == 2 and "Traceback" not in refused.err
