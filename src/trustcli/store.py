@@ -113,19 +113,24 @@ def updating(name: str) -> Iterator[Record]:
         write_atomic(path_of(name), _dump(data))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
+
+    ``durable`` also survives a power cut (fsync); a cache that can be rebuilt skips it.
+    """
     folder = path.parent
     temp = folder / f".{path.name}.{os.getpid()}.tmp"
     try:
         fd = _open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         try:
             _write_all(fd, text.encode("utf-8"))
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
-        _fsync_folder(folder)
+        if durable:
+            _fsync_folder(folder)
     except OSError as exc:
         raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
     finally:
@@ -373,6 +378,7 @@ def _save_cache(path: Path, version: int, offset: int, crc: int, records: list[R
     document = {"version": version, "offset": offset, "crc": crc, "records": records}
     try:
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        write_atomic(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        write_atomic(path, text, durable=False)
     except (OSError, TrustError):
         pass
