@@ -12,8 +12,10 @@ from trustcli.output import say
 
 
 def init(
-    me: str = typer.Option(None, "--me", help="Your name, used as the default --by / --as."),
-    partner: str = typer.Option(None, "--partner", help="The other person's name."),
+    me: str = typer.Option(
+        None, "--me", metavar="NAME", help="Your name, used as the default --by / --as."
+    ),
+    partner: str = typer.Option(None, "--partner", metavar="NAME", help="The other person's name."),
 ) -> None:
     """Set up names for your promises and sessions (optional).
 

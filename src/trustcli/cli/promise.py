@@ -17,32 +17,46 @@ app = typer.Typer(
 )
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout instead of a table.")
-ID_ARGUMENT = typer.Argument(..., help="The promise's id, as shown by 'promise list'.")
-NOTE_OPTION = typer.Option("", "--note", "-n", help="A few words on what happened.")
+ID_ARGUMENT = typer.Argument(
+    ..., metavar="ID", help="The promise's id, as shown by 'promise list'."
+)
+NOTE_OPTION = typer.Option("", "--note", "-n", metavar="TEXT", help="A few words on what happened.")
 ON_OPTION = typer.Option(
-    None, "--on", help="The day it happened (default today): 2026-11-20, yesterday, -3d, fri."
+    None,
+    "--on",
+    metavar="DATE",
+    help="The day it happened (default today): 2026-11-20, yesterday, -3d, fri.",
 )
 
 
 @app.command()
 def add(
-    text: str = typer.Argument(..., help="What you promise, in your own words."),
-    by: str = typer.Option(None, "--by", help="Who promises (default: your name, or 'me')."),
-    to: str = typer.Option(None, "--to", help="To whom (default: your partner, if set)."),
+    text: str = typer.Argument(..., metavar="TEXT", help="What you promise, in your own words."),
+    by: str = typer.Option(
+        None, "--by", metavar="NAME", help="Who promises (default: your name, or 'me')."
+    ),
+    to: str = typer.Option(
+        None, "--to", metavar="NAME", help="To whom (default: your partner, if set)."
+    ),
     due: str = typer.Option(
-        None, "--due", help="By when: 2026-12-01, today, tomorrow, +3d, friday."
+        None, "--due", metavar="DATE", help="By when: 2026-12-01, today, tomorrow, +3d, friday."
     ),
     every: str = typer.Option(
-        None, "--every", help="Repeats: daily, weekdays, weekly, monthly, mon,thu …"
+        None,
+        "--every",
+        metavar="SCHEDULE",
+        help="Repeats: daily, weekdays, weekly, monthly, mon,thu …",
     ),
-    tag: list[str] = typer.Option(None, "--tag", "-t", help="A tag; repeat for more."),
+    tag: list[str] = typer.Option(
+        None, "--tag", "-t", metavar="TAG", help="A tag; repeat for more."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Make a promise and get its id.
 
     \b
     Examples:
-      trustcli promise add "Text when I'll be home later than 7" --to sam --every daily
+      trustcli promise add "Text if I'm home after 7" --to sam --every daily
       trustcli promise add "Book the counsellor" --due friday --tag help
       id=$(trustcli promise add "Share my phone calendar" --due +3d)
     """
@@ -65,7 +79,11 @@ def add(
 @app.command(name="list")
 def list_(
     status: str = typer.Option(
-        "open", "--status", "-s", help="open (includes overdue), overdue, closed or all."
+        "open",
+        "--status",
+        "-s",
+        metavar="STATUS",
+        help="open (includes overdue), overdue, closed or all.",
     ),
     show_all: bool = typer.Option(False, "--all", "-a", help="Same as --status all."),
     as_json: bool = JSON_OPTION,
@@ -119,7 +137,7 @@ def kept(
     \b
     Examples:
       trustcli promise kept 3
-      trustcli promise kept 3 --note "called at 6:40, before leaving" --on yesterday
+      trustcli promise kept 3 --note "called at 6:40" --on yesterday
     """
     _record(ident, "kept", note, on)
 
