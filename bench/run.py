@@ -1,0 +1,489 @@
+"""Start-up and growth benchmark for trustcli.
+
+Every figure is a ratio to ``python -c pass`` run by the same interpreter in the same
+session: absolute milliseconds swing with the machine and its load, ratios do not.
+Cases are timed round-robin (one run of each case per round) so that a burst of
+background load slows every case alike instead of one case's whole series.
+
+Run from the repo root:  python bench/run.py [--quick] [--json FILE] [--python PATH]
+
+Plain standard library on purpose: it must run before anything is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_JSON = REPO / "bench" / "results" / "last.json"
+TZ_NAME = "Europe/Berlin"
+
+SMALL_PROMISES = 5
+SMALL_FOLLOWUPS = 20
+BIG_PROMISES = 10
+BIG_RECORDS = 10_000
+HISTORY_DAYS = 3 * 365
+KEPT_SHARE = 0.8
+NOTES = ("called before leaving", "texted at 18:40", "late, but said so", "forgot; set an alarm")
+
+TARGET_LIST = 5.0  # promise list, times the bare interpreter
+TARGET_KEPT_GROWTH = 1.5  # promise kept, 10,000 records / fresh
+TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
+
+
+@dataclass
+class Case:
+    """One command line to time, in its own data home."""
+
+    name: str
+    argv: list[str]
+    home: Path | None = None
+    target: float | None = None  # highest acceptable ratio to the baseline
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range: how much to trust the median on this machine."""
+        if len(self.samples) < 4:
+            return max(self.samples) - min(self.samples)
+        low, _, high = statistics.quantiles(self.samples, n=4)
+        return high - low
+
+
+@dataclass
+class Row:
+    """One line of the report, as printed and as written to JSON."""
+
+    name: str
+    median_ms: float | None
+    spread_ms: float | None
+    ratio: float | None
+    ratio_of: str
+    target: float | None
+
+    @property
+    def status(self) -> str:
+        if self.target is None or self.ratio is None:
+            return ""
+        return "PASS" if self.ratio <= self.target else "OVER"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "median_ms": _ms(self.median_ms),
+            "iqr_ms": _ms(self.spread_ms),
+            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "ratio_of": self.ratio_of,
+            "target": self.target,
+            "status": self.status or None,
+        }
+
+
+def main() -> int:
+    args = _parse_args()
+    runs = args.runs or (10 if args.quick else 30)
+    warmup = 2 if args.quick else 3
+    cold_runs = 2 if args.quick else 5
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="trustcli-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        python = Path(args.python) if args.python else build_venv(scratch / "venv")
+        trustcli = python.parent / "trustcli"
+        if not trustcli.exists():
+            sys.exit(f"bench: no trustcli script beside {python}; is trustcli installed there?")
+        for warning in bytecode_warnings(python):
+            _progress(f"warning: {warning}")
+        versions = installed_versions(python)
+
+        _progress("creating data homes …")
+        stores = make_stores(trustcli, scratch / "homes")
+        cases = make_cases(python, trustcli, stores)
+
+        # The first no-cache run is the store's very first run; the generated file was
+        # already checked with tomllib, and the app's own count follows it.
+        _progress(f"promise stats on 10,000 records with no cache, {cold_runs} runs …")
+        cold = time_cold_stats(trustcli, stores["big_stats"], cold_runs)
+        verify_big_store(trustcli, stores["big_stats"])
+
+        _progress(f"timing {len(cases)} cases, {warmup} warm-up + {runs} rounds …")
+        measure(cases, runs, warmup)
+
+    rows = build_rows(cases, cold)
+    baseline = cases[0]
+    elapsed = time.perf_counter() - started
+    print_report(rows, baseline, runs, versions, elapsed)
+    write_json(args.json or DEFAULT_JSON, rows, baseline, runs, versions, elapsed)
+    return 0  # a report, not a test: OVER never fails the run
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time trustcli's start-up and growth, as ratios to `python -c pass`."
+    )
+    parser.add_argument("--quick", action="store_true", help="10 rounds instead of 30")
+    parser.add_argument("--runs", type=int, help="rounds of timing (overrides --quick)")
+    parser.add_argument(
+        "--json", type=Path, help=f"write the figures here (default {DEFAULT_JSON})"
+    )
+    parser.add_argument(
+        "--python",
+        help="use this venv's interpreter (trustcli already installed) instead of building one",
+    )
+    return parser.parse_args()
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# --- the interpreter under test ------------------------------------------------------
+
+
+def build_venv(folder: Path) -> Path:
+    """A fresh venv with a real (not editable) install, so bytecode is compiled once
+    at install time as for a user: an editable install under PYTHONDONTWRITEBYTECODE=1
+    would compile every module on every run and make start-up look slower than it is."""
+    _progress(f"creating a venv and running pip install {REPO} (under a minute) …")
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    command = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run([*command, str(REPO)], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench: pip install failed:\n{result.stdout}{result.stderr}")
+    return python
+
+
+def bytecode_warnings(python: Path) -> list[str]:
+    """Installed modules without .pyc would be compiled on every run (see build_venv)."""
+    script = (
+        "import importlib.util, pathlib, trustcli;"
+        "root = pathlib.Path(trustcli.__file__).parent;"
+        "print(sum(1 for p in root.rglob('*.py')"
+        " if not pathlib.Path(importlib.util.cache_from_source(p)).exists()))"
+    )
+    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench: {python} cannot import trustcli:\n{result.stderr}")
+    missing = int(result.stdout)
+    if missing and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return [
+            f"{missing} trustcli modules have no .pyc and PYTHONDONTWRITEBYTECODE is set: "
+            "they are compiled on every run, so start-up figures are too high"
+        ]
+    return []
+
+
+def installed_versions(python: Path) -> dict[str, str]:
+    """Start-up depends on the dependencies' versions (typer above all): record them."""
+    script = (
+        "import importlib.metadata as m, json, platform;"
+        "v = {'python': platform.python_version()};"
+        "v.update((d.name, d.version) for d in m.distributions()"
+        " if d.name.lower() in ('trustcli', 'typer', 'click'));"
+        "print(json.dumps(v))"
+    )
+    result = subprocess.run([str(python), "-c", script], capture_output=True, text=True)
+    if result.returncode != 0:
+        return {}
+    versions: dict[str, str] = json.loads(result.stdout)
+    return versions
+
+
+# --- data homes ----------------------------------------------------------------------
+
+
+def child_env(home: Path | None) -> dict[str, str]:
+    """The environment of every timed run: a fixed time zone and a private data home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCLI_")}
+    env["TZ"] = TZ_NAME
+    if home is not None:
+        env["TRUSTCLI_HOME"] = str(home)
+    return env
+
+
+def run_checked(argv: list[str], home: Path | None) -> str:
+    """Run a set-up command; any failure stops the benchmark with the command's own words."""
+    result = subprocess.run(argv, env=child_env(home), capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+    return result.stdout
+
+
+def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
+    """Every data home the cases need. Promises are made through the CLI; the big
+    follow-up log is written directly, in the app's own format, to save minutes."""
+    cli = str(trustcli)
+    small = root / "small"
+    for number in range(1, SMALL_PROMISES + 1):
+        run_checked([cli, "promise", "add", f"Small promise {number}", "--every", "daily"], small)
+    for index in range(SMALL_FOLLOWUPS):
+        run_checked([cli, "promise", "kept", str(index % SMALL_PROMISES + 1)], small)
+
+    # Fresh and big homes share the same promises, so they differ only in the log.
+    template = root / "template"
+    for number in range(1, BIG_PROMISES + 1):
+        run_checked([cli, "promise", "add", f"Promise {number}", "--every", "daily"], template)
+    check_record_format(trustcli, template, root / "format-check")
+
+    log = big_log_text(local_zone())
+    stores = {"small": small}
+    for name in ("fresh_kept", "fresh_stats", "big_kept", "big_stats"):
+        stores[name] = root / name
+        shutil.copytree(template, stores[name])
+        if name.startswith("big"):
+            write_private(stores[name] / "followthrough.toml", log)
+    return stores
+
+
+def followup_chunk(promise: int, on: date, result: str, note: str, at: datetime) -> str:
+    """One follow-up exactly as store.append writes it: blank line, header, ``at`` last."""
+    note_line = f'note = "{note}"\n' if note else ""
+    return (
+        f"\n[[followup]]\npromise = {promise}\non = {on.isoformat()}\n"
+        f'result = "{result}"\n{note_line}at = {at.isoformat(sep=" ")}\n'
+    )
+
+
+def check_record_format(trustcli: Path, template: Path, folder: Path) -> None:
+    """Fail early if followup_chunk no longer writes what the app writes."""
+    shutil.copytree(template, folder)
+    run_checked([str(trustcli), "promise", "kept", "1", "--note", NOTES[0]], folder)
+    run_checked([str(trustcli), "promise", "missed", "2"], folder)
+    written = (folder / "followthrough.toml").read_text(encoding="utf-8")
+    ours = "".join(
+        followup_chunk(r["promise"], r["on"], r["result"], r.get("note", ""), r["at"])
+        for r in tomllib.loads(written)["followup"]
+    )
+    if ours != written:
+        sys.exit(
+            "bench: the app's follow-up format changed; update followup_chunk.\n"
+            f"app wrote:\n{written}\nbench would write:\n{ours}"
+        )
+
+
+def local_zone() -> tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(TZ_NAME)
+    except Exception:  # no tz database: a fixed offset is close enough for timing
+        return timezone(timedelta(hours=1))
+
+
+def big_log_text(zone: tzinfo) -> str:
+    """BIG_RECORDS follow-ups spread over the last three years, oldest first, the
+    newest dated today; mostly kept, some missed, a quarter with a note."""
+    chooser = random.Random(2026)  # the same file every run
+    today = datetime.now(zone).date()
+    chunks = []
+    for index in range(BIG_RECORDS):
+        days_back = HISTORY_DAYS * (BIG_RECORDS - 1 - index) // (BIG_RECORDS - 1)
+        on = today - timedelta(days=days_back)
+        at = datetime(on.year, on.month, on.day, 21, index % 60, tzinfo=zone)
+        result = "kept" if chooser.random() < KEPT_SHARE else "missed"
+        note = chooser.choice(NOTES) if chooser.random() < 0.25 else ""
+        chunks.append(followup_chunk(index % BIG_PROMISES + 1, on, result, note, at))
+    return "".join(chunks)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write with mode 0600, as the app does, and check it parses before anything runs."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+    records = tomllib.loads(text)["followup"]
+    if len(records) != BIG_RECORDS:
+        sys.exit(f"bench: generated {len(records)} follow-ups, expected {BIG_RECORDS}")
+
+
+def verify_big_store(trustcli: Path, home: Path) -> None:
+    """The app itself must count every generated record, or the growth figures lie."""
+    overall = json.loads(run_checked([str(trustcli), "promise", "stats", "--json"], home))[
+        "overall"
+    ]
+    total = overall["kept"] + overall["missed"]
+    if total != BIG_RECORDS:
+        sys.exit(f"bench: promise stats --json counts {total} follow-ups, expected {BIG_RECORDS}")
+    mode = (home / "followthrough.toml").stat().st_mode & 0o777
+    if mode != 0o600:
+        sys.exit(f"bench: followthrough.toml has mode {mode:o}, expected 600")
+
+
+# --- timing --------------------------------------------------------------------------
+
+
+def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Case]:
+    """The baseline first: every ratio is taken against it. Order matters: measure
+    runs the cases in this order in every round."""
+    cli = str(trustcli)
+    return [
+        Case("baseline: python -c pass", [str(python), "-c", "pass"]),
+        Case(
+            f"promise list ({SMALL_PROMISES} promises, {SMALL_FOLLOWUPS} follow-ups)",
+            [cli, "promise", "list"],
+            stores["small"],
+            TARGET_LIST,
+        ),
+        Case("--version", [cli, "--version"], stores["small"]),
+        Case("welcome (no arguments)", [cli], stores["small"]),
+        Case("promise kept 1, fresh", [cli, "promise", "kept", "1"], stores["fresh_kept"]),
+        Case("promise kept 1, 10,000 records", [cli, "promise", "kept", "1"], stores["big_kept"]),
+        # Runs right after the case above: the log has grown, so the cache is rewritten.
+        Case(
+            "promise stats, 10,000 records, after a kept",
+            [cli, "promise", "stats"],
+            stores["big_kept"],
+        ),
+        Case("promise stats, fresh", [cli, "promise", "stats"], stores["fresh_stats"]),
+        Case("promise stats, 10,000 records", [cli, "promise", "stats"], stores["big_stats"]),
+    ]
+
+
+def time_once(argv: list[str], home: Path | None) -> float:
+    env = child_env(home)
+    start = time.perf_counter()
+    result = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        run_checked(argv, home)  # again with output captured, to show why
+        sys.exit(f"bench: {' '.join(argv)} exited {result.returncode}")
+    return elapsed
+
+
+def measure(cases: list[Case], runs: int, warmup: int) -> None:
+    """Round-robin: each round runs every case once, so slow patches hit all alike."""
+    for round_number in range(warmup + runs):
+        for case in cases:
+            elapsed = time_once(case.argv, case.home)
+            if round_number >= warmup:
+                case.samples.append(elapsed)
+
+
+def time_cold_stats(trustcli: Path, home: Path, runs: int) -> Case:
+    """promise stats with no cache: what the first run after an upgrade (or a hand
+    edit) costs. The first of these is the very first run on the store."""
+    case = Case(
+        "promise stats, 10,000 records, no cache", [str(trustcli), "promise", "stats"], home
+    )
+    for _ in range(runs):
+        shutil.rmtree(home / "cache", ignore_errors=True)
+        case.samples.append(time_once(case.argv, home))
+    return case
+
+
+# --- report --------------------------------------------------------------------------
+
+
+def build_rows(cases: list[Case], cold: Case) -> list[Row]:
+    baseline = cases[0].median
+    by_name = {case.name: case for case in cases}
+    rows = [
+        Row(case.name, case.median, case.spread, case.median / baseline, "baseline", case.target)
+        for case in cases[1:]
+    ]
+    first = cold.samples[0]
+    rows.append(Row(f"{cold.name}: first run", first, None, first / baseline, "baseline", None))
+    rows.append(
+        Row(
+            f"{cold.name}: median of {len(cold.samples)}",
+            cold.median,
+            cold.spread,
+            cold.median / baseline,
+            "baseline",
+            None,
+        )
+    )
+    for command, target in (
+        ("promise kept 1", TARGET_KEPT_GROWTH),
+        ("promise stats", TARGET_STATS_GROWTH),
+    ):
+        fresh = by_name[f"{command}, fresh"].median
+        big = by_name[f"{command}, 10,000 records"].median
+        rows.append(Row(f"growth: {command}", None, None, big / fresh, "fresh", target))
+    return rows
+
+
+def print_report(
+    rows: list[Row], baseline: Case, runs: int, versions: dict[str, str], elapsed: float
+) -> None:
+    about = ", ".join(f"{name} {version}" for name, version in versions.items())
+    print()
+    print(f"trustcli benchmark: {about}")
+    print(f"{platform.platform()}, {os.cpu_count()} CPUs; median of {runs} rounds")
+    print(
+        f"baseline `python -c pass`: {baseline.median * 1000:.1f} ms "
+        f"(IQR {baseline.spread * 1000:.1f} ms)"
+    )
+    print()
+    headers = ("case", "median ms", "IQR ms", "ratio", "target", "")
+    lines = [
+        (
+            row.name,
+            "" if row.median_ms is None else f"{row.median_ms * 1000:.1f}",
+            "" if row.spread_ms is None else f"{row.spread_ms * 1000:.1f}",
+            f"{row.ratio:.2f}x" + ("" if row.ratio_of == "baseline" else f" {row.ratio_of}"),
+            "" if row.target is None else f"<= {row.target:g}x",
+            row.status,
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(cells[i])) for cells in (headers, *lines)) for i in range(6)]
+    for cells in (headers, *lines):
+        name, *figures = cells
+        print(
+            f"{name:<{widths[0]}}  "
+            + "  ".join(f"{cell:>{width}}" for cell, width in zip(figures, widths[1:], strict=True))
+        )
+    print()
+    print("ratio: median / baseline median, except growth rows: 10,000 records / fresh.")
+    print(f"took {elapsed:.0f} s")
+
+
+def write_json(
+    path: Path,
+    rows: list[Row],
+    baseline: Case,
+    runs: int,
+    versions: dict[str, str],
+    elapsed: float,
+) -> None:
+    document = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "versions": versions,
+        "rounds": runs,
+        "baseline_ms": _ms(baseline.median),
+        "baseline_iqr_ms": _ms(baseline.spread),
+        "rows": [row.as_dict() for row in rows],
+        "seconds": round(elapsed, 1),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"figures written to {path}")
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
