@@ -355,9 +355,15 @@ def status_of(promise: Record, tally: Tally, today: date) -> str:
     return "overdue" if is_overdue(promise, tally, today) else "open"
 
 
-def summaries(promises: list[Record], followups: list[Record], today: date) -> list[Record]:
+def summaries(
+    promises: list[Record],
+    followups: list[Record],
+    today: date,
+    per_promise: dict[int, Tally] | None = None,
+) -> list[Record]:
     """Each promise with its status and follow-through figures."""
-    per_promise, _ = tallies(followups)
+    if per_promise is None:
+        per_promise, _ = tallies(followups)
     rows = []
     for promise in promises:
         tally = per_promise.get(promise["id"], Tally())
@@ -375,8 +381,8 @@ def select(rows: list[Record], status: str) -> list[Record]:
 
 
 def stats(promises: list[Record], followups: list[Record], today: date) -> Record:
-    rows = summaries(promises, followups, today)
-    _, overall = tallies(followups)
+    per_promise, overall = tallies(followups)
+    rows = summaries(promises, followups, today, per_promise)
     figures = overall.figures()
     figures.pop("last_result")
     return {

@@ -33,6 +33,7 @@ _LOCK_NAME = ".lock"
 _CACHE_DIR = "cache"
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TAIL_WINDOW = 64 * 1024
+_CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 
 
 def home() -> Path:
@@ -196,9 +197,10 @@ def read_log(name: str, table: str, normalise: Normalise, version: int = 1) -> l
         return records
 
     fresh = _parse_log_bytes(path, data, offset, table, normalise)
-    records = records + fresh
-    _save_cache(cache_path, version, len(data), zlib.crc32(data), records)
-    return records
+    if offset == 0 or len(data) - offset > _CACHE_SLACK:
+        # Re-saving rewrites the whole cache; a short new tail is cheaper to re-parse.
+        _save_cache(cache_path, version, len(data), zlib.crc32(data), records + fresh)
+    return records + fresh
 
 
 def _parse_log_bytes(
