@@ -14,7 +14,7 @@ import typer.main
 
 import trustcli
 from trustcli import templates
-from trustcli.cli import app
+from trustcli.cli.app import app
 
 from .conftest import trustcli_executable
 

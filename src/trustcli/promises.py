@@ -23,7 +23,6 @@ STATUSES = ("open", "closed", "overdue", "all")
 EVERY_FORMS = "daily, weekdays, weekends, weekly, fortnightly, monthly, or days like mon,thu"
 _INTERVALS = {"weekly": 7, "fortnightly": 14, "monthly": 31}
 _DAY_SETS = {"daily": range(7), "weekdays": range(5), "weekends": (5, 6)}
-_LOG_VERSION = 1  # bump when normalise_followup's output changes shape
 
 Record = dict[str, Any]
 
@@ -146,8 +145,11 @@ def load_promises() -> list[Record]:
     return promises
 
 
+FOLLOWUPS = store.Log(FOLLOWTHROUGH, "followup", normalise_followup, version=1)
+
+
 def load_followups() -> list[Record]:
-    return store.read_log(FOLLOWTHROUGH, "followup", normalise_followup, _LOG_VERSION)
+    return store.read_log(FOLLOWUPS)
 
 
 def find(promises: list[Record], ident: int) -> Record:
@@ -206,7 +208,7 @@ def record_followup(ident: int, result: str, note: str = "", on: date | None = N
     if note.strip():
         record["note"] = clean_text(note, "the note")
     record["at"] = dates.now()  # last, so a torn write is always detectable
-    store.append(FOLLOWTHROUGH, "followup", record, normalise_followup)
+    store.append(FOLLOWUPS, record)
     return normalise_followup(record)
 
 

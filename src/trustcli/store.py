@@ -21,18 +21,18 @@ import re
 import tomllib
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trustcli.errors import EXIT_BAD_INPUT, EXIT_RUNTIME, TrustError
+from trustcli.errors import EXIT_RUNTIME, TrustError
 
 Record = dict[str, Any]
 Normalise = Callable[[Record], Record]
 
 _LOCK_NAME = ".lock"
 _CACHE_DIR = "cache"
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TAIL_WINDOW = 64 * 1024
+_TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 
 
@@ -99,7 +99,10 @@ def read(name: str) -> Record:
         ) from None
     except OSError as exc:
         raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
-    return _parse(path, raw)
+    try:
+        return _parse(path, raw)
+    except _ParseError as error:
+        raise TrustError(error.message) from None
 
 
 @contextlib.contextmanager
@@ -142,41 +145,56 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
 # --- append-only logs -------------------------------------------------------------
 
 
-def append(name: str, table: str, record: Record, normalise: Normalise) -> None:
-    """Add one record to the end of a log with a single write under the lock.
-
-    The header is written by hand: ``tomli_w.dumps({table: [record]})`` would write an
-    inline array, and two of those make the file invalid. Before writing, the last
-    record already in the file is checked, so a torn or hand-broken tail is reported
-    instead of being buried under new records.
-    """
-    chunk = "\n" + _dump({table: [record]})
-    path = path_of(name)
-    with lock():
-        try:
-            fd = _open_private(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
-        except OSError as exc:
-            raise TrustError(f"cannot open {path}: {exc.strerror}", EXIT_RUNTIME) from None
-        try:
-            _check_tail(fd, path, table, normalise)
-            _write_all(fd, chunk.encode("utf-8"))
-            os.fsync(fd)
-        except OSError as exc:
-            raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
-        finally:
-            os.close(fd)
-
-
-def read_log(name: str, table: str, normalise: Normalise, version: int = 1) -> list[Record]:
-    """All records of a log, in the order they were written.
+@dataclass(frozen=True)
+class Log:
+    """An append-only log: its file, its ``[[table]]`` name, and how to check a record.
 
     ``normalise`` checks one raw record and returns it in JSON-friendly form (dates as
-    ISO text), or raises ValueError saying what is wrong. The normalised records are
-    kept in a cache beside the data together with the byte offset and a checksum of
-    what they came from, so each call parses only what was appended since the last
-    one. Any change before that offset (a hand edit) makes it parse everything again.
+    ISO text), or raises ValueError saying what is wrong. ``version`` names the shape of
+    that output: bump it when the shape changes and old caches are ignored.
     """
-    path = path_of(name)
+
+    name: str
+    table: str
+    normalise: Normalise
+    version: int = 1
+
+
+def append(log: Log, record: Record) -> None:
+    """Add one record to the end of a log with a single write under the lock.
+
+    The header is written by hand (see ``_dump``). Before writing, everything not yet
+    checked is checked, so a torn or hand-broken file is reported, never written to.
+    Thanks to the cache that is only the records added since the cache was saved.
+    """
+    chunk = ("\n" + _dump({log.table: [record]})).encode("utf-8")
+    path = path_of(log.name)
+    with lock():
+        _read_checked(log, want_records=False)
+        try:
+            fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                _write_all(fd, chunk)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def read_log(log: Log) -> list[Record]:
+    """All records of a log, in the order they were written.
+
+    The checked records are kept in a cache with the byte offset and a checksum of what
+    they came from, so a call parses only what was appended since. Any change before
+    that offset (a hand edit) fails the checksum and everything is parsed again.
+    """
+    return _read_checked(log, want_records=True)
+
+
+def _read_checked(log: Log, want_records: bool) -> list[Record]:
+    """Check what the cache does not cover; return all records if ``want_records``."""
+    path = path_of(log.name)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -184,88 +202,68 @@ def read_log(name: str, table: str, normalise: Normalise, version: int = 1) -> l
     except OSError as exc:
         raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
 
-    cache_path = home() / _CACHE_DIR / f"{name}.json"
-    cached = _load_cache(cache_path, version)
-    offset, records = 0, []
-    if (
-        cached is not None
-        and cached["offset"] <= len(data)
-        and zlib.crc32(data[: cached["offset"]]) == cached["crc"]
-    ):
-        offset, records = cached["offset"], cached["records"]
+    cache = _LogCache(home() / _CACHE_DIR / f"{log.name}.json", log.version)
+    offset = cache.valid_offset(data)
+    cached: list[Record] | None = cache.records() if offset and want_records else []
+    if cached is None:  # header fine, body damaged: start over
+        offset, cached = 0, []
     if offset == len(data):
-        return records
+        return cached
+    fresh = _parse_log_bytes(path, data, offset, log)
+    if offset == 0 or (want_records and len(data) - offset > _CACHE_SLACK):
+        # Saving rewrites the whole cache; a short new tail is cheaper to parse again.
+        cache.save(data, cached + fresh)
+    return cached + fresh
 
-    fresh = _parse_log_bytes(path, data, offset, table, normalise)
-    if offset == 0 or len(data) - offset > _CACHE_SLACK:
-        # Re-saving rewrites the whole cache; a short new tail is cheaper to re-parse.
-        _save_cache(cache_path, version, len(data), zlib.crc32(data), records + fresh)
-    return records + fresh
 
-
-def _parse_log_bytes(
-    path: Path, data: bytes, offset: int, table: str, normalise: Normalise
-) -> list[Record]:
+def _parse_log_bytes(path: Path, data: bytes, offset: int, log: Log) -> list[Record]:
+    """Parse and check ``data[offset:]``; errors give line numbers in the whole file."""
+    tail = data[offset:]
     lines_before = data.count(b"\n", 0, offset)
-    parsed = _parse(path, data[offset:], line_offset=lines_before, log_table=table)
-    raw_records = parsed.pop(table, [])
+    last_start = _last_record_start(tail)
+    last_line = lines_before + tail.count(b"\n", 0, max(last_start, 0)) + 1
+    try:
+        parsed = _parse(path, tail, line_offset=lines_before)
+    except _ParseError as error:
+        if last_start >= 0 and error.line >= last_line:
+            raise TrustError(_torn_message(path, last_line, error.reason)) from None
+        raise TrustError(error.message) from None
+    raw_records = parsed.pop(log.table, [])
     if parsed or not isinstance(raw_records, list):
-        extra = ", ".join(sorted(parsed)) or table
+        extra = ", ".join(sorted(parsed)) or log.table
         raise TrustError(
-            f"{path}: unexpected entry '{extra}'; this file holds only [[{table}]] records",
+            f"{path}: unexpected entry '{extra}'; this file holds only [[{log.table}]] records",
         )
     records = []
-    total = len(raw_records)
     for index, raw in enumerate(raw_records, start=1):
         try:
-            records.append(normalise(raw))
-        except (ValueError, TypeError, KeyError) as exc:
-            line = _header_line(data, table, index, offset) + lines_before
-            if index == total:
-                raise TrustError(_torn_message(path, line, str(exc))) from None
+            records.append(log.normalise(raw))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            if index == len(raw_records):
+                raise TrustError(_torn_message(path, last_line, str(exc))) from None
+            line = lines_before + _header_line(tail, log.table, index)
             raise TrustError(
                 f"{path}: the record at line {line} {exc}; fix it in an editor"
             ) from None
     return records
 
 
-def _check_tail(fd: int, path: Path, table: str, normalise: Normalise) -> None:
-    """Refuse to append after a last record that does not parse or is incomplete."""
-    size = os.fstat(fd).st_size
-    if size == 0:
-        return
-    tail = os.pread(fd, min(size, _TAIL_WINDOW), max(0, size - _TAIL_WINDOW))
-    start = _last_header_offset(tail, table)
-    if start < 0 and len(tail) < size:  # one huge record: look at the whole file
-        tail = os.pread(fd, size, 0)
-        start = _last_header_offset(tail, table)
-    if start < 0:  # no record at all: let the full parser say what, if anything, is wrong
-        _parse_log_bytes(path, tail, 0, table, normalise)
-        return
-    try:
-        (last,) = tomllib.loads(tail[start:].decode("utf-8"))[table]
-        normalise(last)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
-        whole = tail if len(tail) == size else os.pread(fd, size, 0)
-        line = whole.count(b"\n", 0, size - len(tail) + start) + 1
-        raise TrustError(_torn_message(path, line, str(exc))) from None
+def _last_record_start(data: bytes) -> int:
+    """Where the last header line (a line starting with '[') begins in ``data``, or -1.
 
-
-def _last_header_offset(data: bytes, table: str) -> int:
-    """Where the last ``[[table]]`` header line starts in ``data``, or -1."""
-    marker = f"[[{table}]]".encode()
-    position = data.rfind(b"\n" + marker)
+    A record cut off inside its own header ('[[follo') still counts as its start.
+    """
+    position = data.rfind(b"\n[")
     if position >= 0:
         return position + 1
-    return 0 if data.startswith(marker) else -1
+    return 0 if data.startswith(b"[") else -1
 
 
-def _header_line(data: bytes, table: str, index: int, offset: int) -> int:
-    """The 1-based line (counted from ``offset``) of the index-th header in the tail."""
+def _header_line(data: bytes, table: str, index: int) -> int:
+    """The 1-based line of the index-th ``[[table]]`` header in ``data``."""
     marker = f"[[{table}]]".encode()
-    lines = data[offset:].split(b"\n")
     seen = 0
-    for number, text in enumerate(lines, start=1):
+    for number, text in enumerate(data.split(b"\n"), start=1):
         if text.strip().startswith(marker):
             seen += 1
             if seen == index:
@@ -282,33 +280,81 @@ def _torn_message(path: Path, line: int, reason: str = "") -> str:
     )
 
 
+class _LogCache:
+    """Checked records of one log as JSON: a header line (version, offset, checksum of
+    the log up to that offset), then the records. Losing it only costs speed."""
+
+    def __init__(self, path: Path, version: int) -> None:
+        self.path = path
+        self.version = version
+        self._body = b""
+
+    def valid_offset(self, data: bytes) -> int:
+        """How many bytes of ``data`` the cache already covers (0: none, or stale)."""
+        try:
+            head, _, self._body = self.path.read_bytes().partition(b"\n")
+            meta = json.loads(head)
+            offset, crc = meta["offset"], meta["crc"]
+            if meta["version"] != self.version or not isinstance(offset, int):
+                return 0
+        except (OSError, ValueError, TypeError, KeyError):
+            return 0
+        if offset > len(data) or zlib.crc32(data[:offset]) != crc:
+            return 0
+        return offset
+
+    def records(self) -> list[Record] | None:
+        """The cached records, or None if that part of the file is damaged."""
+        try:
+            records = json.loads(self._body)
+        except ValueError:
+            return None
+        return records if isinstance(records, list) else None
+
+    def save(self, data: bytes, records: list[Record]) -> None:
+        meta = {"version": self.version, "offset": len(data), "crc": zlib.crc32(data)}
+        text = json.dumps(meta) + "\n" + json.dumps(records, ensure_ascii=False)
+        try:
+            self.path.parent.mkdir(mode=0o700, exist_ok=True)
+            write_atomic(self.path, text, durable=False)
+        except (OSError, TrustError):
+            pass
+
+
 # --- parsing and writing helpers --------------------------------------------------
 
 
-def _parse(path: Path, raw: bytes, line_offset: int = 0, log_table: str = "") -> Record:
+class _ParseError(Exception):
+    """Where a TOML file stops parsing: its line in the whole file, and why."""
+
+    def __init__(self, path: Path, line: int, column: int | None, reason: str) -> None:
+        where = f"line {line}, column {column}" if column else f"line {line}"
+        self.message = (
+            f"{path}: {where}: {reason}; fix it in an editor (trustcli has not changed the file)"
+        )
+        super().__init__(self.message)
+        self.line = line
+        self.reason = reason
+
+
+def _parse(path: Path, raw: bytes, line_offset: int = 0) -> Record:
+    """Parse TOML; ``line_offset`` counts the lines before ``raw`` in the file."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1 + line_offset
-        raise TrustError(f"{path}: line {line} is not valid UTF-8", EXIT_BAD_INPUT) from None
+        raise _ParseError(path, line, None, "not valid UTF-8 text") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)
-        if position is None:
-            raise TrustError(f"{path}: {message}; fix it in an editor") from None
-        line, column = int(position.group(1)), int(position.group(2))
-        if log_table:
-            last = _last_header_offset(raw, log_table)
-            header_line = raw.count(b"\n", 0, last) + 1
-            if last >= 0 and line >= header_line:
-                raise TrustError(_torn_message(path, header_line + line_offset)) from None
-        reason = message[: position.start()].strip()
-        raise TrustError(
-            f"{path}: line {line + line_offset}, column {column}: {reason}; "
-            "fix it in an editor (trustcli has not changed the file)"
-        ) from None
+        reason = message[: position.start()].strip() if position else message
+        if position is None or position.group(1) is None:  # "(at end of document)"
+            line, column = text.count("\n") + 1, None
+        else:
+            line, column = int(position.group(1)), int(position.group(2))
+        raise _ParseError(path, line + line_offset, column, reason) from None
 
 
 def _dump(data: Record) -> str:
@@ -361,26 +407,3 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _load_cache(path: Path, version: int) -> dict[str, Any] | None:
-    try:
-        cached = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(cached, dict) or cached.get("version") != version:
-        return None
-    if not isinstance(cached.get("offset"), int) or not isinstance(cached.get("records"), list):
-        return None
-    return cached
-
-
-def _save_cache(path: Path, version: int, offset: int, crc: int, records: list[Record]) -> None:
-    """Best effort: a cache that cannot be written only costs speed, never data."""
-    document = {"version": version, "offset": offset, "crc": crc, "records": records}
-    try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        write_atomic(path, text, durable=False)
-    except (OSError, TrustError):
-        pass
