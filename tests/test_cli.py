@@ -124,8 +124,11 @@ def test_init_rejects_an_empty_name(cli):
     assert result.code == 2 and "empty" in result.err
 
 
-def spawn(*args: str) -> pexpect.spawn:
+def spawn(*args: str, colour: bool = False) -> pexpect.spawn:
+    """The installed trustcli on a real pseudo-terminal."""
     env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    if colour:
+        env.pop("NO_COLOR", None)
     return pexpect.spawn(
         trustcli_executable(),
         list(args),
@@ -167,6 +170,17 @@ def test_ctrl_c_at_the_init_prompt_saves_nothing(home):
     assert child.exitstatus == 130
     assert "Traceback" not in child.before
     assert not (home / "config.toml").exists()
+
+
+def test_colour_appears_only_on_a_terminal_without_no_color(sh, home):
+    sh("promise", "add", "a")
+    child = spawn("promise", "list", colour=True)
+    child.expect(pexpect.EOF)
+    assert "\x1b[1m" in child.before
+    child = spawn("promise", "list")  # NO_COLOR=1 from the test environment
+    child.expect(pexpect.EOF)
+    assert "promise" in child.before and "\x1b[" not in child.before
+    assert "\x1b[" not in sh("promise", "list", env={"NO_COLOR": ""}).out  # a pipe
 
 
 # --- packaging -------------------------------------------------------------------------
