@@ -117,6 +117,34 @@ def updating(name: str) -> Iterator[Record]:
         write_atomic(path_of(name), _dump(data))
 
 
+def write_document(name: str, data: Record) -> None:
+    """Write a whole TOML document (for example a new session). Hold ``lock()`` around it
+    when another process could write the same file."""
+    write_text(name, _dump(data))
+
+
+def write_text(name: str, text: str) -> None:
+    """Write a text file in the data home atomically, creating private folders as needed."""
+    path = path_of(name)
+    home_dir = ensure_home()
+    for folder in reversed(path.parents):
+        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.exists():
+            folder.mkdir(mode=0o700)
+    write_atomic(path, text)
+
+
+def names_in(folder: str, suffix: str) -> list[str]:
+    """Names (relative to the data home) of the files in ``folder`` ending in ``suffix``."""
+    path = path_of(folder)
+    try:
+        entries = sorted(entry.name for entry in path.iterdir() if entry.name.endswith(suffix))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    return [f"{folder}/{entry}" for entry in entries]
+
+
 def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
 

@@ -10,6 +10,7 @@ import typer
 
 from trustcli import __version__
 from trustcli.cli import INTERRUPTED
+from trustcli.cli import ask as ask_cli
 from trustcli.cli import init as init_cli
 from trustcli.cli import promise as promise_cli
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
@@ -20,8 +21,8 @@ Everything stays on this computer, in plain files only you can read.
 
 Three things to try first:
   trustcli init --me alex --partner sam        say who is who (optional)
-  trustcli promise add "Call if I'm running late" --to sam --every daily
-  trustcli promise list                        see where things stand
+  trustcli ask                                 ten questions to talk through, saved
+  trustcli promise add "Call if I'm running late" --every daily
 
 More: trustcli --help, and --help after any command.
 """
@@ -32,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(ask_cli.app, name="ask")
 app.add_typer(promise_cli.app, name="promise")
 app.command(name="init")(init_cli.init)
 

@@ -1,0 +1,324 @@
+"""`trustcli ask …`: guided question sessions, saved after every answer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from trustcli import config, questions, safety, sessions, store
+from trustcli.errors import EXIT_INTERRUPTED, TrustError
+from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.questions import Answer, QuestionSet
+
+
+class AskGroup(TyperGroup):
+    """`trustcli ask SET …` runs a session; `ask history|show|compare` are subcommands.
+
+    Anything that is not a subcommand name goes to the default command, `run`.
+    """
+
+    default_command = "run"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = [self.default_command, *args]
+        return list(super().parse_args(ctx, args))
+
+
+app = typer.Typer(
+    cls=AskGroup,
+    help="""Guided question sessions, for one or both of you, saved as you go.
+
+    'trustcli ask [SET]' runs a session (the 'run' command); see 'trustcli ask run --help'.
+
+    \b
+    Examples:
+      trustcli ask                          the ten questions to rebuild trust
+      trustcli ask weekly-checkin --as sam
+      trustcli ask --list
+      trustcli ask history
+      trustcli ask compare rebuild-trust
+    """,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who answers (default: your name).")
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")
+
+
+@app.command(name="run")
+def run(
+    set_name: str = typer.Argument(
+        None, metavar="[SET]", help=f"The question set (default: {questions.DEFAULT_SET})."
+    ),
+    who: str = AS_OPTION,
+    answers: str = typer.Option(
+        None,
+        "--answers",
+        metavar="FILE|-",
+        help="Answers without a terminal: one per line in question order ('-': stdin), "
+        "or a .toml file of question id = answer.",
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Continue your latest unfinished session."),
+    list_sets: bool = typer.Option(False, "--list", help="List the question sets."),
+    screen: bool = typer.Option(False, "--screen", help="Answer the safety question again."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Answer a question set: 'trustcli ask SET' is short for 'trustcli ask run SET'.
+
+    One question at a time on a terminal; an empty answer skips.
+
+    Every answer is saved at once, so Ctrl-C loses nothing: continue with --resume.
+
+    \b
+    Examples:
+      trustcli ask                     the ten questions to rebuild trust
+      trustcli ask weekly-checkin --as sam
+      trustcli ask --resume
+      trustcli ask --list
+      trustcli ask after-a-lie --answers answers.txt
+      printf '7\\nthe walk on sunday\\n' | trustcli ask my-set --answers -
+    """
+    if list_sets:
+        _list(as_json)
+        return
+    person = who or config.me()
+    if answers is not None:
+        if resume:
+            raise TrustError("--answers starts a new session; it cannot be used with --resume")
+        qset = questions.load(set_name or questions.DEFAULT_SET)
+        session = sessions.scripted(qset, person, _read_answers(qset, answers))
+        _report_saved(session, as_json)
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise TrustError(
+            "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
+            "one answer per line in question order"
+        )
+    if resume:
+        session = sessions.latest_unfinished(person, set_name)
+        qset = questions.load(session["set"])
+    else:
+        qset = questions.load(set_name or questions.DEFAULT_SET)
+        session = None
+    _interactive(qset, person, session, screen, as_json)
+
+
+def _interactive(
+    qset: QuestionSet, who: str, session: dict[str, Any] | None, screen: bool, as_json: bool
+) -> None:
+    from trustcli import prompts  # questionary: only now, on a terminal
+
+    try:
+        if qset.for_both and not _safe_to_continue(who, screen, prompts):
+            return
+        if session is None:
+            session = sessions.start(qset, who)
+            if qset.intro:
+                prompts.show_text(qset.intro)
+        else:
+            done = len(qset.questions) - len(sessions.remaining(session, qset))
+            say(f"Continuing session {session['id']} ({done} of {len(qset.questions)} done).")
+        sessions.answer_remaining(session, qset, prompts.ask_question)
+    except (KeyboardInterrupt, EOFError):
+        if session is not None:
+            say(
+                f"\nStopped. Everything you answered is saved (session {session['id']}). "
+                f"Continue with: trustcli ask --resume --as {who}"
+            )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _report_saved(session, as_json)
+
+
+def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
+    """The safety screen before a person's first joint session (see trustcli.safety)."""
+    if safety.concern_recorded(who) and not screen_again:
+        emit(safety.MESSAGE)
+        say(safety.PAUSED)
+        return False
+    if safety.screened(who) and not screen_again:
+        return True
+    if not prompts.yes_no(safety.SCREEN_QUESTION, safety.SCREEN_NOTE):
+        safety.record(who)
+        return True
+    emit(safety.MESSAGE)
+    remember = prompts.yes_no(
+        "Should trustcli remember this answer on this computer and pause joint sets?",
+        "Only you can see it. You can change it later with: trustcli ask --screen",
+    )
+    safety.record(who, remember_concern=remember)
+    return False
+
+
+def _read_answers(qset: QuestionSet, source: str) -> list[Answer | None]:
+    """Answers from a file or stdin, all checked before anything is saved."""
+    if source == "-":
+        text, name = sys.stdin.read(), "stdin"
+    else:
+        path = Path(source)
+        try:
+            text, name = path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TrustError(f"cannot read the answers file {source}: {exc}") from None
+        if path.suffix == ".toml":
+            return _answers_from_toml(qset, text, name)
+    lines = text.splitlines()
+    while len(lines) > len(qset.questions) and not lines[-1].strip():
+        lines.pop()  # blank lines at the end are not answers
+    count = len(qset.questions)
+    if len(lines) != count:
+        raise TrustError(
+            f"{name}: {qset.name!r} has {count} questions, so it needs {count} lines "
+            f"(an empty line skips one); got {len(lines)}"
+        )
+    parsed = []
+    for number, (question, line) in enumerate(zip(qset.questions, lines, strict=True), 1):
+        try:
+            parsed.append(questions.parse_answer(question, line))
+        except ValueError as exc:
+            raise TrustError(f"{name}, line {number} ({question.id}): the answer {exc}") from None
+    return parsed
+
+
+def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer | None]:
+    import tomllib
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TrustError(f"{name}: {exc}") from None
+    known = {question.id for question in qset.questions}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise TrustError(f"{name}: {qset.name!r} has no question {unknown[0]!r}")
+    parsed: list[Answer | None] = []
+    for question in qset.questions:
+        value = document.get(question.id)
+        try:
+            parsed.append(None if value is None else questions.parse_answer(question, str(value)))
+        except ValueError as exc:
+            raise TrustError(f"{name}, {question.id}: the answer {exc}") from None
+    return parsed
+
+
+def _report_saved(session: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(sessions.as_json(session))
+        return
+    transcript = store.path_of(f"{sessions.file_stem(session)}.md")
+    say(f"Saved session {session['id']}: {transcript}")
+
+
+def _list(as_json: bool) -> None:
+    sets = [qset.summary() for qset in questions.load_all()]
+    if as_json:
+        emit_json(sets)
+        return
+    rows = [
+        [s["name"], s["title"], str(s["questions"]), "both" if s["audience"] == "both" else "you"]
+        for s in sets
+    ]
+    emit(table(["set", "title", "questions", "for"], rows, wide_column=1))
+
+
+@app.command()
+def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """List past sessions, newest last.
+
+    \b
+    Examples:
+      trustcli ask history
+      trustcli ask history --as sam --json
+    """
+    rows = [sessions.summary(s) for s in sessions.load_all() if who in (None, s["who"])]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        say("No sessions yet. Start one with: trustcli ask")
+        return
+    emit(
+        table(
+            ["id", "set", "who", "started", "status", "answered"],
+            [
+                [
+                    str(r["id"]),
+                    r["set"],
+                    r["who"],
+                    r["started"][:16].replace("T", " "),
+                    "finished" if r["finished"] else paint("unfinished", "yellow"),
+                    str(r["answered"]),
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@app.command()
+def show(
+    session_id: str = typer.Argument(..., metavar="SESSION"), as_json: bool = JSON_OPTION
+) -> None:
+    """Show one session's answers (its Markdown transcript).
+
+    \b
+    Examples:
+      trustcli ask show 3
+      trustcli ask show 3 --json
+    """
+    session = sessions.load(session_id)
+    if as_json:
+        emit_json(sessions.as_json(session))
+        return
+    emit(sessions.transcript(session, _set_for(session)).rstrip())
+
+
+@app.command()
+def compare(
+    set_name: str = typer.Argument(..., metavar="SET"), as_json: bool = JSON_OPTION
+) -> None:
+    """Both partners' latest answers to a set, question by question.
+
+    Shown only once both of you have finished: until then, answers stay private.
+
+    \b
+    Examples:
+      trustcli ask compare rebuild-trust
+      trustcli ask compare weekly-checkin --json
+    """
+    qset = questions.load(set_name)
+    names = config.names()
+    people = [names[key] for key in ("me", "partner") if key in names]
+    first, second = sessions.latest_pair(qset.name, people if len(people) == 2 else [])
+    if as_json:
+        emit_json(
+            {"set": qset.name, "sessions": [sessions.as_json(first), sessions.as_json(second)]}
+        )
+        return
+    lines = [
+        paint(qset.title, "bold"),
+        f"{first['who']} (session {first['id']}) and {second['who']} (session {second['id']}) "
+        "have both finished, so both answers are shown.",
+    ]
+    for number, question in enumerate(qset.questions, start=1):
+        lines += ["", paint(f"{number}. {question.prompt}", "bold")]
+        for session in (first, second):
+            answer = questions.show_answer(question, session["answers"].get(question.id))
+            indent = "\n" + " " * (len(session["who"]) + 4)
+            lines.append(f"  {session['who']}: {indent.join(answer.splitlines())}")
+    emit("\n".join(lines))
+
+
+def _set_for(session: dict[str, Any]) -> QuestionSet:
+    try:
+        return questions.load(session["set"])
+    except TrustError:
+        raise TrustError(
+            f"session {session['id']} used the set {session['set']!r}, which is no longer "
+            f"installed; its transcript is still in {store.path_of(sessions.FOLDER)}",
+            1,
+        ) from None

@@ -1,0 +1,215 @@
+"""Question sets: data, not code. TOML files in templates/questions/ (shipped) and in
+$TRUSTCLI_HOME/templates/questions/ (the person's own, which win by name).
+
+This module loads and checks them, and reads answers typed as text. It never imports
+questionary: listing sets and scripted sessions stay fast.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trustcli import templates
+from trustcli.errors import TrustError
+
+DEFAULT_SET = "rebuild-trust"
+KINDS = ("text", "long", "choice", "scale", "yesno")
+AUDIENCES = ("both", "self")
+YES = ("y", "yes", "true", "1")
+NO = ("n", "no", "false", "0")
+Answer = str | int | bool
+
+_SET_KEYS = {"title", "description", "audience", "intro", "question"}
+_QUESTION_KEYS = {"id", "prompt", "kind", "help", "choices", "low", "high"}
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    prompt: str
+    kind: str
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    low: str = ""
+    high: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    name: str
+    title: str
+    description: str
+    audience: str
+    intro: str
+    questions: tuple[Question, ...]
+    source: str  # "built-in" or "user"
+    path: Path
+
+    @property
+    def for_both(self) -> bool:
+        """Meant for both partners: each answers in their own session, then compare."""
+        return self.audience == "both"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "questions": len(self.questions),
+            "description": self.description,
+            "audience": self.audience,
+            "source": self.source,
+        }
+
+
+def available() -> dict[str, tuple[Path, str]]:
+    """Set name → (file, source). A person's own file overrides a built-in of that name."""
+    found: dict[str, tuple[Path, str]] = {}
+    user, builtin = templates.search_path("questions")
+    for folder, source in ((builtin, "built-in"), (user, "user")):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.toml")):
+                found[path.stem] = (path, source)
+    return dict(sorted(found.items()))
+
+
+def load(name: str) -> QuestionSet:
+    sets = available()
+    if name not in sets:
+        known = ", ".join(sets) or "none"
+        raise TrustError(f"no question set {name!r}; the sets are: {known}")
+    path, source = sets[name]
+    return load_file(path, name, source)
+
+
+def load_all() -> list[QuestionSet]:
+    return [load_file(path, name, source) for name, (path, source) in available().items()]
+
+
+def load_file(path: Path, name: str, source: str) -> QuestionSet:
+    """Read and check one set; any problem names the file and what to fix."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrustError(f"cannot read the question set {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TrustError(f"question set {path}: {exc}") from None
+    try:
+        return _build(document, path, name, source)
+    except ValueError as exc:
+        raise TrustError(f"question set {path}: {exc}") from None
+
+
+def _build(document: dict[str, Any], path: Path, name: str, source: str) -> QuestionSet:
+    unknown = set(document) - _SET_KEYS
+    if unknown:
+        raise ValueError(
+            f"unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(_SET_KEYS))})"
+        )
+    title = _text(document, "title", required=True)
+    audience = _text(document, "audience") or "self"
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be 'both' or 'self', not {audience!r}")
+    raw_questions = document.get("question")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        raise ValueError("has no [[question]] entries")
+    questions = tuple(_question(raw, number) for number, raw in enumerate(raw_questions, 1))
+    ids = [question.id for question in questions]
+    duplicate = next((i for i in ids if ids.count(i) > 1), None)
+    if duplicate:
+        raise ValueError(f"question id {duplicate!r} is used twice")
+    return QuestionSet(
+        name=name,
+        title=title,
+        description=_text(document, "description"),
+        audience=audience,
+        intro=_text(document, "intro").strip(),
+        questions=questions,
+        source=source,
+        path=path,
+    )
+
+
+def _question(raw: Any, number: int) -> Question:
+    if not isinstance(raw, dict):
+        raise ValueError(f"question {number} must be a [[question]] table")
+    unknown = set(raw) - _QUESTION_KEYS
+    if unknown:
+        raise ValueError(f"question {number}: unknown key {sorted(unknown)[0]!r}")
+    ident = _text(raw, "id", required=True, where=f"question {number}")
+    where = f"question {ident!r}"
+    kind = _text(raw, "kind", required=True, where=where)
+    if kind not in KINDS:
+        raise ValueError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    choices = raw.get("choices", [])
+    if kind == "choice":
+        if not isinstance(choices, list) or len(choices) < 2:
+            raise ValueError(f"{where}: a choice question needs at least two 'choices'")
+        if not all(isinstance(c, str) and c.strip() for c in choices):
+            raise ValueError(f"{where}: every choice must be non-empty text")
+    elif "choices" in raw:
+        raise ValueError(f"{where}: only a choice question has 'choices'")
+    return Question(
+        id=ident,
+        prompt=_text(raw, "prompt", required=True, where=where),
+        kind=kind,
+        help=_text(raw, "help", where=where),
+        choices=tuple(choices),
+        low=_text(raw, "low", where=where),
+        high=_text(raw, "high", where=where),
+    )
+
+
+def _text(table: dict[str, Any], key: str, required: bool = False, where: str = "") -> str:
+    value = table.get(key, "")
+    prefix = f"{where}: " if where else ""
+    if not isinstance(value, str):
+        raise ValueError(f"{prefix}'{key}' must be text")
+    if required and not value.strip():
+        raise ValueError(f"{prefix}'{key}' is missing")
+    return value
+
+
+# --- answers typed as text ---------------------------------------------------------
+
+
+def parse_answer(question: Question, text: str) -> Answer | None:
+    """An answer from text (a line of a file, or a prompt); None means skipped.
+
+    Raises ValueError saying what a valid answer looks like.
+    """
+    value = text.strip()
+    if not value:
+        return None
+    if question.kind == "scale":
+        if not value.isdigit() or not 1 <= int(value) <= 10:
+            raise ValueError(f"needs a whole number from 1 to 10, not {value!r}")
+        return int(value)
+    if question.kind == "yesno":
+        if value.lower() in YES:
+            return True
+        if value.lower() in NO:
+            return False
+        raise ValueError(f"needs yes or no, not {value!r}")
+    if question.kind == "choice":
+        for number, choice in enumerate(question.choices, start=1):
+            if value.lower() == choice.lower() or value == str(number):
+                return choice
+        options = "; ".join(f"{n}: {c}" for n, c in enumerate(question.choices, 1))
+        raise ValueError(f"needs one of the choices ({options}), not {value!r}")
+    if question.kind == "long":
+        return value.replace("\\n", "\n")  # in a one-line-per-answer file, \n is a new line
+    return value
+
+
+def show_answer(question: Question, answer: Answer | None) -> str:
+    """An answer as a person reads it."""
+    if answer is None:
+        return "(skipped)"
+    if isinstance(answer, bool):
+        return "yes" if answer else "no"
+    if question.kind == "scale":
+        return f"{answer} / 10"
+    return str(answer)

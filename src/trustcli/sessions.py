@@ -1,0 +1,259 @@
+"""Question sessions: one TOML record and one Markdown transcript per session, in
+$TRUSTCLI_HOME/sessions/, saved after every answer so nothing typed is ever lost.
+
+Files are named ``0007-rebuild-trust-alex.toml`` / ``.md``; the number is the
+session's id, the one people type (`trustcli ask show 7`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from trustcli import dates, store
+from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.questions import Answer, Question, QuestionSet, show_answer
+
+FOLDER = "sessions"
+Session = dict[str, Any]
+AskOne = Callable[[Question, int, int], Answer | None]
+
+
+# --- creating and saving -------------------------------------------------------------
+
+
+def start(qset: QuestionSet, who: str) -> Session:
+    """A new, empty session with the next id, already on disk."""
+    with store.lock():
+        ident = max((_id_of(name) for name in store.names_in(FOLDER, ".toml")), default=0) + 1
+        session: Session = {
+            "id": ident,
+            "set": qset.name,
+            "title": qset.title,
+            "who": who,
+            "started": dates.now(),
+            "answers": {},
+            "skipped": [],
+        }
+        _write(session, qset)
+    return session
+
+
+def record(session: Session, qset: QuestionSet, question: Question, answer: Answer | None) -> None:
+    """Keep one answer (None: skipped) and save at once."""
+    if answer is None:
+        session["skipped"].append(question.id)
+    else:
+        session["answers"][question.id] = answer
+    save(session, qset)
+
+
+def finish(session: Session, qset: QuestionSet) -> None:
+    session["finished"] = dates.now()
+    save(session, qset)
+
+
+def save(session: Session, qset: QuestionSet) -> None:
+    with store.lock():
+        _write(session, qset)
+
+
+def _write(session: Session, qset: QuestionSet) -> None:
+    stem = file_stem(session)
+    store.write_document(f"{stem}.toml", _record_for_disk(session))
+    store.write_text(f"{stem}.md", transcript(session, qset))
+
+
+def _record_for_disk(session: Session) -> dict[str, Any]:
+    """Key order a person reads well: who and when first, answers last."""
+    keys = ("id", "set", "title", "who", "started", "finished", "skipped", "answers")
+    return {key: session[key] for key in keys if key in session}
+
+
+def file_stem(session: Session) -> str:
+    who = re.sub(r"[^a-z0-9]+", "-", str(session["who"]).lower()).strip("-") or "someone"
+    return f"{FOLDER}/{int(session['id']):04d}-{session['set']}-{who}"
+
+
+def _id_of(name: str) -> int:
+    match = re.match(rf"{FOLDER}/(\d+)-", name)
+    return int(match.group(1)) if match else 0
+
+
+# --- running through the questions ------------------------------------------------------
+
+
+def remaining(session: Session, qset: QuestionSet) -> list[Question]:
+    """Questions not yet answered or skipped, in the set's order (resuming starts here)."""
+    done = set(session["answers"]) | set(session["skipped"])
+    return [question for question in qset.questions if question.id not in done]
+
+
+def answer_remaining(session: Session, qset: QuestionSet, ask: AskOne) -> None:
+    """Ask every remaining question, saving after each answer, then finish."""
+    total = len(qset.questions)
+    for question in remaining(session, qset):
+        number = qset.questions.index(question) + 1
+        record(session, qset, question, ask(question, number, total))
+    finish(session, qset)
+
+
+def scripted(qset: QuestionSet, who: str, answers: list[Answer | None]) -> Session:
+    """Save a whole session from answers already checked, in question order."""
+    session = start(qset, who)
+    for question, answer in zip(qset.questions, answers, strict=True):
+        if answer is None:
+            session["skipped"].append(question.id)
+        else:
+            session["answers"][question.id] = answer
+    finish(session, qset)
+    return session
+
+
+# --- reading back ---------------------------------------------------------------------
+
+
+def load_all() -> list[Session]:
+    """Every session on disk, oldest first."""
+    return [_load(name) for name in store.names_in(FOLDER, ".toml")]
+
+
+def load(ident: str | int) -> Session:
+    raw = str(ident).strip().lstrip("#")
+    if not raw.isdigit():
+        raise TrustError(
+            f"{ident!r} is not a session id: ids are numbers (see 'trustcli ask history')"
+        )
+    for name in store.names_in(FOLDER, ".toml"):
+        if _id_of(name) == int(raw):
+            return _load(name)
+    raise TrustError(f"no session {int(raw)} (see 'trustcli ask history')")
+
+
+def _load(name: str) -> Session:
+    raw = store.read(name)
+    path = store.path_of(name)
+    try:
+        session = {
+            "id": _typed(raw, "id", int),
+            "set": _typed(raw, "set", str),
+            "title": str(raw.get("title", raw.get("set", ""))),
+            "who": _typed(raw, "who", str),
+            "started": _typed(raw, "started", datetime),
+            "answers": dict(_typed(raw, "answers", dict)),
+            "skipped": list(raw.get("skipped", [])),
+        }
+        if "finished" in raw:
+            session["finished"] = _typed(raw, "finished", datetime)
+    except ValueError as exc:
+        raise TrustError(f"{path}: {exc}; fix it in an editor") from None
+    return session
+
+
+def _typed(raw: dict[str, Any], key: str, kind: type) -> Any:
+    value = raw.get(key)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"'{key}' is missing or not {kind.__name__}")
+    return value
+
+
+def latest_unfinished(who: str, set_name: str | None = None) -> Session:
+    candidates = [
+        s
+        for s in load_all()
+        if s["who"] == who and "finished" not in s and set_name in (None, s["set"])
+    ]
+    if not candidates:
+        which = f" of {set_name!r}" if set_name else ""
+        raise TrustError(
+            f"nothing to resume{which} for {who}: every session is finished "
+            "(start one with 'trustcli ask')",
+            EXIT_RUNTIME,
+        )
+    return candidates[-1]
+
+
+def as_json(session: Session) -> dict[str, Any]:
+    data = {key: value for key, value in session.items()}
+    for key in ("started", "finished"):
+        if key in data:
+            data[key] = data[key].isoformat()
+    data["finished"] = data.get("finished")
+    data["transcript"] = str(store.path_of(f"{file_stem(session)}.md"))
+    return data
+
+
+def summary(session: Session) -> dict[str, Any]:
+    return {
+        "id": session["id"],
+        "set": session["set"],
+        "who": session["who"],
+        "started": session["started"].isoformat(),
+        "finished": session["finished"].isoformat() if "finished" in session else None,
+        "answered": len(session["answers"]),
+        "skipped": len(session["skipped"]),
+    }
+
+
+# --- both partners ---------------------------------------------------------------------
+
+
+def latest_pair(set_name: str, people: list[str]) -> tuple[Session, Session]:
+    """The latest finished session of ``set_name`` for two people.
+
+    ``people`` are the names to compare (from config); when not known, the two people
+    who finished most recently. Answers stay private until both have finished.
+    """
+    finished: dict[str, Session] = {}
+    started: set[str] = set()
+    for session in load_all():
+        if session["set"] != set_name:
+            continue
+        started.add(session["who"])
+        if "finished" in session:
+            finished[session["who"]] = session
+    if len(people) < 2:
+        people = sorted(finished, key=lambda who: finished[who]["finished"])[-2:]
+    waiting = [who for who in people if who not in finished]
+    if len(people) < 2 or waiting:
+        done = ", ".join(sorted(finished)) or "nobody"
+        missing = ", ".join(waiting) or "a second person"
+        raise TrustError(
+            f"not both finished {set_name!r} yet (finished: {done}; waiting for: {missing}); "
+            "answers stay private until both have answered",
+            EXIT_RUNTIME,
+        )
+    return finished[people[0]], finished[people[1]]
+
+
+# --- the transcript ---------------------------------------------------------------------
+
+
+def transcript(session: Session, qset: QuestionSet) -> str:
+    """A readable Markdown record of the session: one title, a section per question."""
+    started: datetime = session["started"]
+    lines = [
+        f"# {qset.title}",
+        "",
+        f"- Who: {session['who']}",
+        f"- Question set: {qset.name}",
+        f"- Started: {started:%Y-%m-%d %H:%M}",
+    ]
+    if "finished" in session:
+        lines.append(f"- Finished: {session['finished']:%Y-%m-%d %H:%M}")
+    else:
+        lines.append(
+            f"- Not finished yet: continue with `trustcli ask --resume --as {session['who']}`"
+        )
+    for number, question in enumerate(qset.questions, start=1):
+        lines += ["", f"## {number}. {question.prompt}", ""]
+        if question.id in session["answers"]:
+            text = show_answer(question, session["answers"][question.id])
+            lines += [f"> {line}".rstrip() for line in text.splitlines()]
+        elif question.id in session["skipped"]:
+            lines.append("*Skipped.*")
+        else:
+            lines.append("*Not answered yet.*")
+    return "\n".join(lines) + "\n"
