@@ -409,3 +409,20 @@ def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
     child.expect("1/10")
     child.sendcontrol("c")
     assert finish(child) == 130
+
+
+def test_resume_on_a_terminal_with_nothing_to_resume(home):
+    child = spawn("ask", "--resume", "--as", "alex")
+    child.expect("nothing to resume for alex")
+    assert finish(child) == 1
+    assert session_files(home) == []
+
+
+def test_a_closed_terminal_keeps_the_answers_given(home, all_kinds):
+    child = spawn("ask", all_kinds)
+    child.expect("1/5")
+    child.sendline("given before the hang-up")
+    child.expect("2/5")
+    child.close(force=True)  # the terminal goes away: SIGHUP, then SIGKILL if needed
+    (record,) = session_files(home)
+    assert tomllib.loads(record.read_text())["answers"] == {"name-it": "given before the hang-up"}
