@@ -34,6 +34,11 @@ def partner() -> str:
     return names().get("partner", "")
 
 
+def person(name: str | None, flag: str = "--as") -> str:
+    """The name given with ``flag``, checked; else the configured name, else 'me'."""
+    return me() if name is None else clean_name(name, flag)
+
+
 def save_names(me: str | None, partner: str | None) -> dict[str, str]:
     """Set the names given, keep the others and anything else in the file."""
     with store.updating(CONFIG) as document:
@@ -42,8 +47,15 @@ def save_names(me: str | None, partner: str | None) -> dict[str, str]:
             raise TrustError(f"{store.path_of(CONFIG)}: [names] must be a table")
         for key, value in (("me", me), ("partner", partner)):
             if value is not None:
-                value = value.strip()
-                if not value:
-                    raise TrustError(f"the name for --{key} is empty")
-                current[key] = value
+                current[key] = clean_name(value, f"--{key}")
         return {key: str(value) for key, value in current.items()}
+
+
+def clean_name(name: str, flag: str) -> str:
+    """A person's name: one line of text, not empty (it goes into titles and file names)."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise TrustError(f"the name for {flag} is empty")
+    if any(ord(char) < 32 for char in name.strip()):
+        raise TrustError(f"the name for {flag} must be one line of text")
+    return cleaned

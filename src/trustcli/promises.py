@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from trustcli import dates, store
+from trustcli import config, dates, store
 from trustcli.errors import TrustError
 
 PROMISES = "promises.toml"
@@ -175,9 +175,9 @@ def add(
     text = clean_text(text)
     if due is not None and due < dates.today():
         raise TrustError(f"the due date {due.isoformat()} is in the past: pick today or later")
-    record: Record = {"id": 0, "text": text, "by": clean_text(by, "--by")}
+    record: Record = {"id": 0, "text": text, "by": config.clean_name(by, "--by")}
     if to.strip():
-        record["to"] = clean_text(to, "--to")
+        record["to"] = config.clean_name(to, "--to")
     record["created"] = dates.now()
     if due is not None:
         record["due"] = due

@@ -62,11 +62,11 @@ def save(session: Session, qset: QuestionSet) -> None:
 
 def _write(session: Session, qset: QuestionSet) -> None:
     stem = file_stem(session)
-    store.write_document(f"{stem}.toml", _record_for_disk(session))
+    store.write_document(f"{stem}.toml", record_for_disk(session))
     store.write_text(f"{stem}.md", transcript(session, qset))
 
 
-def _record_for_disk(session: Session) -> dict[str, Any]:
+def record_for_disk(session: Session) -> dict[str, Any]:
     """Key order a person reads well: who and when first, answers last."""
     keys = ("id", "set", "title", "who", "started", "finished", "skipped", "answers")
     return {key: session[key] for key in keys if key in session}

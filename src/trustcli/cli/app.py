@@ -11,8 +11,11 @@ import typer
 from trustcli import __version__
 from trustcli.cli import INTERRUPTED
 from trustcli.cli import ask as ask_cli
+from trustcli.cli import checkin as checkin_cli
+from trustcli.cli import export as export_cli
 from trustcli.cli import init as init_cli
 from trustcli.cli import promise as promise_cli
+from trustcli.cli import report as report_cli
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
 
 WELCOME = """\
@@ -34,8 +37,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(ask_cli.app, name="ask")
+app.add_typer(checkin_cli.app, name="checkin")
 app.add_typer(promise_cli.app, name="promise")
 app.command(name="init")(init_cli.init)
+app.command(name="report")(report_cli.report_command)
+app.command(name="export")(export_cli.export_command)
+app.command(name="import")(export_cli.import_command)
 
 
 def _show_version(value: bool) -> None:

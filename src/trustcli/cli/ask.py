@@ -7,30 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from trustcli import config, questions, safety, sessions, store
+from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
 from trustcli.output import emit, emit_json, paint, say, table
 from trustcli.questions import Answer, QuestionSet
 
-
-class AskGroup(TyperGroup):
-    """`trustcli ask SET …` runs a session; `ask history|show|compare` are subcommands.
-
-    Anything that is not a subcommand name goes to the default command, `run`.
-    """
-
-    default_command = "run"
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
-            args = [self.default_command, *args]
-        return list(super().parse_args(ctx, args))
-
-
 app = typer.Typer(
-    cls=AskGroup,
+    cls=defaulting_to("run"),
     help="""Guided question sessions, for one or both of you, saved as you go.
 
     'trustcli ask [SET]' runs a session (the 'run' command); see 'trustcli ask run --help'.
@@ -86,7 +71,7 @@ def run(
     if list_sets:
         _list(as_json)
         return
-    person = who or config.me()
+    person = config.person(who)
     if answers is not None:
         if resume:
             raise TrustError("--answers starts a new session; it cannot be used with --resume")
@@ -234,7 +219,8 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history
       trustcli ask history --as sam --json
     """
-    rows = [sessions.summary(s) for s in sessions.load_all() if who in (None, s["who"])]
+    name = None if who is None else config.clean_name(who, "--as")
+    rows = [sessions.summary(s) for s in sessions.load_all() if name in (None, s["who"])]
     if as_json:
         emit_json(rows)
         return

@@ -1,0 +1,116 @@
+"""`trustcli checkin …`: a daily 1-10 of how much you trust and feel safe, and a note."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from trustcli import checkins, config, dates
+from trustcli.cli.groups import defaulting_to
+from trustcli.errors import EXIT_INTERRUPTED, TrustError
+from trustcli.output import emit, emit_json, say, table
+
+app = typer.Typer(
+    cls=defaulting_to("add"),
+    help="""Check in: how much do you trust and feel safe today, from 1 to 10?
+
+    'trustcli checkin --rating 7' is short for 'trustcli checkin add --rating 7'.
+
+    \b
+    Examples:
+      trustcli checkin                         asks on a terminal
+      trustcli checkin --rating 6 --note "good talk after dinner"
+      trustcli checkin list --since -4w
+    """,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who checks in (default: your name).")
+
+
+@app.command()
+def add(
+    rating: str = typer.Option(None, "--rating", "-r", metavar="1-10", help="Trust today, 1-10."),
+    note: str = typer.Option("", "--note", "-n", metavar="TEXT", help="A few words, optional."),
+    who: str = AS_OPTION,
+    on: str = typer.Option(None, "--on", metavar="DATE", help="The day (default today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the check-in as JSON."),
+) -> None:
+    """Record today's check-in (asks on a terminal when --rating is not given).
+
+    \b
+    Examples:
+      trustcli checkin
+      trustcli checkin --rating 7 --note "we walked and talked"
+      trustcli checkin --rating 4 --as sam --on yesterday
+    """
+    day = dates.parse_date(on, past=True) if on else None
+    if rating is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise TrustError("no terminal to ask on: pass --rating 1-10 (and --note TEXT)")
+        value, note = _ask(note)
+    else:
+        value = checkins.parse_rating(rating)
+    entry = checkins.add(value, config.person(who), note, day)
+    if as_json:
+        emit_json(entry)
+        return
+    when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
+    say(f"Checked in {when}: {entry['rating']}/10. Thank you for keeping track.")
+
+
+def _ask(note: str) -> tuple[int, str]:
+    from trustcli import prompts
+    from trustcli.questions import Question
+
+    scale = Question(
+        id="rating",
+        prompt="How much do you trust and feel safe today?",
+        kind="scale",
+        low="not at all",
+        high="completely",
+    )
+    text = Question(id="note", prompt="Anything you want to note? (optional)", kind="text")
+    try:
+        value = prompts.ask_question(scale, 1, 2)
+        while value is None:
+            say("A rating is what a check-in keeps: a number from 1 to 10, please.")
+            value = prompts.ask_question(scale, 1, 2)
+        written = note or str(prompts.ask_question(text, 2, 2) or "")
+    except (KeyboardInterrupt, EOFError):
+        say("\nNo check-in saved.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    return int(value), written
+
+
+@app.command(name="list")
+def list_(
+    who: str = AS_OPTION,
+    since: str = typer.Option(None, "--since", metavar="DATE", help="From this day on."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """List check-ins, oldest first.
+
+    \b
+    Examples:
+      trustcli checkin list
+      trustcli checkin list --as sam --since 2026-11-01 --json
+    """
+    start = dates.parse_date(since, past=True) if since else None
+    if start and start > dates.today():
+        raise TrustError(f"--since {start.isoformat()} is after today")
+    records = checkins.load(who, start)
+    if as_json:
+        emit_json(records)
+        return
+    if not records:
+        say("No check-ins yet. Try: trustcli checkin --rating 7")
+        return
+    emit(
+        table(
+            ["day", "who", "rating", "note"],
+            [[r["on"], r["who"], f"{r['rating']}/10", r["note"]] for r in records],
+            wide_column=3,
+        )
+    )

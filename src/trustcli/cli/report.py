@@ -1,0 +1,122 @@
+"""`trustcli report`: progress over weeks, in the terminal, as Markdown + SVG, or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from trustcli import checkins, dates, promises, report, sessions, store
+from trustcli.errors import TrustError
+from trustcli.output import emit, emit_json, say
+
+
+def report_command(
+    output: str = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE|-",
+        help="Write Markdown (and an SVG chart beside it); '-': Markdown on stdout.",
+    ),
+    since: str = typer.Option(None, "--since", metavar="DATE", help="Only from this day on."),
+    who: str = typer.Option(None, "--as", metavar="NAME", help="Only this person's records."),
+    force: bool = typer.Option(False, "--force", help="Replace existing report files."),
+    as_json: bool = typer.Option(False, "--json", help="The same figures as JSON on stdout."),
+) -> None:
+    """Show progress: follow-through, check-in trends, sessions and small victories.
+
+    \b
+    Examples:
+      trustcli report
+      trustcli report --since -8w
+      trustcli report -o report.md          also writes report.svg beside it
+      trustcli report --json | jq .followthrough.overall.rate
+    """
+    today = dates.today()
+    start = dates.parse_date(since, past=True) if since else None
+    if start and start > today:
+        raise TrustError(f"--since {start.isoformat()} is after today")
+    data = report.figures(
+        promises.load_promises(),
+        promises.load_followups(),
+        checkins.load(),
+        sessions.load_all(),
+        today,
+        since=start,
+        who=who,
+    )
+    if as_json:
+        emit_json(data)
+    elif output == "-":
+        emit(report.markdown(data).rstrip("\n"))
+    elif output:
+        _write_files(Path(output), data, force)
+    else:
+        _show(data)
+
+
+def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
+    chart = path.with_suffix(".svg")
+    for target in (path, chart):
+        if target.exists() and not force:
+            raise TrustError(f"{target} already exists: pass --force to replace it")
+    has_chart = bool(data["checkins"] or data["weekly_followthrough"])
+    if has_chart:
+        store.write_atomic(chart, report.svg_chart(data))
+    store.write_atomic(path, report.markdown(data, chart.name if has_chart else None))
+    say(f"Wrote {path}" + (f" and {chart}" if has_chart else ""))
+
+
+def _show(data: dict[str, Any]) -> None:
+    """A compact summary with rich: colour on a terminal unless NO_COLOR; plain in pipes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    overall = data["followthrough"]["overall"]
+    console.print("[bold]Progress[/bold]" + (f" since {data['since']}" if data["since"] else ""))
+    if data["followthrough"]["promises"]:
+        rate = "" if overall["rate"] is None else f" ({overall['rate']:.0%})"
+        console.print(
+            f"Follow-through: [green]{overall['kept']} kept[/green], "
+            f"{overall['missed']} missed{rate}; streak {overall['current_streak']}, "
+            f"best {overall['longest_streak']}"
+        )
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("#", "promise", "kept", "missed", "rate", "streak", "status"):
+            table.add_column(column, overflow="fold")
+        for row in data["followthrough"]["promises"]:
+            table.add_row(
+                str(row["id"]),
+                row["text"],
+                str(row["kept"]),
+                str(row["missed"]),
+                "" if row["rate"] is None else f"{row['rate']:.0%}",
+                str(row["current_streak"]),
+                "[yellow]overdue[/yellow]" if row["status"] == "overdue" else row["status"],
+            )
+        console.print(table)
+    else:
+        console.print('No promises yet: trustcli promise add "…"')
+    if data["checkins"]:
+        console.print("\n[bold]Check-ins[/bold] (weekly averages, 1-10)")
+        for who, trend in data["checkins"].items():
+            console.print(
+                f"  {who}: {trend['sparkline']}  {trend['first']:g} → {trend['latest']:g}, "
+                f"{trend['direction']} ({len(trend['weeks'])} weeks)"
+            )
+    else:
+        console.print("\nNo check-ins yet: trustcli checkin --rating 7")
+    if data["sessions"]["finished"]:
+        console.print(f"\nQuestion sessions finished: {data['sessions']['finished']}")
+    if data["milestones"]:
+        console.print("\n[bold]Small victories[/bold]")
+        for item in data["milestones"]:
+            console.print(f"  [green]✓[/green] {item}")
+    if data["stuck"]:
+        console.print("\n[bold]Feeling stuck?[/bold]")
+        for sign in data["stuck"]:
+            console.print(f"  - {sign}")
+        console.print(report.STUCK_ADVICE)

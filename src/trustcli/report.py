@@ -1,0 +1,326 @@
+"""The progress report: follow-through, check-in trends, sessions, small victories.
+
+``figures`` is pure: records in, one dict out, the same dict that ``--json`` prints and
+the terminal, Markdown and SVG views draw. It describes what the records show and
+never claims the tool caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from trustcli import checkins, promises
+
+Record = dict[str, Any]
+KEPT_MILESTONES = (10, 25, 50, 100, 250, 500, 1000)
+STUCK_LOW = 4.0  # weekly average at or below this, for weeks, counts as low
+RECENT_DAYS = 28
+
+
+def figures(
+    made: list[Record],
+    followups: list[Record],
+    checkin_records: list[Record],
+    session_list: list[Record],
+    today: date,
+    since: date | None = None,
+    who: str | None = None,
+) -> Record:
+    """Everything the report shows, as plain data."""
+    start = since.isoformat() if since else ""
+    if who is not None:
+        made = [p for p in made if p["by"] == who]
+        checkin_records = [c for c in checkin_records if c["who"] == who]
+        session_list = [s for s in session_list if s["who"] == who]
+    ids = {p["id"] for p in made}
+    followups = [f for f in followups if f["promise"] in ids and f["on"] >= start]
+    checkin_records = [c for c in checkin_records if c["on"] >= start]
+    finished = [
+        s for s in session_list if "finished" in s and s["finished"].date() >= (since or date.min)
+    ]
+
+    stats = promises.stats(made, followups, today)
+    trends = checkins.trends_by_person(checkin_records)
+    weekly = weekly_followthrough(followups)
+    result: Record = {
+        "today": today.isoformat(),
+        "since": start or None,
+        "who": who,
+        "followthrough": stats,
+        "weekly_followthrough": weekly,
+        "checkins": trends,
+        "sessions": {
+            "finished": len(finished),
+            "by_set": _count_by(finished, "set"),
+        },
+    }
+    result["milestones"] = milestones(stats, followups, trends, len(finished))
+    result["stuck"] = stuck_signs(followups, trends, today)
+    return result
+
+
+def weekly_followthrough(followups: list[Record]) -> list[Record]:
+    """Kept and missed per week (Monday), oldest first, with the week's rate."""
+    weeks: dict[str, list[int]] = {}
+    for followup in followups:
+        tally = weeks.setdefault(checkins.week_of(followup["on"]), [0, 0])
+        tally[0 if followup["result"] == "kept" else 1] += 1
+    return [
+        {"week": week, "kept": kept, "missed": missed, "rate": round(kept / (kept + missed), 4)}
+        for week, (kept, missed) in sorted(weeks.items())
+    ]
+
+
+def milestones(
+    stats: Record, followups: list[Record], trends: dict[str, Record], sessions_done: int
+) -> list[str]:
+    """Small victories the records really show, to celebrate."""
+    found = []
+    overall = stats["overall"]
+    perfect = _first_perfect_week(followups)
+    if perfect:
+        found.append(f"A whole week with every promise kept (the week of {perfect})")
+    reached = [n for n in KEPT_MILESTONES if overall["kept"] >= n]
+    if reached:
+        found.append(f"{reached[-1]} promises kept")
+    if overall["longest_streak"] >= 5:
+        found.append(f"{overall['longest_streak']} kept in a row at best")
+    for who, trend in trends.items():
+        gain = trend["latest"] - trend["first"]
+        if trend["direction"] != "too little data" and gain >= 2:
+            found.append(f"{who}'s trust rating up {gain:g} points since the first week")
+    if sessions_done:
+        found.append(f"{sessions_done} question session{'s' * (sessions_done != 1)} finished")
+    return found
+
+
+def _first_perfect_week(followups: list[Record]) -> str | None:
+    """The first week with at least three follow-ups, all of them kept."""
+    for week in weekly_followthrough(followups):
+        if week["missed"] == 0 and week["kept"] >= 3:
+            return str(week["week"])
+    return None
+
+
+def stuck_signs(followups: list[Record], trends: dict[str, Record], today: date) -> list[str]:
+    """Signs that things are stuck, when the data shows them, kindly worded."""
+    signs = []
+    recent_start = (today - timedelta(days=RECENT_DAYS)).isoformat()
+    before_start = (today - timedelta(days=2 * RECENT_DAYS)).isoformat()
+    recent = [f for f in followups if f["on"] > recent_start]
+    before = [f for f in followups if before_start < f["on"] <= recent_start]
+    if len(recent) >= 4 and len(before) >= 4:
+        now_rate, then_rate = _rate(recent), _rate(before)
+        if then_rate - now_rate >= 0.15:
+            signs.append(
+                f"follow-through has fallen from {then_rate:.0%} to {now_rate:.0%} "
+                "over the last four weeks"
+            )
+    for who, trend in trends.items():
+        last = [week["average"] for week in trend["weeks"][-3:]]
+        if len(last) == 3 and max(last) <= STUCK_LOW and trend["direction"] != "rising":
+            signs.append(f"{who}'s trust ratings have stayed low for three weeks or more")
+    return signs
+
+
+def _rate(followups: list[Record]) -> float:
+    kept = sum(1 for f in followups if f["result"] == "kept")
+    return kept / len(followups)
+
+
+def _count_by(records: list[Record], key: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record[key]] = counts.get(record[key], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+STUCK_ADVICE = (
+    "Rebuilding trust is slow, and stalls are common. This may be a good moment to get "
+    "help from a counsellor or therapist; to prepare, try: "
+    "trustcli worksheet new counselling-prep"
+)
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def markdown(data: Record, chart_name: str | None = None) -> str:
+    """The report as CommonMark: one title, sections, tables."""
+    lines = ["# Progress report", ""]
+    scope = (
+        f"From {data['since']} to {data['today']}" if data["since"] else f"Up to {data['today']}"
+    )
+    if data["who"]:
+        scope += f", for {data['who']}"
+    lines += [f"{scope}. These are the records you kept; they describe, they do not judge.", ""]
+
+    overall = data["followthrough"]["overall"]
+    lines += ["## Follow-through", ""]
+    if data["followthrough"]["promises"]:
+        lines += [
+            f"Overall: {overall['kept']} kept, {overall['missed']} missed"
+            + (f" ({overall['rate']:.0%})" if overall["rate"] is not None else "")
+            + f"; current streak {overall['current_streak']}, longest {overall['longest_streak']}.",
+            "",
+            "| # | promise | kept | missed | follow-through | streak | best | status |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for row in data["followthrough"]["promises"]:
+            rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
+            lines.append(
+                f"| {row['id']} | {_cell(row['text'])} | {row['kept']} | {row['missed']} | {rate} "
+                f"| {row['current_streak']} | {row['longest_streak']} | {row['status']} |"
+            )
+        if overall["overdue"]:
+            late = ", ".join(str(i) for i in overall["overdue"])
+            lines += ["", f"Overdue: {late}."]
+    else:
+        lines.append("No promises yet.")
+    lines.append("")
+
+    lines += ["## Check-ins", ""]
+    if data["checkins"]:
+        lines += [
+            "| who | weeks | trend | first | latest | direction |",
+            "|---|---|---|---|---|---|",
+        ]
+        for who, trend in data["checkins"].items():
+            lines.append(
+                f"| {_cell(who)} | {len(trend['weeks'])} | {trend['sparkline']} | "
+                f"{trend['first']:g} | {trend['latest']:g} | {trend['direction']} |"
+            )
+        if chart_name:
+            lines += ["", f"![Weekly check-ins and follow-through]({chart_name})"]
+    else:
+        lines.append("No check-ins yet.")
+    lines.append("")
+
+    lines += ["## Question sessions", ""]
+    sessions = data["sessions"]
+    if sessions["finished"]:
+        by_set = ", ".join(f"{name} ({n})" for name, n in sessions["by_set"].items())
+        lines.append(f"{sessions['finished']} finished: {by_set}.")
+    else:
+        lines.append("No finished sessions yet.")
+    lines.append("")
+
+    lines += ["## Small victories", ""]
+    lines += [f"- {item}" for item in data["milestones"]] or ["None yet; they will come."]
+    if data["stuck"]:
+        lines += ["", "## Feeling stuck?", ""]
+        lines += [f"- {sign.capitalize()}." for sign in data["stuck"]]
+        lines += ["", STUCK_ADVICE + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def svg_chart(data: Record) -> str:
+    """Weekly check-in averages (a line per person) over weekly follow-through (bars).
+
+    Plain SVG text: one ``circle.point`` per person-week, one ``rect.bar`` per week.
+    """
+    weeks = sorted(
+        {w["week"] for t in data["checkins"].values() for w in t["weeks"]}
+        | {w["week"] for w in data["weekly_followthrough"]}
+    )
+    width, height, left, right, top, bottom = 640, 300, 40, 20, 30, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / (len(weeks) - 1) if len(weeks) > 1 else 0.0
+    x_of = {week: left + (i * step if step else plot_w / 2) for i, week in enumerate(weeks)}
+
+    def y_of(rating: float) -> float:
+        return top + plot_h * (1 - (rating - 1) / 9)
+
+    parts = [
+        _element("title", "Weekly check-ins and follow-through"),
+        _element("rect", x=0, y=0, width=width, height=height, fill="#ffffff"),
+    ]
+    for value in (1, 5, 10):
+        y = y_of(value)
+        parts.append(_element("line", x1=left, x2=width - right, y1=y, y2=y, stroke="#e5e5e5"))
+        parts.append(_element("text", str(value), x=left - 6, y=y + 4, fill="#777", anchor="end"))
+    bar_w = max(4.0, min(24.0, step * 0.6 if step else 24.0))
+    for week in data["weekly_followthrough"]:
+        bar_h = plot_h * week["rate"]
+        tip = _element("title", f"week of {week['week']}: {week['rate']:.0%} kept")
+        parts.append(
+            _element(
+                "rect",
+                inner=tip,
+                klass="bar",
+                data_week=week["week"],
+                x=x_of[week["week"]] - bar_w / 2,
+                y=top + plot_h - bar_h,
+                width=bar_w,
+                height=bar_h,
+                fill="#d9e6d4",
+            )
+        )
+    for index, (who, trend) in enumerate(data["checkins"].items()):
+        colour = _COLOURS[index % len(_COLOURS)]
+        points = [(x_of[w["week"]], y_of(w["average"]), w) for w in trend["weeks"]]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+        parts.append(_element("polyline", fill="none", stroke=colour, stroke_width=2, points=path))
+        for x, y, week in points:
+            tip = _element("title", f"{who}, week of {week['week']}: {week['average']:g}")
+            parts.append(
+                _element(
+                    "circle",
+                    inner=tip,
+                    klass="point",
+                    data_who=who,
+                    data_week=week["week"],
+                    cx=x,
+                    cy=y,
+                    r=3.5,
+                    fill=colour,
+                )
+            )
+        parts.append(
+            _element("text", f"● {who}", x=left + 8 + 110 * index, y=top - 12, fill=colour)
+        )
+    if weeks:
+        parts.append(_element("text", weeks[0], x=left, y=height - 12, fill="#777"))
+        last_x = width - right
+        parts.append(
+            _element("text", weeks[-1], x=last_x, y=height - 12, fill="#777", anchor="end")
+        )
+    caption = "bars: share of promises kept"
+    parts.append(
+        _element("text", caption, x=width - right, y=top - 12, fill="#6a8f5e", anchor="end")
+    )
+    root = _element(
+        "svg",
+        inner="\n".join(parts),
+        xmlns="http://www.w3.org/2000/svg",
+        width=width,
+        height=height,
+        viewBox=f"0 0 {width} {height}",
+        font_family="sans-serif",
+        font_size=11,
+    )
+    return root + "\n"
+
+
+_COLOURS = ("#3b6ea8", "#b3573b", "#4f8a4c", "#8a4f86")
+
+
+def _element(tag: str, text: str = "", *, inner: str = "", **attributes: object) -> str:
+    """One SVG element. Keyword names map to attributes: klass → class, anchor →
+    text-anchor, other underscores → hyphens; text is escaped, ``inner`` is markup."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    names = {"klass": "class", "anchor": "text-anchor"}
+    rendered = []
+    for key, value in attributes.items():
+        name = names.get(key, key.replace("_", "-"))
+        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        rendered.append(f"{name}={quoteattr(shown)}")
+    opening = " ".join([tag, *rendered])
+    body = inner or escape(text)
+    return f"<{opening}>{body}</{tag}>" if body else f"<{opening}/>"

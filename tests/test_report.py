@@ -1,0 +1,154 @@
+"""`trustcli report`: exact figures from back-dated records, Markdown, SVG, JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+
+import pytest
+from markdown_it import MarkdownIt
+
+NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
+
+
+@pytest.fixture
+def history(cli, monkeypatch):
+    """Four weeks of records: a perfect week, a streak, a rising trust rating."""
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-26T09:00:00+01:00")
+    cli("init", "--me", "alex", "--partner", "sam")
+    cli("promise", "add", "Walk together", "--every", "daily")
+    cli("promise", "add", "Call the counsellor", "--due", "+2d")
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    day = date(2026, 11, 2)
+    for offset in range(13):  # 11-02 … 11-14: kept, except 11-11
+        result = "missed" if offset == 9 else "kept"
+        on = (day + timedelta(days=offset)).isoformat()
+        assert cli("promise", result, "1", "--on", on).code == 0
+    cli("promise", "missed", "2", "--on", "2026-10-28")
+    for on, rating in [
+        ("2026-10-27", 3),
+        ("2026-10-29", 4),
+        ("2026-11-03", 5),
+        ("2026-11-10", 6),
+        ("2026-11-17", 7),
+        ("2026-11-19", 6),
+    ]:
+        assert cli("checkin", "-r", str(rating), "--on", on).code == 0
+    cli("checkin", "-r", "5", "--as", "sam", "--on", "2026-11-24")
+    cli("checkin", "-r", "6", "--as", "sam", "--on", "2026-11-18")
+
+
+def figures(cli, *args):
+    result = cli("report", "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_report_figures_are_exact(cli, history):
+    data = figures(cli)
+    overall = data["followthrough"]["overall"]
+    assert (overall["kept"], overall["missed"], overall["rate"]) == (12, 2, 0.8571)
+    assert (overall["current_streak"], overall["longest_streak"]) == (3, 9)
+    assert overall["overdue"] == [1, 2]  # nothing since 11-14 for the daily one; 2 never kept
+    walk = data["followthrough"]["promises"][0]
+    assert (walk["kept"], walk["missed"], walk["current_streak"], walk["longest_streak"]) == (
+        12,
+        1,
+        3,
+        9,
+    )
+    alex = data["checkins"]["alex"]
+    assert [w["average"] for w in alex["weeks"]] == [3.5, 5, 6, 6.5]
+    assert (alex["first"], alex["latest"], alex["direction"]) == (3.5, 6.5, "rising")
+    assert alex["sparkline"] == "▃▄▅▅"
+    assert data["checkins"]["sam"]["direction"] == "too little data"
+    assert data["milestones"] == [
+        "A whole week with every promise kept (the week of 2026-11-02)",
+        "10 promises kept",
+        "9 kept in a row at best",
+        "alex's trust rating up 3 points since the first week",
+    ]
+    assert data["stuck"] == []
+
+
+def test_since_and_as_narrow_the_report(cli, history):
+    data = figures(cli, "--since", "2026-11-09")
+    assert data["followthrough"]["overall"]["kept"] == 5
+    assert [w["week"] for w in data["checkins"]["alex"]["weeks"]] == ["2026-11-09", "2026-11-16"]
+    only_sam = figures(cli, "--as", "sam")
+    assert list(only_sam["checkins"]) == ["sam"]
+    assert only_sam["followthrough"]["promises"] == []
+
+
+def test_terminal_summary_is_plain_when_piped(sh, history, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    result = sh("report")
+    assert result.code == 0, result.err
+    assert "12 kept" in result.out and "▃▄▅▅" in result.out and "rising" in result.out
+    assert "A whole week with every promise kept" in result.out
+    assert "\x1b[" not in result.out
+
+
+def test_markdown_and_svg_files(cli, history, tmp_path):
+    target = tmp_path / "report.md"
+    result = cli("report", "-o", str(target))
+    assert result.code == 0, result.err
+    text = target.read_text()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    assert sum(t.type == "heading_open" and t.tag == "h1" for t in tokens) == 1
+    assert "![Weekly check-ins and follow-through](report.svg)" in text
+    assert "| alex | 4 | ▃▄▅▅ | 3.5 | 6.5 | rising |" in text
+    svg = ET.parse(tmp_path / "report.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    points = [c for c in svg.iter(f"{ns}circle") if c.get("class") == "point"]
+    alex_weeks = [p.get("data-week") for p in points if p.get("data-who") == "alex"]
+    assert alex_weeks == ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"]
+    bars = [r.get("data-week") for r in svg.iter(f"{ns}rect") if r.get("class") == "bar"]
+    assert bars == ["2026-10-26", "2026-11-02", "2026-11-09"]
+    again = cli("report", "-o", str(target))
+    assert again.code == 2 and "--force" in again.err
+    assert cli("report", "-o", str(target), "--force").code == 0
+
+
+def test_markdown_on_stdout(cli, history):
+    result = cli("report", "-o", "-")
+    assert result.code == 0 and result.out.startswith("# Progress report")
+
+
+def test_an_empty_home_reports_kindly(cli):
+    result = cli("report", "-o", "-")
+    assert result.code == 0
+    assert "No promises yet" in result.out and "No check-ins yet" in result.out
+
+
+def test_when_stuck_the_report_says_so_and_suggests_help(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-01T09:00:00+01:00")
+    cli("promise", "add", "Be home by seven", "--every", "daily")
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    for offset in range(8):  # kept well five to eight weeks ago, missed lately
+        before = (date(2026, 10, 5) + timedelta(days=offset)).isoformat()
+        cli("promise", "kept", "1", "--on", before)
+        recent = (date(2026, 11, 10) + timedelta(days=offset)).isoformat()
+        cli("promise", "missed" if offset % 2 else "kept", "1", "--on", recent)
+    for on, rating in [("2026-11-04", 3), ("2026-11-11", 2), ("2026-11-18", 3)]:
+        cli("checkin", "-r", str(rating), "--on", on)
+    data = figures(cli)
+    assert data["stuck"] == [
+        "follow-through has fallen from 100% to 50% over the last four weeks",
+        "me's trust ratings have stayed low for three weeks or more",
+    ]
+    text = cli("report", "-o", "-").out
+    assert "Feeling stuck?" in text and "counselling-prep" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["report", "--since", "+2d"], "after today"),
+        (["report", "--since", "someday"], "can't read the date"),
+    ],
+)
+def test_bad_input(cli, args, phrase):
+    result = cli(*args)
+    assert result.code == 2 and phrase in result.err
