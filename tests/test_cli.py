@@ -67,7 +67,7 @@ def test_every_command_has_help_with_examples(cli, path):
 
 def test_the_help_lists_every_group(cli):
     result = cli("--help")
-    for group in ("ask", "checkin", "export", "import", "init", "promise", "report"):
+    for group in ("ask", "checkin", "export", "import", "init", "promise", "report", "worksheet"):
         assert group in result.out
 
 

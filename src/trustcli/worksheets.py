@@ -1,0 +1,194 @@
+"""Worksheets: Markdown templates (Jinja2) filled with what trustcli already knows.
+
+Built-in sheets live in templates/worksheets/; a person's own in
+$TRUSTCLI_HOME/templates/worksheets/ add new sheets or replace built-ins by name.
+Each template starts with a header comment (title, purpose) that is read without
+Jinja, so listing sheets stays fast; Jinja2 is imported only to render.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trustcli import checkins, dates, promises, questions, sessions, store, templates
+from trustcli.errors import EXIT_RUNTIME, TrustError
+
+_HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    title: str
+    purpose: str
+    source: str  # "built-in" or "user"
+    path: Path
+
+    def summary(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.purpose,
+            "source": self.source,
+        }
+
+
+def available() -> dict[str, Sheet]:
+    """Sheet name → Sheet; a person's own template replaces a built-in of that name."""
+    found: dict[str, Sheet] = {}
+    user, builtin = templates.search_path("worksheets")
+    for folder, source in ((builtin, "built-in"), (user, "user")):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.md")):
+                found[path.stem] = _describe(path, source)
+    return dict(sorted(found.items()))
+
+
+def _describe(path: Path, source: str) -> Sheet:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrustError(f"cannot read the worksheet template {path}: {exc}") from None
+    fields: dict[str, str] = {}
+    header = _HEADER.match(text)
+    if header:
+        for line in header.group(1).splitlines():
+            key, _, value = line.partition(":")
+            if value:
+                fields[key.strip().lower()] = value.strip()
+    return Sheet(
+        name=path.stem,
+        title=fields.get("title", path.stem.replace("-", " ").capitalize()),
+        purpose=fields.get("purpose", ""),
+        source=source,
+        path=path,
+    )
+
+
+def find(name: str) -> Sheet:
+    sheets = available()
+    if name in sheets:
+        return sheets[name]
+    close = difflib.get_close_matches(name, list(sheets), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise TrustError(f"no worksheet {name!r}.{hint} The worksheets are: {', '.join(sheets)}")
+
+
+def render(sheet: Sheet, context: dict[str, Any]) -> str:
+    """Fill a template. Errors in a template name its file and line."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        autoescape=False,  # Markdown, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
+    )
+    try:
+        template = environment.from_string(sheet.path.read_text(encoding="utf-8"))
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TrustError(f"{sheet.path}, line {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TrustError(f"{sheet.path}: {exc.message or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrustError(f"cannot read {sheet.path}: {exc}") from None
+
+
+def context(me: str, partner: str) -> dict[str, Any]:
+    """Everything a sheet may show, from the data home; empty lists where nothing is yet."""
+    today = dates.today()
+    made, followups = promises.load_promises(), promises.load_followups()
+    rows = [
+        {**row, "rate_percent": _percent(row["rate"])}
+        for row in promises.summaries(made, followups, today)
+    ]
+    figures = promises.stats(made, followups, today)["overall"]
+    finished = _latest_sessions()
+    recent = checkins.load()
+    mine = [record for record in recent if record["who"] == me]
+    return {
+        "me": me,
+        "partner": partner,
+        "today": today.isoformat(),
+        "promises": rows,
+        "open_promises": [row for row in rows if row["status"] != "closed"],
+        "stats": {**figures, "rate_percent": _percent(figures["rate"])},
+        "checkins": list(reversed(recent))[:10],
+        "trend": checkins.trend(mine),
+        "sessions": finished,
+        "has_data": bool(rows or recent or finished),
+    }
+
+
+def _latest_sessions() -> dict[str, dict[str, Any]]:
+    """The latest finished session of each set, answers paired with their questions."""
+    latest: dict[str, sessions.Session] = {}
+    for session in sessions.load_all():
+        if "finished" in session:
+            latest[session["set"]] = session
+    result = {}
+    for name, session in latest.items():
+        try:
+            qset = questions.load(name)
+        except TrustError:
+            continue  # a set since removed: its transcript is still on disk
+        result[name] = {
+            "who": session["who"],
+            "finished": session["finished"].isoformat(),
+            "answers": [
+                {"prompt": q.prompt, "answer": questions.show_answer(q, session["answers"][q.id])}
+                for q in qset.questions
+                if q.id in session["answers"]
+            ],
+        }
+    return result
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.0%}"
+
+
+def default_output(sheet: Sheet) -> Path:
+    return Path(f"{sheet.name}-{dates.today().isoformat()}.md")
+
+
+def write(path: Path, text: str, force: bool) -> None:
+    """Write a sheet where the person asked, atomically; never over a file without force."""
+    if path.exists() and not force:
+        raise TrustError(f"{path} already exists: pass --force to replace it, or -o another file")
+    if path.is_dir():
+        raise TrustError(f"{path} is a folder: give a file name with -o")
+    store.write_atomic(path, text)
+
+
+def open_in_editor(path: Path) -> None:
+    """Open the sheet in $VISUAL or $EDITOR, split like a shell would but never run by one."""
+    import os
+    import shlex
+    import subprocess
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise TrustError(
+            f"saved {path}, but no editor is set: set VISUAL or EDITOR (e.g. EDITOR=nano)",
+            EXIT_RUNTIME,
+        )
+    try:
+        command = [*shlex.split(editor), str(path)]
+        finished = subprocess.run(command, check=False)
+    except (OSError, ValueError) as exc:
+        raise TrustError(
+            f"saved {path}, but the editor {editor!r} did not start: {exc}", EXIT_RUNTIME
+        ) from None
+    if finished.returncode != 0:
+        raise TrustError(
+            f"saved {path}; the editor {editor!r} exited with status {finished.returncode}",
+            EXIT_RUNTIME,
+        )
