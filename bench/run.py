@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -34,15 +35,39 @@ TZ_NAME = "Europe/Berlin"
 
 SMALL_PROMISES = 5
 SMALL_FOLLOWUPS = 20
+SMALL_CHECKINS = 6  # so that the progress worksheet has a trend to show
 BIG_PROMISES = 10
 BIG_RECORDS = 10_000
+BIG_CHECKINS = 1_000
 HISTORY_DAYS = 3 * 365
 KEPT_SHARE = 0.8
 NOTES = ("called before leaving", "texted at 18:40", "late, but said so", "forgot; set an alarm")
+PEOPLE = ("alex", "sam")  # me and partner in the small store; who checks in everywhere
+CHECKIN_NOTES = (
+    "a good talk",
+    "tired, but we listened",
+    "felt distant today",
+    "walked after dinner",
+)
 
 TARGET_LIST = 5.0  # promise list, times the bare interpreter
+TARGET_WORKSHEET = 8.0  # worksheet new repair-plan -o -, times the bare interpreter
 TARGET_KEPT_GROWTH = 1.5  # promise kept, 10,000 records / fresh
 TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
+TARGET_REPORT_GROWTH = 3.0  # report, 10,000 follow-ups + 1,000 check-ins / fresh
+
+REPORT_BIG = "report, 10,000 follow-ups + 1,000 check-ins"
+# (row, fresh case, big case, target): the big store's median over the fresh one's.
+GROWTH = (
+    (
+        "promise kept 1",
+        "promise kept 1, fresh",
+        "promise kept 1, 10,000 records",
+        TARGET_KEPT_GROWTH,
+    ),
+    ("promise stats", "promise stats, fresh", "promise stats, 10,000 records", TARGET_STATS_GROWTH),
+    ("report", "report, fresh", REPORT_BIG, TARGET_REPORT_GROWTH),
+)
 
 
 @dataclass
@@ -117,11 +142,15 @@ def main() -> int:
         stores = make_stores(trustcli, scratch / "homes")
         cases = make_cases(python, trustcli, stores)
 
-        # The first no-cache run is the store's very first run; the generated file was
-        # already checked with tomllib, and the app's own count follows it.
+        # The first no-cache run is the store's very first run; the generated files were
+        # already checked with tomllib, and the app's own counts follow. Those counting
+        # runs also leave the cache warm, as any later run would find it.
         _progress(f"promise stats on 10,000 records with no cache, {cold_runs} runs …")
-        cold = time_cold_stats(trustcli, stores["big_stats"], cold_runs)
+        cold = [time_cold(trustcli, "promise stats", stores["big_stats"], cold_runs)]
         verify_big_store(trustcli, stores["big_stats"])
+        _progress(f"report on 10,000 + 1,000 records with no cache, {cold_runs} runs …")
+        cold.append(time_cold(trustcli, "report", stores["big_report"], cold_runs))
+        verify_report_store(trustcli, stores["big_report"])
 
         _progress(f"timing {len(cases)} cases, {warmup} warm-up + {runs} rounds …")
         measure(cases, runs, warmup)
@@ -229,27 +258,43 @@ def run_checked(argv: list[str], home: Path | None) -> str:
 
 def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
     """Every data home the cases need. Promises are made through the CLI; the big
-    follow-up log is written directly, in the app's own format, to save minutes."""
+    logs are written directly, in the app's own format, to save minutes."""
     cli = str(trustcli)
+    zone = local_zone()
     small = root / "small"
+    run_checked([cli, "init", "--me", PEOPLE[0], "--partner", PEOPLE[1]], small)
     for number in range(1, SMALL_PROMISES + 1):
         run_checked([cli, "promise", "add", f"Small promise {number}", "--every", "daily"], small)
     for index in range(SMALL_FOLLOWUPS):
         run_checked([cli, "promise", "kept", str(index % SMALL_PROMISES + 1)], small)
+    today = datetime.now(zone).date()
+    for index in range(SMALL_CHECKINS):
+        on = (today - timedelta(days=SMALL_CHECKINS - index)).isoformat()
+        rating = str(5 + index % 3)
+        who = PEOPLE[index % 2]
+        run_checked([cli, "checkin", "--rating", rating, "--as", who, "--on", on], small)
 
-    # Fresh and big homes share the same promises, so they differ only in the log.
+    # Fresh and big homes share the same promises, so they differ only in the logs.
     template = root / "template"
     for number in range(1, BIG_PROMISES + 1):
         run_checked([cli, "promise", "add", f"Promise {number}", "--every", "daily"], template)
     check_record_format(trustcli, template, root / "format-check")
+    check_checkin_format(trustcli, template, root / "checkin-format-check", today)
 
-    log = big_log_text(local_zone())
+    log = big_log_text(zone)
+    checkin_log = big_checkin_text(zone)
     stores = {"small": small}
-    for name in ("fresh_kept", "fresh_stats", "big_kept", "big_stats"):
+    for name in ("fresh_kept", "fresh_stats", "fresh_report", "big_kept", "big_stats"):
         stores[name] = root / name
         shutil.copytree(template, stores[name])
         if name.startswith("big"):
-            write_private(stores[name] / "followthrough.toml", log)
+            write_private(stores[name] / "followthrough.toml", log, "followup", BIG_RECORDS)
+    # The report's big store has both logs; the stats stores keep only follow-ups, so
+    # their figures stay comparable with runs from before check-ins existed.
+    stores["big_report"] = root / "big_report"
+    shutil.copytree(template, stores["big_report"])
+    write_private(stores["big_report"] / "followthrough.toml", log, "followup", BIG_RECORDS)
+    write_private(stores["big_report"] / "checkins.toml", checkin_log, "checkin", BIG_CHECKINS)
     return stores
 
 
@@ -279,6 +324,37 @@ def check_record_format(trustcli: Path, template: Path, folder: Path) -> None:
         )
 
 
+def checkin_chunk(on: date, who: str, rating: int, note: str, at: datetime) -> str:
+    """One check-in exactly as store.append writes it: blank line, header, ``at`` last."""
+    note_line = f'note = "{note}"\n' if note else ""
+    return (
+        f'\n[[checkin]]\non = {on.isoformat()}\nwho = "{who}"\nrating = {rating}\n'
+        f"{note_line}at = {at.isoformat(sep=' ')}\n"
+    )
+
+
+def check_checkin_format(trustcli: Path, template: Path, folder: Path, today: date) -> None:
+    """Fail early if checkin_chunk no longer writes what the app writes."""
+    shutil.copytree(template, folder)
+    cli = str(trustcli)
+    first, second = (today - timedelta(days=2)).isoformat(), (today - timedelta(days=1)).isoformat()
+    run_checked(
+        [cli, "checkin", "--rating", "7", "--as", PEOPLE[0], "--on", first, "--note", "a talk"],
+        folder,
+    )
+    run_checked([cli, "checkin", "--rating", "4", "--as", PEOPLE[1], "--on", second], folder)
+    written = (folder / "checkins.toml").read_text(encoding="utf-8")
+    ours = "".join(
+        checkin_chunk(r["on"], r["who"], r["rating"], r.get("note", ""), r["at"])
+        for r in tomllib.loads(written)["checkin"]
+    )
+    if ours != written:
+        sys.exit(
+            "bench: the app's check-in format changed; update checkin_chunk.\n"
+            f"app wrote:\n{written}\nbench would write:\n{ours}"
+        )
+
+
 def local_zone() -> tzinfo:
     try:
         from zoneinfo import ZoneInfo
@@ -304,15 +380,37 @@ def big_log_text(zone: tzinfo) -> str:
     return "".join(chunks)
 
 
-def write_private(path: Path, text: str) -> None:
+def big_checkin_text(zone: tzinfo) -> str:
+    """BIG_CHECKINS check-ins over the same three years, oldest first, the newest dated
+    today; the two people take turns. Each rating drifts with its own slow trend and
+    wobble plus day-to-day noise, kept within 1-10; about a third have a note."""
+    chooser = random.Random(2027)  # the same file every run
+    today = datetime.now(zone).date()
+    shapes = {PEOPLE[0]: (3.0, 7.5, 1.5), PEOPLE[1]: (5.0, 6.0, 1.0)}  # start, end, wobble
+    chunks = []
+    for index in range(BIG_CHECKINS):
+        share = index / (BIG_CHECKINS - 1)
+        days_back = round(HISTORY_DAYS * (1 - share))
+        on = today - timedelta(days=days_back)
+        at = datetime(on.year, on.month, on.day, 21, index % 60, tzinfo=zone)
+        who = PEOPLE[index % len(PEOPLE)]
+        start, end, wobble = shapes[who]
+        level = start + (end - start) * share + wobble * math.sin(share * 4 * math.pi)
+        rating = min(10, max(1, round(level + chooser.gauss(0, 1.2))))
+        note = chooser.choice(CHECKIN_NOTES) if chooser.random() < 0.3 else ""
+        chunks.append(checkin_chunk(on, who, rating, note, at))
+    return "".join(chunks)
+
+
+def write_private(path: Path, text: str, table: str, expected: int) -> None:
     """Write with mode 0600, as the app does, and check it parses before anything runs."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.chmod(path, 0o600)
-    records = tomllib.loads(text)["followup"]
-    if len(records) != BIG_RECORDS:
-        sys.exit(f"bench: generated {len(records)} follow-ups, expected {BIG_RECORDS}")
+    records = tomllib.loads(text)[table]
+    if len(records) != expected:
+        sys.exit(f"bench: generated {len(records)} [[{table}]] records, expected {expected}")
 
 
 def verify_big_store(trustcli: Path, home: Path) -> None:
@@ -323,9 +421,32 @@ def verify_big_store(trustcli: Path, home: Path) -> None:
     total = overall["kept"] + overall["missed"]
     if total != BIG_RECORDS:
         sys.exit(f"bench: promise stats --json counts {total} follow-ups, expected {BIG_RECORDS}")
-    mode = (home / "followthrough.toml").stat().st_mode & 0o777
+    check_private(home / "followthrough.toml")
+
+
+def verify_report_store(trustcli: Path, home: Path) -> None:
+    """The app must count every generated check-in and follow-up in the report's store."""
+    cli = str(trustcli)
+    listed = len(json.loads(run_checked([cli, "checkin", "list", "--json"], home)))
+    if listed != BIG_CHECKINS:
+        sys.exit(f"bench: checkin list --json counts {listed} check-ins, expected {BIG_CHECKINS}")
+    figures = json.loads(run_checked([cli, "report", "--json"], home))
+    overall = figures["followthrough"]["overall"]
+    followups = overall["kept"] + overall["missed"]
+    checked_in = sum(trend["checkins"] for trend in figures["checkins"].values())
+    if (followups, checked_in) != (BIG_RECORDS, BIG_CHECKINS):
+        sys.exit(
+            f"bench: report --json counts {followups} follow-ups and {checked_in} check-ins, "
+            f"expected {BIG_RECORDS} and {BIG_CHECKINS}"
+        )
+    for name in ("followthrough.toml", "checkins.toml"):
+        check_private(home / name)
+
+
+def check_private(path: Path) -> None:
+    mode = path.stat().st_mode & 0o777
     if mode != 0o600:
-        sys.exit(f"bench: followthrough.toml has mode {mode:o}, expected 600")
+        sys.exit(f"bench: {path.name} has mode {mode:o}, expected 600")
 
 
 # --- timing --------------------------------------------------------------------------
@@ -355,6 +476,22 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
         ),
         Case("promise stats, fresh", [cli, "promise", "stats"], stores["fresh_stats"]),
         Case("promise stats, 10,000 records", [cli, "promise", "stats"], stores["big_stats"]),
+        Case("report, fresh", [cli, "report"], stores["fresh_report"]),
+        Case(REPORT_BIG, [cli, "report"], stores["big_report"]),
+        Case(f"{REPORT_BIG} (--json)", [cli, "report", "--json"], stores["big_report"]),
+        Case(
+            "worksheet new repair-plan -o - (small)",
+            [cli, "worksheet", "new", "repair-plan", "-o", "-"],
+            stores["small"],
+            TARGET_WORKSHEET,
+        ),
+        Case(
+            "worksheet new progress -o - (small)",
+            [cli, "worksheet", "new", "progress", "-o", "-"],
+            stores["small"],
+        ),
+        Case("worksheet list", [cli, "worksheet", "list"], stores["small"]),
+        Case("ask --list", [cli, "ask", "--list"], stores["small"]),
     ]
 
 
@@ -378,12 +515,11 @@ def measure(cases: list[Case], runs: int, warmup: int) -> None:
                 case.samples.append(elapsed)
 
 
-def time_cold_stats(trustcli: Path, home: Path, runs: int) -> Case:
-    """promise stats with no cache: what the first run after an upgrade (or a hand
-    edit) costs. The first of these is the very first run on the store."""
-    case = Case(
-        "promise stats, 10,000 records, no cache", [str(trustcli), "promise", "stats"], home
-    )
+def time_cold(trustcli: Path, command: str, home: Path, runs: int) -> Case:
+    """A command with no cache: what the first run after an upgrade (or a hand edit)
+    costs. The first of these is the very first run on the store."""
+    records = "10,000 records" if command == "promise stats" else "10,000 + 1,000 records"
+    case = Case(f"{command}, {records}, no cache", [str(trustcli), *command.split()], home)
     for _ in range(runs):
         shutil.rmtree(home / "cache", ignore_errors=True)
         case.samples.append(time_once(case.argv, home))
@@ -393,32 +529,29 @@ def time_cold_stats(trustcli: Path, home: Path, runs: int) -> Case:
 # --- report --------------------------------------------------------------------------
 
 
-def build_rows(cases: list[Case], cold: Case) -> list[Row]:
+def build_rows(cases: list[Case], cold: list[Case]) -> list[Row]:
     baseline = cases[0].median
     by_name = {case.name: case for case in cases}
     rows = [
         Row(case.name, case.median, case.spread, case.median / baseline, "baseline", case.target)
         for case in cases[1:]
     ]
-    first = cold.samples[0]
-    rows.append(Row(f"{cold.name}: first run", first, None, first / baseline, "baseline", None))
-    rows.append(
-        Row(
-            f"{cold.name}: median of {len(cold.samples)}",
-            cold.median,
-            cold.spread,
-            cold.median / baseline,
-            "baseline",
-            None,
+    for case in cold:
+        first = case.samples[0]
+        rows.append(Row(f"{case.name}: first run", first, None, first / baseline, "baseline", None))
+        rows.append(
+            Row(
+                f"{case.name}: median of {len(case.samples)}",
+                case.median,
+                case.spread,
+                case.median / baseline,
+                "baseline",
+                None,
+            )
         )
-    )
-    for command, target in (
-        ("promise kept 1", TARGET_KEPT_GROWTH),
-        ("promise stats", TARGET_STATS_GROWTH),
-    ):
-        fresh = by_name[f"{command}, fresh"].median
-        big = by_name[f"{command}, 10,000 records"].median
-        rows.append(Row(f"growth: {command}", None, None, big / fresh, "fresh", target))
+    for command, fresh_name, big_name, target in GROWTH:
+        ratio = by_name[big_name].median / by_name[fresh_name].median
+        rows.append(Row(f"growth: {command}", None, None, ratio, "fresh", target))
     return rows
 
 
@@ -454,7 +587,7 @@ def print_report(
             + "  ".join(f"{cell:>{width}}" for cell, width in zip(figures, widths[1:], strict=True))
         )
     print()
-    print("ratio: median / baseline median, except growth rows: 10,000 records / fresh.")
+    print("ratio: median / baseline median, except growth rows: big store / fresh store.")
     print(f"took {elapsed:.0f} s")
 
 

@@ -103,3 +103,95 @@ def cli():
 @pytest.fixture
 def sh():
     return run_installed
+
+
+# --- a real session D-Bus with a recording notification server ------------------------
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def require_binary(name: str) -> str:
+    """The path of a system program the tests need; in CI a missing one is a failure."""
+    found = shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed (apt-get install {name}; .ci/run does this)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path) -> Iterator[str]:
+    """A private session bus (no service directories: nothing auto-starts)."""
+    daemon = require_binary("dbus-daemon")
+    folder = tmp_path / "bus"
+    folder.mkdir()
+    config = folder / "session.conf"
+    config.write_text(BUS_CONFIG.format(socket=folder / "socket"))
+    process = subprocess.Popen(
+        [daemon, f"--config-file={config}", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    address = process.stdout.readline().strip()
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class Notifications:
+    """What the test notification server received."""
+
+    record: Path
+
+    def received(self) -> list[dict[str, str]]:
+        import json
+
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, str]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.received()
+            if len(got) >= count:
+                return got
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} notifications, got {self.received()}")
+
+
+@pytest.fixture
+def notifications(session_bus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A notification server on the test bus; DBUS_SESSION_BUS_ADDRESS points there."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session_bus)
+    record, ready = tmp_path / "notifications.jsonl", tmp_path / "server-ready"
+    server = Path(__file__).parent / "helpers" / "notification_server.py"
+    process = subprocess.Popen([sys.executable, str(server), str(record), str(ready)])
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("the test notification server did not start")
+        time.sleep(0.05)
+    try:
+        yield Notifications(record)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -22,7 +22,7 @@ FORMS = (
     "or a date and time like 2026-12-01T19:00"
 )
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
 
 
@@ -49,8 +49,7 @@ def parse(text: str, created: datetime | None = None) -> Schedule:
         return Schedule(text, "date", {"run_date": once})
     parts = words.split(" ")
     if len(parts) == 5 and all(_CRON_FIELD.match(p) for p in parts) and not _TIME.match(parts[-1]):
-        minute, hour, day, month, weekday = parts
-        crontab = " ".join([minute, hour, day, month, _cron_weekdays(weekday, text)])
+        crontab = " ".join([*parts[:4], _cron_weekdays(parts[4], text)])
         return Schedule(text, "cron", {"crontab": crontab})
     *head, clock = parts
     form = _form(head, text)
@@ -83,7 +82,7 @@ def _form(head: list[str], text: str) -> tuple[str, dict[str, Any]] | None:
         count, unit = int(head[1]), head[2].rstrip("s")
         if unit == "week" and len(head) == 4:
             first_day = _days(head[3], text).split(",")[0]
-            return "interval", {"weeks": count, "weekday": _DAY_NAMES.index(first_day)}
+            return "interval", {"weeks": count, "weekday": DAY_NAMES.index(first_day)}
         if unit == "day" and len(head) == 3:
             return "interval", {"days": count}
     return None
@@ -147,8 +146,8 @@ def _days(word: str, text: str) -> str:
         number = dates.weekday_number(part)
         if number is None:
             raise TrustError(f"{part!r} is not a day of the week in {text!r}: use mon … sun")
-        days.append(_DAY_NAMES[number])
-    return ",".join(sorted(set(days), key=_DAY_NAMES.index))
+        days.append(DAY_NAMES[number])
+    return ",".join(sorted(set(days), key=DAY_NAMES.index))
 
 
 # --- APScheduler ------------------------------------------------------------------------
@@ -213,12 +212,19 @@ def fire_times(
     return times
 
 
+def is_over(schedule: Schedule, now: datetime) -> bool:
+    """A one-time schedule whose moment has passed."""
+    if not schedule.once:
+        return False
+    moment: datetime = schedule.spec["run_date"]
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone())) <= now
+
+
 def check_fires(schedule: Schedule) -> None:
     """Refuse a schedule that will never fire (Feb 30 in cron, a past one-time)."""
     now = dates.now()
     if schedule.once:
-        moment = schedule.spec["run_date"]
-        if (moment if moment.tzinfo else moment.replace(tzinfo=zone())) <= now:
+        if is_over(schedule, now):
             raise TrustError(f"{schedule.text!r} is in the past: pick a later time")
         return
     if not fire_times(schedule, now, until=now + timedelta(days=366 * 4), limit=1):

@@ -15,6 +15,7 @@ from trustcli.cli import checkin as checkin_cli
 from trustcli.cli import export as export_cli
 from trustcli.cli import init as init_cli
 from trustcli.cli import promise as promise_cli
+from trustcli.cli import remind as remind_cli
 from trustcli.cli import report as report_cli
 from trustcli.cli import worksheet as worksheet_cli
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
@@ -40,6 +41,7 @@ app = typer.Typer(
 app.add_typer(ask_cli.app, name="ask")
 app.add_typer(checkin_cli.app, name="checkin")
 app.add_typer(promise_cli.app, name="promise")
+app.add_typer(remind_cli.app, name="remind")
 app.add_typer(worksheet_cli.app, name="worksheet")
 app.command(name="init")(init_cli.init)
 app.command(name="report")(report_cli.report_command)

@@ -1,0 +1,247 @@
+"""`trustcli remind --daemon`: a foreground scheduler that delivers reminders.
+
+APScheduler 3's BlockingScheduler sleeps until the next job: there is no polling.
+A pid file in the data home, held with an exclusive lock, keeps one daemon per home
+(a crashed daemon's lock dies with it, so a stale file is simply taken over).
+SIGHUP reloads reminders.toml (``remind add/rm/pause`` send it); SIGTERM and SIGINT
+stop it cleanly. Every event is one line on stderr; every delivery is appended to
+deliveries.toml, which is also how missed reminders are found after downtime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+from trustcli import dates, notify, reminders, schedules, store
+from trustcli.errors import EXIT_RUNTIME, TrustError
+
+PID_FILE = "daemon.pid"
+# A reminder missed while the computer slept or the daemon was stopped is delivered
+# once, late, if it is at most this old; older ones are only logged as missed.
+GRACE = timedelta(hours=12)
+SUMMARY = "trustcli"
+
+
+def normalise_delivery(raw: dict[str, Any]) -> dict[str, Any]:
+    reminder, status = raw.get("reminder"), raw.get("status")
+    scheduled, at = raw.get("scheduled"), raw.get("at")
+    if not isinstance(reminder, str) or status not in ("sent", "missed", "failed"):
+        raise ValueError("needs 'reminder' and a status of sent, missed or failed")
+    if not isinstance(scheduled, datetime) or not isinstance(at, datetime) or at.tzinfo is None:
+        raise ValueError("needs 'scheduled' and 'at' date-times with their UTC offset")
+    return {
+        "reminder": reminder,
+        "scheduled": scheduled.isoformat(),
+        "status": status,
+        "at": at.isoformat(),
+    }
+
+
+DELIVERIES = store.Log("deliveries.toml", "delivery", normalise_delivery, version=1)
+
+
+def log(text: str) -> None:
+    print(f"{dates.now():%Y-%m-%d %H:%M:%S} {text}", file=sys.stderr, flush=True)
+
+
+# --- one instance per data home -----------------------------------------------------------
+
+
+def running_pid() -> int | None:
+    """The pid of the daemon for this data home, if one is running."""
+    path = store.path_of(PID_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held: a daemon is alive
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else -1
+    finally:
+        os.close(fd)
+    return None
+
+
+def signal_reload() -> bool:
+    """Ask a running daemon to reload; False if none runs."""
+    pid = running_pid()
+    if not pid or pid < 0:
+        return False
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError:
+        return False
+    return True
+
+
+def _claim_pid_file() -> int:
+    store.ensure_home()
+    path = store.path_of(PID_FILE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        raise TrustError(f"already running (pid {text or '?'})", EXIT_RUNTIME) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd  # kept open: the lock lasts as long as the process
+
+
+# --- missed while away --------------------------------------------------------------------
+
+
+def catch_up(
+    active: list[reminders.Reminder], last: dict[str, datetime], now: datetime
+) -> list[tuple[reminders.Reminder, datetime, str]]:
+    """What to do about fire times that passed while no daemon ran: (reminder, time,
+    'send' | 'missed'). At most one entry per reminder: a recurring reminder missed
+    ten times is delivered, or reported, once."""
+    actions = []
+    for reminder in active:
+        since = last.get(str(reminder["id"])) or reminder["created"]
+        passed = schedules.fire_times(reminder["schedule"], since, until=now, limit=10_000)
+        if not passed:
+            continue
+        latest = passed[-1]
+        late = now - latest
+        if reminder["schedule"].once or late > GRACE:
+            actions.append((reminder, latest, "missed"))
+        else:
+            actions.append((reminder, latest, "send"))
+    return actions
+
+
+def last_deliveries() -> dict[str, datetime]:
+    latest: dict[str, datetime] = {}
+    for record in store.read_log(DELIVERIES):
+        moment = datetime.fromisoformat(record["scheduled"])
+        if record["reminder"] not in latest or moment > latest[record["reminder"]]:
+            latest[record["reminder"]] = moment
+    return latest
+
+
+# --- the daemon ------------------------------------------------------------------------------
+
+
+class Daemon:
+    """The scheduler and the reminders it was last given."""
+
+    def __init__(self) -> None:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        self.scheduler = BlockingScheduler(
+            timezone=schedules.zone(),
+            job_defaults={
+                "coalesce": True,  # many missed runs of one job run once
+                "misfire_grace_time": int(GRACE.total_seconds()),
+                "max_instances": 1,
+            },
+        )
+        self.active: dict[str, reminders.Reminder] = {}
+
+    def load(self) -> None:
+        """Read reminders and (re)build the jobs; on a broken file keep the old ones."""
+        try:
+            current = {str(r["id"]): r for r in reminders.load(include_paused=False)}
+        except TrustError as error:
+            log(f"reload failed, keeping the previous schedule: {error.message}")
+            return
+        for key in set(self.active) - set(current):
+            with contextlib.suppress(Exception):
+                self.scheduler.remove_job(key)
+        for key, reminder in current.items():
+            fire = schedules.trigger(reminder["schedule"], self.scheduler.timezone)
+            if (
+                reminder["schedule"].once
+                and reminder["schedule"].spec["run_date"].astimezone() <= dates.now()
+            ):
+                with contextlib.suppress(Exception):
+                    self.scheduler.remove_job(key)
+                continue  # a past one-time reminder is handled by catch_up
+            self.scheduler.add_job(self.deliver, fire, args=[key], id=key, replace_existing=True)
+        self.active = current
+        with contextlib.suppress(TrustError):
+            reminders.refresh_times_cache()
+        log(f"scheduled {len(current)} reminder{'s' * (len(current) != 1)}")
+
+    def reload(self) -> None:
+        log("reloading")
+        self.load()
+
+    def catch_up(self) -> None:
+        try:
+            actions = catch_up(list(self.active.values()), last_deliveries(), dates.now())
+        except TrustError as error:
+            log(f"could not check for missed reminders: {error.message}")
+            return
+        for reminder, moment, action in actions:
+            if action == "send":
+                self.deliver(str(reminder["id"]), scheduled=moment, late=True)
+            else:
+                when = f"{moment.astimezone():%Y-%m-%d %H:%M}"
+                log(f"missed reminder {reminder['id']} of {when}")
+                self._notify(reminder, f"Missed while trustcli was not running ({when}): ")
+                self._record(str(reminder["id"]), moment, "missed")
+
+    def deliver(self, key: str, scheduled: datetime | None = None, late: bool = False) -> None:
+        reminder = self.active.get(key)
+        if reminder is None:
+            return
+        moment = scheduled or dates.now()
+        problem = self._notify(reminder, "Late: " if late else "")
+        self._record(key, moment, "failed" if problem else "sent")
+
+    def _notify(self, reminder: reminders.Reminder, prefix: str) -> str | None:
+        body = prefix + reminders.notification_body(reminder)
+        problem = notify.send(SUMMARY, body)
+        if problem:
+            log(f"reminder {reminder['id']}: {body} (no notification: {problem})")
+        else:
+            log(f"reminder {reminder['id']}: notified")
+        return problem
+
+    def _record(self, key: str, scheduled: datetime, status: str) -> None:
+        record = {"reminder": key, "scheduled": scheduled, "status": status, "at": dates.now()}
+        try:
+            store.append(DELIVERIES, record)
+        except TrustError as error:
+            log(f"could not record the delivery: {error.message}")
+
+    def run(self) -> None:
+        def reload_soon(*_: Any) -> None:
+            # Signal handlers must stay small: hand the reload to the scheduler.
+            self.scheduler.add_job(self.reload, id="reload", replace_existing=True)
+
+        def stop(signum: int, _: Any) -> None:
+            log(f"stopping ({signal.Signals(signum).name})")
+            self.scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGHUP, reload_soon)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.load()
+        self.catch_up()
+        self.scheduler.start()  # returns after shutdown
+
+
+def run() -> int:
+    fd = _claim_pid_file()
+    try:
+        log(f"started (pid {os.getpid()}, data home {store.home()})")
+        Daemon().run()
+        log("stopped")
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(store.path_of(PID_FILE))
+        os.close(fd)
+    return 0

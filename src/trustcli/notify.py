@@ -1,0 +1,75 @@
+"""Desktop notifications, best effort: the freedesktop Notifications service on the
+session D-Bus (jeepney, pure Python), else notify-send; osascript on macOS.
+
+Arguments always travel as lists, never through a shell. ``send`` never raises: it
+returns None when delivered, or why it was not, for the daemon's log.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+APP_NAME = "trustcli"
+TIMEOUT = 10  # seconds for any one attempt
+
+
+def send(summary: str, body: str) -> str | None:
+    """Show a notification; None if it was shown, else the reasons it was not."""
+    if sys.platform == "darwin":
+        backends = [_osascript]
+    elif sys.platform.startswith("win"):
+        return "desktop notifications are not supported on Windows yet"
+    else:
+        backends = [_dbus, _notify_send]
+    reasons = []
+    for backend in backends:
+        try:
+            backend(summary, body)
+            return None
+        except Exception as exc:  # any failure: try the next way, never crash the daemon
+            reasons.append(f"{backend.__name__.strip('_')}: {exc or type(exc).__name__}")
+    return "; ".join(reasons)
+
+
+def _dbus(summary: str, body: str) -> None:
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    address = DBusAddress(
+        "/org/freedesktop/Notifications",
+        bus_name="org.freedesktop.Notifications",
+        interface="org.freedesktop.Notifications",
+    )
+    message = new_method_call(
+        address,
+        "Notify",
+        "susssasa{sv}i",
+        (APP_NAME, 0, "", summary, body, [], {}, -1),
+    )
+    with open_dbus_connection(bus="SESSION") as connection:
+        connection.send_and_get_reply(message, timeout=TIMEOUT)
+
+
+def _notify_send(summary: str, body: str) -> None:
+    program = shutil.which("notify-send")
+    if program is None:
+        raise RuntimeError("notify-send is not installed")
+    subprocess.run(
+        [program, f"--app-name={APP_NAME}", "--", summary, body],
+        check=True,
+        timeout=TIMEOUT,
+        capture_output=True,
+    )
+
+
+def _osascript(summary: str, body: str) -> None:
+    script = [
+        "-e", "on run argv",
+        "-e", "display notification (item 2 of argv) with title (item 1 of argv)",
+        "-e", "end run",
+    ]  # fmt: skip
+    subprocess.run(
+        ["osascript", *script, summary, body], check=True, timeout=TIMEOUT, capture_output=True
+    )

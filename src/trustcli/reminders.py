@@ -1,0 +1,318 @@
+"""Reminders: scheduled check-ins and follow-through nudges.
+
+Stored reminders live in reminders.toml (small, rewritten atomically). Every open
+promise made with ``--every`` also has a follow-through reminder, derived on the fly
+(id ``p3`` for promise 3) unless a stored reminder already points at that promise.
+
+``trustcli remind due`` must stay fast for shell prompts, so fire times are computed
+with APScheduler ahead of time and kept in a cache; it is rebuilt whenever the
+reminders, promises or config change, or the computed window runs out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from trustcli import config, dates, promises, schedules, store
+from trustcli.errors import EXIT_RUNTIME, TrustError
+
+REMINDERS = "reminders.toml"
+STATE = "remind-state.toml"
+KINDS = ("checkin", "promise", "custom")
+PROMISE_TIME = "20:00"  # when promise reminders fire, unless config [remind] promise_time
+_TIMES_CACHE = "cache/reminder-times.json"
+_WINDOW_AHEAD = timedelta(days=14)
+_WINDOW_BEHIND = timedelta(days=31)
+_MAX_TIMES = 2000
+
+Reminder = dict[str, Any]
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def load(include_paused: bool = True) -> list[Reminder]:
+    """Stored reminders, then the ones promises with --every bring, in id order."""
+    stored = [_normalise(raw, index) for index, raw in enumerate(_raw_list(), start=1)]
+    covered = {r["promise"] for r in stored if r.get("promise") is not None}
+    derived = [
+        _for_promise(p)
+        for p in promises.load_promises()
+        if p["every"] and not p["closed"] and p["id"] not in covered
+    ]
+    everything = stored + derived
+    return [r for r in everything if include_paused or not r["paused"]]
+
+
+def _raw_list() -> list[dict[str, Any]]:
+    raw = store.read(REMINDERS).get("reminder", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise TrustError(f"{store.path_of(REMINDERS)}: reminders must be [[reminder]] tables")
+    return raw
+
+
+def _normalise(raw: dict[str, Any], index: int) -> Reminder:
+    where = f"{store.path_of(REMINDERS)}: reminder number {index}"
+    ident, when, created = raw.get("id"), raw.get("when"), raw.get("created")
+    if not isinstance(ident, int) or isinstance(ident, bool) or ident < 1:
+        raise TrustError(f"{where} has no valid 'id'; fix it in an editor")
+    if not isinstance(when, str) or not isinstance(created, datetime):
+        raise TrustError(f"{where} needs 'when' (text) and 'created' (a date-time)")
+    kind = raw.get("kind", "custom")
+    if kind not in KINDS:
+        raise TrustError(f"{where}: kind must be checkin, promise or custom")
+    try:
+        schedule = schedules.parse(when, created)
+    except TrustError as exc:
+        raise TrustError(f"{where}: {exc.message}") from None
+    return {
+        "id": ident,
+        "when": when,
+        "schedule": schedule,
+        "message": str(raw.get("message") or default_message(kind, raw.get("promise"))),
+        "kind": kind,
+        "promise": raw.get("promise"),
+        "created": created,
+        "paused": bool(raw.get("paused", False)),
+    }
+
+
+def _for_promise(promise: dict[str, Any]) -> Reminder:
+    """The follow-through reminder a repeating promise brings with it."""
+    created = datetime.fromisoformat(promise["created"])
+    clock = str(config.load().get("remind", {}).get("promise_time", PROMISE_TIME))
+    hour, _, minute = clock.partition(":")
+    weekday = schedules.DAY_NAMES[created.weekday()]
+    every = promise["every"]
+    when = {
+        "daily": f"daily {clock}",
+        "weekdays": f"weekdays {clock}",
+        "weekends": f"weekends {clock}",
+        "weekly": f"weekly {weekday} {clock}",
+        "fortnightly": f"every 2 weeks {weekday} {clock}",
+        "monthly": f"{int(minute or 0)} {int(hour or 20)} {min(created.day, 28)} * *",
+    }.get(every, f"{every} {clock}")
+    return {
+        "id": f"p{promise['id']}",
+        "when": when,
+        "schedule": schedules.parse(when, created),
+        "message": default_message("promise", promise["id"]),
+        "kind": "promise",
+        "promise": promise["id"],
+        "created": created,
+        "paused": False,
+    }
+
+
+def default_message(kind: str, promise_id: int | None = None) -> str:
+    if kind == "promise" and promise_id is not None:
+        return f"Did you keep promise {promise_id}? trustcli promise kept {promise_id}"
+    if kind == "checkin":
+        return "Time for a check-in: trustcli checkin"
+    return "A reminder from trustcli"
+
+
+def find(ident: str) -> Reminder:
+    wanted = ident.strip().lstrip("#").lower()
+    for reminder in load():
+        if str(reminder["id"]) == wanted:
+            return reminder
+    raise TrustError(f"no reminder {ident!r} (see 'trustcli remind list')")
+
+
+def details_allowed() -> bool:
+    """Lock screens show notifications: promise text only when config says so."""
+    notify = config.load().get("notify", {})
+    return isinstance(notify, dict) and notify.get("show_details") is True
+
+
+def notification_body(reminder: Reminder) -> str:
+    body = str(reminder["message"])
+    if reminder["kind"] == "promise" and reminder["promise"] is not None and details_allowed():
+        try:
+            promise = promises.find(promises.load_promises(), int(reminder["promise"]))
+            body += f"\n“{promise['text']}”"
+        except TrustError:
+            pass
+    return body
+
+
+# --- changing --------------------------------------------------------------------------------
+
+
+def add(when: str, message: str = "", kind: str = "", promise_id: int | None = None) -> Reminder:
+    kind = kind or ("promise" if promise_id is not None else "checkin")
+    if kind not in KINDS:
+        raise TrustError(f"unknown kind {kind!r}: use checkin, promise or custom")
+    if kind == "promise" and promise_id is None:
+        raise TrustError("a promise reminder needs --promise ID")
+    if promise_id is not None:
+        promise = promises.find(promises.load_promises(), promise_id)
+        if promise["closed"]:
+            raise TrustError(f"promise {promise_id} is closed: reminders are for open promises")
+    if kind == "custom" and not message.strip():
+        raise TrustError("a custom reminder needs --message TEXT")
+    created = dates.now()
+    schedule = schedules.parse(when, created)
+    schedules.check_fires(schedule)
+    record: dict[str, Any] = {"id": 0, "when": when.strip(), "kind": kind}
+    if message.strip():
+        record["message"] = promises.clean_text(message, "the message")
+    if promise_id is not None:
+        record["promise"] = promise_id
+    record["created"] = created
+    with store.updating(REMINDERS) as document:
+        existing = document.setdefault("reminder", [])
+        for index, raw in enumerate(existing, start=1):
+            _normalise(raw, index)  # never rewrite a file with broken entries
+        record["id"] = max((r["id"] for r in existing), default=0) + 1
+        existing.append(record)
+    return find(str(record["id"]))
+
+
+def remove(ident: str) -> Reminder:
+    reminder = find(ident)
+    if isinstance(reminder["id"], str):
+        raise TrustError(
+            f"reminder {ident} comes with promise {reminder['promise']}: it stops when the "
+            f"promise is closed (trustcli promise close {reminder['promise']})"
+        )
+    with store.updating(REMINDERS) as document:
+        document["reminder"] = [
+            r for r in document.get("reminder", []) if r.get("id") != reminder["id"]
+        ]
+        if not document["reminder"]:
+            del document["reminder"]
+    return reminder
+
+
+def set_paused(ident: str, paused: bool) -> Reminder:
+    reminder = find(ident)
+    if isinstance(reminder["id"], str):
+        raise TrustError(
+            f"reminder {ident} comes with promise {reminder['promise']}; to pause it, add your "
+            f"own: trustcli remind add WHEN --promise {reminder['promise']}, then pause that"
+        )
+    if reminder["paused"] == paused:
+        raise TrustError(f"reminder {ident} is already {'paused' if paused else 'active'}")
+    with store.updating(REMINDERS) as document:
+        for raw in document.get("reminder", []):
+            if raw.get("id") == reminder["id"]:
+                if paused:
+                    raw["paused"] = True
+                else:
+                    raw.pop("paused", None)
+    return find(ident)
+
+
+# --- when they fire ---------------------------------------------------------------------------
+
+
+def next_times(reminder: Reminder, count: int = 3) -> list[datetime]:
+    return schedules.fire_times(reminder["schedule"], dates.now(), limit=count)
+
+
+def due(now: datetime | None = None) -> list[dict[str, Any]]:
+    """What fired or fell due since the last acknowledgement (oldest first)."""
+    now = now or dates.now()
+    since = acknowledged()
+    times = _fire_times_between(since, now)
+    found = []
+    for reminder in load(include_paused=False):
+        key = str(reminder["id"])
+        start = max(since, reminder["created"]) if since else reminder["created"]
+        for moment in times.get(key, []):
+            at = datetime.fromisoformat(moment)
+            if start < at <= now:
+                found.append({"id": reminder["id"], "at": moment, "message": reminder["message"]})
+    return sorted(found, key=lambda item: item["at"])
+
+
+def acknowledged() -> datetime | None:
+    value = store.read(STATE).get("acknowledged")
+    return value if isinstance(value, datetime) else None
+
+
+def acknowledge(now: datetime | None = None) -> None:
+    with store.updating(STATE) as state:
+        state["acknowledged"] = now or dates.now()
+
+
+def _fire_times_between(since: datetime | None, now: datetime) -> dict[str, list[str]]:
+    """Fire times per reminder, from the cache when it covers [since, now] for the
+    current files; otherwise computed with APScheduler (slow) and cached."""
+    source = _source_checksum()
+    start = since or now - _WINDOW_BEHIND
+    cached = _read_times_cache()
+    if (
+        cached
+        and cached.get("source") == source
+        and datetime.fromisoformat(cached["from"]) <= start
+        and datetime.fromisoformat(cached["until"]) >= now
+    ):
+        return dict(cached["times"])
+    return refresh_times_cache(start, now)
+
+
+def refresh_times_cache(
+    start: datetime | None = None, now: datetime | None = None
+) -> dict[str, list[str]]:
+    now = now or dates.now()
+    start = start or now - _WINDOW_BEHIND
+    since = acknowledged()
+    if since is not None:
+        start = min(start, since)
+    until = now + _WINDOW_AHEAD
+    times = {
+        str(r["id"]): [
+            t.isoformat()
+            for t in schedules.fire_times(
+                r["schedule"], max(start, r["created"]) - timedelta(seconds=1), until, _MAX_TIMES
+            )
+        ]
+        for r in load(include_paused=False)
+    }
+    document = {
+        "source": _source_checksum(),
+        "from": start.isoformat(),
+        "until": until.isoformat(),
+        "times": times,
+    }
+    with contextlib.suppress(TrustError):  # a cache only saves time
+        store.write_text(_TIMES_CACHE, json.dumps(document))
+    return times
+
+
+def _read_times_cache() -> dict[str, Any] | None:
+    try:
+        cached = json.loads(store.path_of(_TIMES_CACHE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return cached if isinstance(cached, dict) and isinstance(cached.get("times"), dict) else None
+
+
+def _source_checksum() -> int:
+    """Changes whenever anything that decides fire times changes."""
+    crc = 0
+    for name in (REMINDERS, promises.PROMISES, config.CONFIG):
+        try:
+            crc = zlib.crc32(store.path_of(name).read_bytes(), crc)
+        except FileNotFoundError:
+            crc = zlib.crc32(b"-", crc)
+        except OSError as exc:
+            raise TrustError(
+                f"cannot read {store.path_of(name)}: {exc.strerror}", EXIT_RUNTIME
+            ) from None
+    return crc
+
+
+def as_json(reminder: Reminder, upcoming: list[datetime] | None = None) -> dict[str, Any]:
+    data = {key: value for key, value in reminder.items() if key != "schedule"}
+    data["created"] = reminder["created"].isoformat()
+    if upcoming is not None:
+        data["next"] = [moment.isoformat() for moment in upcoming]
+    return data

@@ -1,0 +1,374 @@
+"""`trustcli remind`: schedules, and the daemon as a real process on a real session bus."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import tomllib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from trustcli import daemon, reminders, schedules
+
+from .conftest import trustcli_executable
+
+NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
+
+
+# --- schedules and the reminder list ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "first_three"),
+    [
+        ("daily 21:00", ["Thu 26 21:00", "Fri 27 21:00", "Sat 28 21:00"]),
+        ("weekdays 08:30", ["Fri 27 08:30", "Mon 30 08:30", "Tue 01 08:30"]),
+        ("weekly sun 19:00", ["Sun 29 19:00", "Sun 06 19:00", "Sun 13 19:00"]),
+        ("mon,thu 20:30", ["Thu 26 20:30", "Mon 30 20:30", "Thu 03 20:30"]),
+        ("every 2 weeks sat 10:00", ["Sat 28 10:00", "Sat 12 10:00", "Sat 26 10:00"]),
+        ("30 8 * * 1-5", ["Fri 27 08:30", "Mon 30 08:30", "Tue 01 08:30"]),
+        ("2026-12-01T19:00", ["Tue 01 19:00"]),
+        ("2026-12-01T19:00+00:00", ["Tue 01 20:00"]),
+    ],
+)
+def test_add_prints_the_id_and_next_three_times(cli, monkeypatch, when, first_three):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    result = cli("remind", "add", when, "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    shown = [f"{datetime.fromisoformat(t).astimezone():%a %d %H:%M}" for t in data["next"]]
+    assert shown == first_three
+    assert data["when"] == when
+
+
+def test_list_shows_schedule_as_written_message_kind_and_next(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    cli("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk")
+    cli("promise", "add", "Walk together", "--every", "mon,thu")
+    rows = json.loads(cli("remind", "list", "--json").out)
+    assert [(r["id"], r["when"], r["kind"]) for r in rows] == [
+        (1, "weekly sun 19:00", "checkin"),
+        ("p1", "mon,thu 20:00", "promise"),
+    ]
+    assert rows[0]["message"] == "Our weekly talk"
+    assert rows[1]["message"].startswith("Did you keep promise 1?")
+    assert rows[0]["next"] == ["2026-11-29T19:00:00+01:00"]
+    human = cli("remind", "list").out
+    assert "Sun 2026-11-29 19:00" in human and "p1" in human
+
+
+def test_pause_resume_and_rm(cli, home, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    cli("remind", "add", "daily 21:00")
+    assert cli("remind", "pause", "1").code == 0
+    assert json.loads(cli("remind", "list", "--json").out)[0]["paused"] is True
+    assert cli("remind", "pause", "1").code == 2
+    assert cli("remind", "resume", "1").code == 0
+    assert cli("remind", "rm", "1").code == 0
+    assert json.loads(cli("remind", "list", "--json").out) == []
+
+
+def test_a_promise_reminder_stops_with_the_promise(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    cli("promise", "add", "Call at lunch", "--every", "weekdays")
+    assert [r["id"] for r in json.loads(cli("remind", "list", "--json").out)] == ["p1"]
+    refused = cli("remind", "rm", "p1")
+    assert refused.code == 2 and "promise close 1" in refused.err
+    cli("promise", "close", "1")
+    assert json.loads(cli("remind", "list", "--json").out) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["remind", "add", "every blursday 25:99"], "daily 21:00, weekdays 08:30"),
+        (["remind", "add", "daily 25:00"], "not a time of day"),
+        (["remind", "add", "2026-02-30T19:00"], "not a real date"),
+        (["remind", "add", "0 19 30 2 *"], "never happens"),
+        (["remind", "add", "2026-11-01T19:00"], "in the past"),
+        (["remind", "add", "daily 21:00", "--promise", "9"], "no promise 9"),
+        (["remind", "add", "daily 21:00", "--promise", "2"], "closed"),
+        (["remind", "add", "daily 21:00", "--kind", "custom"], "--message"),
+        (["remind", "add", "daily 21:00", "--kind", "party"], "unknown kind"),
+        (["remind", "rm", "7"], "no reminder '7'"),
+        (["remind", "pause", "x"], "no reminder 'x'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(cli, home, monkeypatch, args, phrase):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    cli("promise", "add", "open one")
+    cli("promise", "add", "closed one")
+    cli("promise", "close", "2")
+    result = cli(*args)
+    assert result.code == 2, result
+    assert phrase in result.err and len(result.err.splitlines()) == 1
+    assert not (home / "reminders.toml").exists()
+
+
+def test_due_lists_what_fell_due_since_the_last_ack(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-23T09:00:00+01:00")
+    cli("remind", "add", "daily 21:00", "-m", "Check in")
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-25T22:00:00+01:00")
+    due = json.loads(cli("remind", "due", "--json").out)
+    assert [d["at"] for d in due] == [
+        "2026-11-23T21:00:00+01:00",
+        "2026-11-24T21:00:00+01:00",
+        "2026-11-25T21:00:00+01:00",
+    ]
+    assert cli("remind", "due", "--ack").out.count("Check in") == 3
+    assert cli("remind", "due").out == ""
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T21:30:00+01:00")
+    assert cli("remind", "due").out.count("Check in") == 1
+
+
+def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh):
+    sh("remind", "add", "daily 21:00")
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['remind', 'due']) == 0\n"
+        "print('apscheduler' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_install_dry_run_and_write(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    dry = cli("remind", "install", "--dry-run")
+    assert dry.code == 0
+    assert "ExecStart=" in dry.out and '"remind" "--daemon"' in dry.out
+    assert "systemctl --user enable --now trustcli-remind.service" in dry.err
+    assert not (tmp_path / "config").exists()
+    assert cli("remind", "install").code == 0
+    unit = tmp_path / "config" / "systemd" / "user" / "trustcli-remind.service"
+    assert 'Environment="TRUSTCLI_HOME=' in unit.read_text()
+
+
+def test_install_to_an_unwritable_place(cli, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))
+    result = cli("remind", "install")
+    assert result.code == 1 and "cannot create" in result.err
+
+
+# --- catching up after downtime (APScheduler's clock, no waiting) --------------------------
+
+
+def test_a_recurring_reminder_missed_many_times_is_delivered_once():
+    created = datetime.fromisoformat("2026-11-20T09:00:00+01:00")
+    reminder = {
+        "id": 1,
+        "schedule": schedules.parse("daily 21:00", created),
+        "created": created,
+    }
+    last = {"1": datetime.fromisoformat("2026-11-22T21:00:00+01:00")}
+    soon_after = datetime.fromisoformat("2026-11-26T21:30:00+01:00")
+    (action,) = daemon.catch_up([reminder], last, soon_after)
+    assert action[1:] == (datetime.fromisoformat("2026-11-26T21:00:00+01:00"), "send")
+    much_later = datetime.fromisoformat("2026-11-27T12:00:00+01:00")
+    (action,) = daemon.catch_up([reminder], last, much_later)
+    assert action[2] == "missed"  # over the grace time: reported once, not sent ten times
+
+
+def test_the_scheduler_coalesces_misfires():
+    """Missed runs while the machine slept are coalesced into one, within the grace."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    ran = []
+    scheduler = BackgroundScheduler(
+        timezone=schedules.zone(),
+        job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1},
+    )
+    scheduler.start(paused=True)
+    start = datetime.now().astimezone() - timedelta(seconds=10)
+    scheduler.add_job(lambda: ran.append(1), "interval", seconds=1, next_run_time=start)
+    scheduler.resume()  # ten runs are overdue, as after a sleep
+    time.sleep(0.5)
+    scheduler.shutdown()
+    assert len(ran) == 1
+
+
+def test_notify_falls_back_to_notify_send_with_an_argument_list(monkeypatch):
+    from trustcli import notify
+
+    calls = []
+
+    def broken_bus(summary, body):
+        raise RuntimeError("no bus")
+
+    monkeypatch.setattr(notify, "_dbus", broken_bus)
+    monkeypatch.setattr(notify.shutil, "which", lambda name: "/usr/bin/notify-send")
+    monkeypatch.setattr(notify.subprocess, "run", lambda args, **kw: calls.append(args))
+    assert notify.send("trustcli", "--help; rm -rf ~") is None
+    assert calls == [
+        ["/usr/bin/notify-send", "--app-name=trustcli", "--", "trustcli", "--help; rm -rf ~"]
+    ]
+
+
+# --- the daemon as a real process ---------------------------------------------------------
+
+
+class Daemon:
+    """A running `trustcli remind --daemon`, its stderr in a file."""
+
+    def __init__(self, log: Path, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        self.handle = log.open("w")
+        self.process = subprocess.Popen(
+            [trustcli_executable(), "remind", "--daemon"],
+            stderr=self.handle,
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def wait_for_log(self, phrase: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while phrase not in self.text():
+            if self.process.poll() is not None:
+                raise AssertionError(f"daemon exited {self.process.returncode}:\n{self.text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {phrase!r} in the daemon log:\n{self.text()}")
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=10)
+        self.handle.close()
+        return code
+
+
+@pytest.fixture
+def start_daemon(tmp_path) -> Iterator:
+    started: list[Daemon] = []
+
+    def start(env: dict[str, str] | None = None) -> Daemon:
+        running = Daemon(tmp_path / f"daemon-{len(started)}.log", env)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
+
+
+def in_seconds(seconds: float) -> str:
+    return (datetime.now().astimezone() + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def test_the_daemon_delivers_a_reminder_to_the_desktop(sh, notifications, start_daemon):
+    assert sh("remind", "add", in_seconds(3), "-m", "Time for our talk").code == 0
+    running = start_daemon()
+    running.wait_for_log("scheduled 1 reminder")
+    (got,) = notifications.wait_for(1)
+    assert got == {"app": "trustcli", "summary": "trustcli", "body": "Time for our talk"}
+    running.wait_for_log("reminder 1: notified")
+    assert running.stop() == 0
+    (record,) = tomllib.loads(Path(os.environ["TRUSTCLI_HOME"], "deliveries.toml").read_text())[
+        "delivery"
+    ]
+    assert (record["reminder"], record["status"]) == ("1", "sent")
+
+
+def test_a_reminder_added_while_running_fires_without_restart(sh, notifications, start_daemon):
+    running = start_daemon()
+    running.wait_for_log("scheduled 0 reminders")
+    added = sh("remind", "add", in_seconds(2), "-m", "Added later")
+    assert "picked up the change" in added.err
+    running.wait_for_log("reloading")
+    assert notifications.wait_for(1)[0]["body"] == "Added later"
+    assert running.stop() == 0
+
+
+def test_sigterm_stops_it_cleanly_and_quickly(sh, notifications, start_daemon, home):
+    sh("remind", "add", "daily 21:00")
+    running = start_daemon()
+    running.wait_for_log("scheduled 1 reminder")
+    began = time.monotonic()
+    assert running.stop() == 0
+    assert time.monotonic() - began < 2
+    assert "stopped" in running.text()
+    assert not (home / "daemon.pid").exists()
+
+
+def test_a_second_daemon_exits_and_a_stale_pid_file_is_replaced(notifications, start_daemon, home):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "daemon.pid").write_text("999999\n")  # left by a crash: nobody holds the lock
+    first = start_daemon()
+    first.wait_for_log("started")
+    second = start_daemon()
+    assert second.process.wait(timeout=20) == 1
+    assert f"already running (pid {first.process.pid})" in second.text()
+    assert first.process.poll() is None
+    assert first.stop() == 0
+
+
+def test_without_a_bus_it_logs_the_reminder_and_keeps_running(sh, start_daemon, tmp_path):
+    sh("remind", "add", in_seconds(2), "-m", "Nobody is listening")
+    env = {"DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus", "PATH": "/nonexistent"}
+    running = start_daemon(env)
+    running.wait_for_log("Nobody is listening (no notification:")
+    time.sleep(0.3)
+    assert running.process.poll() is None
+    assert running.stop() == 0
+    assert "Traceback" not in running.text()
+
+
+def test_a_broken_file_at_reload_keeps_the_old_schedule(sh, notifications, start_daemon, home):
+    sh("remind", "add", in_seconds(4), "-m", "Still on")
+    running = start_daemon()
+    running.wait_for_log("scheduled 1 reminder")
+    path = home / "reminders.toml"
+    path.write_text(path.read_text().replace('when = "', "when = "))
+    running.process.send_signal(signal.SIGHUP)
+    running.wait_for_log("reload failed, keeping the previous schedule")
+    assert "reminders.toml: line" in running.text() and "column" in running.text()
+    assert notifications.wait_for(1)[0]["body"] == "Still on"
+    assert running.stop() == 0
+
+
+def test_a_one_time_reminder_missed_while_stopped_is_reported_once(
+    notifications, start_daemon, home
+):
+    home.mkdir(parents=True, exist_ok=True)
+    past = (datetime.now().astimezone() - timedelta(minutes=5)).isoformat(timespec="seconds")
+    created = (datetime.now().astimezone() - timedelta(hours=1)).isoformat(timespec="seconds")
+    (home / "reminders.toml").write_text(
+        f'[[reminder]]\nid = 1\nwhen = "{past}"\nkind = "custom"\n'
+        f'message = "Call the counsellor"\ncreated = {created}\n'
+    )
+    first = start_daemon()
+    (got,) = notifications.wait_for(1)
+    assert got["body"].startswith("Missed while trustcli was not running")
+    assert got["body"].endswith("Call the counsellor")
+    first.wait_for_log("missed reminder 1")
+    assert first.stop() == 0
+    second = start_daemon()
+    second.wait_for_log("scheduled 1 reminder")
+    time.sleep(1)
+    assert second.stop() == 0
+    assert len(notifications.received()) == 1
+
+
+def test_promise_text_reaches_the_lock_screen_only_when_allowed(sh, notifications, home):
+    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    (reminder,) = reminders.load()
+    assert "Tell you" not in reminders.notification_body(reminder)
+    (home / "config.toml").write_text("[notify]\nshow_details = true\n")
+    assert "Tell you when I am late" in reminders.notification_body(reminder)
