@@ -25,9 +25,12 @@ def all_commands() -> list[list[str]]:
     found: list[list[str]] = []
 
     def walk(command, path: list[str]) -> None:
-        for name, sub in getattr(command, "commands", {}).items():
+        if not hasattr(command, "list_commands"):
+            return
+        context = typer.Context(command)
+        for name in command.list_commands(context):
             found.append([*path, name])
-            walk(sub, [*path, name])
+            walk(command.get_command(context, name), [*path, name])
 
     walk(root, [])
     return found

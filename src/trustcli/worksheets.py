@@ -79,11 +79,17 @@ def find(name: str) -> Sheet:
 
 
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
-    """Fill a template. Errors in a template name its file and line."""
+    """Fill a template. Errors in a template name its file and line.
+
+    Compiled templates are cached in the data home (Jinja's bytecode cache, keyed by
+    the template's source), so a sheet is compiled once, not on every run.
+    """
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
     environment = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(sheet.path.parent)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=False,  # Markdown, not HTML
         trim_blocks=True,
         lstrip_blocks=True,
@@ -91,14 +97,25 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
     )
     try:
-        template = environment.from_string(sheet.path.read_text(encoding="utf-8"))
-        return template.render(context)
+        return environment.get_template(sheet.path.name).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TrustError(f"{sheet.path}, line {exc.lineno}: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TrustError(f"{sheet.path}: {exc.message or exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read {sheet.path}: {exc}") from None
+
+
+def _bytecode_cache() -> Any:
+    import jinja2
+
+    folder = store.home() / "cache" / "templates"
+    try:
+        store.ensure_home()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, TrustError):
+        return None  # no cache: slower, not wrong
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def context(me: str, partner: str) -> dict[str, Any]:

@@ -1,24 +1,73 @@
-"""The Typer app: groups registered, and every failure turned into one line and an exit code.
-
-Each group lives in its own module and calls plain functions."""
+"""The root of the command line: the command table, the welcome, --version, and every
+failure turned into one line and an exit code. Each command lives in its own module."""
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from trustcli import __version__
 from trustcli.cli import INTERRUPTED
-from trustcli.cli import ask as ask_cli
-from trustcli.cli import checkin as checkin_cli
-from trustcli.cli import export as export_cli
-from trustcli.cli import init as init_cli
-from trustcli.cli import promise as promise_cli
-from trustcli.cli import remind as remind_cli
-from trustcli.cli import report as report_cli
-from trustcli.cli import worksheet as worksheet_cli
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
+
+# Command name → (module, Typer app in it). Modules are imported only when their
+# command runs (or for --help): start-up is what people feel in every alias.
+COMMANDS = {
+    "init": ("trustcli.cli.init", "app"),
+    "ask": ("trustcli.cli.ask", "app"),
+    "promise": ("trustcli.cli.promise", "app"),
+    "checkin": ("trustcli.cli.checkin", "app"),
+    "report": ("trustcli.cli.report", "app"),
+    "worksheet": ("trustcli.cli.worksheet", "app"),
+    "remind": ("trustcli.cli.remind", "app"),
+    "export": ("trustcli.cli.export", "export_app"),
+    "import": ("trustcli.cli.export", "import_app"),
+}
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands, each built from its module on first use."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            module, attribute = COMMANDS[name]
+            command = typer.main.get_command(getattr(importlib.import_module(module), attribute))
+            command.name = name
+            self._built[name] = command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*COMMANDS, *self._built]))
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._built))
+
+
+class _RootGroup(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
 
 WELCOME = """\
 trustcli: a quiet place to rebuild trust, one kept promise at a time.
@@ -33,20 +82,12 @@ More: trustcli --help, and --help after any command.
 """
 
 app = typer.Typer(
+    cls=_RootGroup,
     name="trustcli",
     help="A calm, private companion for rebuilding trust in a relationship.",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(ask_cli.app, name="ask")
-app.add_typer(checkin_cli.app, name="checkin")
-app.add_typer(promise_cli.app, name="promise")
-app.add_typer(remind_cli.app, name="remind")
-app.add_typer(worksheet_cli.app, name="worksheet")
-app.command(name="init")(init_cli.init)
-app.command(name="report")(report_cli.report_command)
-app.command(name="export")(export_cli.export_command)
-app.command(name="import")(export_cli.import_command)
 
 
 def _show_version(value: bool) -> None:

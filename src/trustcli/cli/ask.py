@@ -15,6 +15,7 @@ from trustcli.output import emit, emit_json, paint, say, table
 from trustcli.questions import Answer, QuestionSet
 
 app = typer.Typer(
+    add_completion=False,
     cls=defaulting_to("run"),
     help="""Guided question sessions, for one or both of you, saved as you go.
 

@@ -12,6 +12,7 @@ from trustcli.errors import EXIT_INTERRUPTED, TrustError
 from trustcli.output import emit, emit_json, say, table
 
 app = typer.Typer(
+    add_completion=False,
     cls=defaulting_to("add"),
     help="""Check in: how much do you trust and feel safe today, from 1 to 10?
 

@@ -15,6 +15,11 @@ from trustcli.output import emit, say
 FORMATS = ("json", "markdown", "ics")
 
 
+export_app = typer.Typer(add_completion=False)
+import_app = typer.Typer(add_completion=False)
+
+
+@export_app.command(name="export")
 def export_command(
     fmt: str = typer.Option(
         "json", "--format", "-f", metavar="FORMAT", help="json, markdown or ics."
@@ -52,6 +57,7 @@ def export_command(
     say(f"Wrote {path}")
 
 
+@import_app.command(name="import")
 def import_command(
     source: str = typer.Argument(..., metavar="FILE|-", help="A file from 'trustcli export'."),
     merge: bool = typer.Option(False, "--merge", help="Add to a data home that already has data."),

@@ -10,7 +10,10 @@ from trustcli import config, store
 from trustcli.errors import TrustError
 from trustcli.output import say
 
+app = typer.Typer(add_completion=False)
 
+
+@app.command(name="init")
 def init(
     me: str = typer.Option(
         None, "--me", metavar="NAME", help="Your name, used as the default --by / --as."

@@ -11,6 +11,7 @@ from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, paint, say, table
 
 app = typer.Typer(
+    add_completion=False,
     help="Keep promises and record their follow-through: words and actions that align.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},

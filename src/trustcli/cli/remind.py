@@ -10,6 +10,7 @@ from trustcli import promises
 from trustcli.output import emit, emit_json, paint, say, table
 
 app = typer.Typer(
+    add_completion=False,
     help="""Scheduled check-ins and follow-through reminders, as desktop notifications.
 
     \b

@@ -11,7 +11,10 @@ from trustcli import checkins, dates, promises, report, sessions, store
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say
 
+app = typer.Typer(add_completion=False)
 
+
+@app.command(name="report")
 def report_command(
     output: str = typer.Option(
         None,

@@ -10,6 +10,7 @@ from trustcli import config, worksheets
 from trustcli.output import emit, emit_json, say, table
 
 app = typer.Typer(
+    add_completion=False,
     help="Markdown worksheets for each step of repair, filled in with your own data.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
