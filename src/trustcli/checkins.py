@@ -7,6 +7,7 @@ word for the direction. They describe; they never claim the tool caused anything
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -78,8 +79,9 @@ def load(who: str | None = None, since: date | None = None) -> list[Record]:
 # --- the trend (pure) -----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def week_of(day: str) -> str:
-    """The Monday that starts the ISO week of ``day``."""
+    """The Monday that starts the ISO week of ``day`` (cached: logs repeat their days)."""
     parsed = date.fromisoformat(day)
     return (parsed - timedelta(days=parsed.weekday())).isoformat()
 

@@ -55,7 +55,7 @@ def figures(
             "by_set": _count_by(finished, "set"),
         },
     }
-    result["milestones"] = milestones(stats, followups, trends, len(finished))
+    result["milestones"] = milestones(stats, weekly, trends, len(finished))
     result["stuck"] = stuck_signs(followups, trends, today)
     return result
 
@@ -73,12 +73,12 @@ def weekly_followthrough(followups: list[Record]) -> list[Record]:
 
 
 def milestones(
-    stats: Record, followups: list[Record], trends: dict[str, Record], sessions_done: int
+    stats: Record, weekly: list[Record], trends: dict[str, Record], sessions_done: int
 ) -> list[str]:
     """Small victories the records really show, to celebrate."""
     found = []
     overall = stats["overall"]
-    perfect = _first_perfect_week(followups)
+    perfect = _first_perfect_week(weekly)
     if perfect:
         found.append(f"A whole week with every promise kept (the week of {perfect})")
     reached = [n for n in KEPT_MILESTONES if overall["kept"] >= n]
@@ -95,9 +95,9 @@ def milestones(
     return found
 
 
-def _first_perfect_week(followups: list[Record]) -> str | None:
+def _first_perfect_week(weekly: list[Record]) -> str | None:
     """The first week with at least three follow-ups, all of them kept."""
-    for week in weekly_followthrough(followups):
+    for week in weekly:
         if week["missed"] == 0 and week["kept"] >= 3:
             return str(week["week"])
     return None

@@ -11,6 +11,8 @@ from trustcli import checkins, dates, promises, report, sessions, store
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say
 
+SPARK_WEEKS = 26  # the terminal shows the last half year; -o and --json have it all
+
 app = typer.Typer(add_completion=False)
 
 
@@ -106,8 +108,10 @@ def _show(data: dict[str, Any]) -> None:
     if data["checkins"]:
         console.print("\n[bold]Check-ins[/bold] (weekly averages, 1-10)")
         for who, trend in data["checkins"].items():
+            spark = trend["sparkline"]
+            shown = spark if len(spark) <= SPARK_WEEKS else "…" + spark[-SPARK_WEEKS:]
             console.print(
-                f"  {who}: {trend['sparkline']}  {trend['first']:g} → {trend['latest']:g}, "
+                f"  {who}: {shown}  {trend['first']:g} → {trend['latest']:g}, "
                 f"{trend['direction']} ({len(trend['weeks'])} weeks)"
             )
     else:
