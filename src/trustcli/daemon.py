@@ -154,7 +154,10 @@ class Daemon:
         try:
             current = {str(r["id"]): r for r in reminders.load(include_paused=False)}
         except TrustError as error:
-            log(f"reload failed, keeping the previous schedule: {error.message}")
+            if self.active:
+                log(f"reload failed, keeping the previous schedule: {error.message}")
+            else:
+                log(f"cannot read the reminders yet, waiting for a fix: {error.message}")
             return
         for key in set(self.active) - set(current):
             with contextlib.suppress(Exception):
