@@ -95,6 +95,19 @@ def run_installed(*args: str, stdin: str = "", env: dict[str, str] | None = None
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+def spawn_on_terminal(*args: str, colour: bool = False, size: tuple[int, int] = (40, 120)):
+    """The installed trustcli on a real pseudo-terminal (pexpect). PROMPT_TOOLKIT_NO_CPR
+    spares each prompt a two-second wait for a cursor-position reply."""
+    import pexpect
+
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    if colour:
+        env.pop("NO_COLOR", None)
+    return pexpect.spawn(
+        trustcli_executable(), list(args), env=env, encoding="utf-8", timeout=20, dimensions=size
+    )
+
+
 @pytest.fixture
 def cli():
     return run_in_process

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -14,7 +13,7 @@ import pytest
 
 from trustcli import questions, templates
 
-from .conftest import trustcli_executable
+from .conftest import spawn_on_terminal
 
 DOWN = "\x1b[B"
 SUBMIT_MULTILINE = "\x1b\r"  # Esc then Enter ends a multi-line answer
@@ -66,16 +65,7 @@ def session_files(home: Path) -> list[Path]:
     return sorted((home / "sessions").glob("*.toml")) if (home / "sessions").exists() else []
 
 
-def spawn(*args: str) -> pexpect.spawn:
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
-    return pexpect.spawn(
-        trustcli_executable(),
-        list(args),
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(40, 120),
-    )
+spawn = spawn_on_terminal
 
 
 def finish(child: pexpect.spawn) -> int:

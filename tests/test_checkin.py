@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 
 import pexpect
 import pytest
 
-from .conftest import trustcli_executable
+from .conftest import spawn_on_terminal
 
 NOW = "2026-11-26T20:00:00+01:00"
 
@@ -69,8 +68,7 @@ def test_bad_input_is_one_line_and_writes_nothing(cli, home, args, phrase):
 
 
 def test_on_a_terminal_it_asks_for_the_rating_then_a_note(home):
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
-    child = pexpect.spawn(trustcli_executable(), ["checkin"], env=env, encoding="utf-8", timeout=20)
+    child = spawn_on_terminal("checkin")
     child.expect("trust and feel safe today")
     child.sendline("12")
     child.expect("from 1 to 10")
@@ -86,8 +84,7 @@ def test_on_a_terminal_it_asks_for_the_rating_then_a_note(home):
 
 
 def test_ctrl_c_at_the_prompt_saves_nothing(home):
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
-    child = pexpect.spawn(trustcli_executable(), ["checkin"], env=env, encoding="utf-8", timeout=20)
+    child = spawn_on_terminal("checkin")
     child.expect("trust and feel safe today")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)

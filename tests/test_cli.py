@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tomllib
@@ -16,7 +15,7 @@ import trustcli
 from trustcli import templates
 from trustcli.cli.app import app
 
-from .conftest import trustcli_executable
+from .conftest import spawn_on_terminal
 
 
 def all_commands() -> list[list[str]]:
@@ -128,18 +127,7 @@ def test_init_rejects_an_empty_name(cli):
 
 
 def spawn(*args: str, colour: bool = False) -> pexpect.spawn:
-    """The installed trustcli on a real pseudo-terminal."""
-    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
-    if colour:
-        env.pop("NO_COLOR", None)
-    return pexpect.spawn(
-        trustcli_executable(),
-        list(args),
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(24, 100),
-    )
+    return spawn_on_terminal(*args, colour=colour, size=(24, 100))
 
 
 def test_init_on_a_terminal_asks_for_missing_names(home):
