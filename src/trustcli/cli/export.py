@@ -71,8 +71,10 @@ def import_command(
     """
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrustError(f"cannot read {source}: {exc}") from None
+    except OSError as exc:
+        raise TrustError(f"cannot read {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TrustError(f"{source} is not a trustcli export (not UTF-8 text)") from None
     try:
         document = json.loads(text)
     except ValueError as exc:
