@@ -366,6 +366,22 @@ def test_a_one_time_reminder_missed_while_stopped_is_reported_once(
     assert len(notifications.received()) == 1
 
 
+def test_a_one_time_reminder_that_passed_just_before_a_reload_is_delivered_late(
+    notifications, start_daemon, home
+):
+    running = start_daemon()
+    running.wait_for_log("scheduled 0 reminders")
+    moment = (datetime.now().astimezone() - timedelta(seconds=2)).isoformat(timespec="seconds")
+    created = (datetime.now().astimezone() - timedelta(minutes=1)).isoformat(timespec="seconds")
+    (home / "reminders.toml").write_text(
+        f'[[reminder]]\nid = 1\nwhen = "{moment}"\nkind = "custom"\n'
+        f'message = "Just in time"\ncreated = {created}\n'
+    )
+    running.process.send_signal(signal.SIGHUP)
+    assert notifications.wait_for(1)[0]["body"] == "Late: Just in time"
+    assert running.stop() == 0
+
+
 def test_promise_text_reaches_the_lock_screen_only_when_allowed(sh, notifications, home):
     sh("promise", "add", "Tell you when I am late", "--every", "daily")
     (reminder,) = reminders.load()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,9 +150,16 @@ class Daemon:
             },
         )
         self.active: dict[str, reminders.Reminder] = {}
+        self._reloading = threading.Lock()
 
-    def load(self) -> None:
-        """Read reminders and (re)build the jobs; on a broken file keep the old ones."""
+    def load(self, starting: bool = False) -> None:
+        """Read reminders and update the jobs; on a broken file keep the old ones.
+
+        Only new or changed reminders get a new job, so a job about to fire is not
+        reset by an unrelated change. A one-time reminder whose moment passed between
+        its `remind add` and this reload is delivered at once, late; at start, such
+        reminders are left to ``catch_up``, which reports them as missed.
+        """
         try:
             current = {str(r["id"]): r for r in reminders.load(include_paused=False)}
         except TrustError as error:
@@ -160,26 +169,38 @@ class Daemon:
                 log(f"cannot read the reminders yet, waiting for a fix: {error.message}")
             return
         for key in set(self.active) - set(current):
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # a one-time job may have run and gone
                 self.scheduler.remove_job(key)
+        now = dates.now()
+        just_passed = []
         for key, reminder in current.items():
-            fire = schedules.trigger(reminder["schedule"], self.scheduler.timezone)
-            if (
-                reminder["schedule"].once
-                and reminder["schedule"].spec["run_date"].astimezone() <= dates.now()
-            ):
+            previous = self.active.get(key)
+            if previous is not None and _same(previous, reminder):
+                continue
+            if schedules.is_over(reminder["schedule"], now):
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(key)
-                continue  # a past one-time reminder is handled by catch_up
+                if not starting and now - schedules.run_moment(reminder["schedule"]) <= GRACE:
+                    just_passed.append(key)
+                continue
+            fire = schedules.trigger(reminder["schedule"], self.scheduler.timezone)
             self.scheduler.add_job(self.deliver, fire, args=[key], id=key, replace_existing=True)
         self.active = current
+        log(f"scheduled {len(current)} reminder{'s' * (len(current) != 1)}")
+        delivered = last_deliveries() if just_passed else {}
+        for key in just_passed:
+            if key not in delivered:
+                self.deliver(
+                    key, scheduled=schedules.run_moment(current[key]["schedule"]), late=True
+                )
         with contextlib.suppress(TrustError):
             reminders.refresh_times_cache()
-        log(f"scheduled {len(current)} reminder{'s' * (len(current) != 1)}")
 
     def reload(self) -> None:
-        log("reloading")
-        self.load()
+        # Two reloads may be queued (a SIGHUP during a reload); they take turns.
+        with self._reloading:
+            log("reloading")
+            self.load()
 
     def catch_up(self) -> None:
         try:
@@ -222,8 +243,9 @@ class Daemon:
 
     def run(self) -> None:
         def reload_soon(*_: Any) -> None:
-            # Signal handlers must stay small: hand the reload to the scheduler.
-            self.scheduler.add_job(self.reload, id="reload", replace_existing=True)
+            # Signal handlers must stay small: hand the reload to the scheduler. A new
+            # id each time, so a SIGHUP during a reload is not dropped as a duplicate.
+            self.scheduler.add_job(self.reload, misfire_grace_time=None)
 
         def stop(signum: int, _: Any) -> None:
             log(f"stopping ({signal.Signals(signum).name})")
@@ -232,13 +254,24 @@ class Daemon:
         signal.signal(signal.SIGHUP, reload_soon)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        self.load()
+        self.load(starting=True)
         self.catch_up()
         self.scheduler.start()  # returns after shutdown
 
 
+def _same(one: reminders.Reminder, other: reminders.Reminder) -> bool:
+    keys = ("when", "created", "message", "kind", "promise")
+    return all(one[key] == other[key] for key in keys)
+
+
 def run() -> int:
     fd = _claim_pid_file()
+    logging.basicConfig(  # APScheduler's own warnings, in our one-line format
+        format="%(asctime)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+        level=logging.WARNING,
+        stream=sys.stderr,
+    )
     try:
         log(f"started (pid {os.getpid()}, data home {store.home()})")
         Daemon().run()

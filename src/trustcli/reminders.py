@@ -283,7 +283,7 @@ def refresh_times_cache(
         "times": times,
     }
     with contextlib.suppress(TrustError):  # a cache only saves time
-        store.write_text(_TIMES_CACHE, json.dumps(document))
+        store.write_text(_TIMES_CACHE, json.dumps(document), durable=False)
     return times
 
 

@@ -212,12 +212,15 @@ def fire_times(
     return times
 
 
+def run_moment(schedule: Schedule) -> datetime:
+    """A one-time schedule's moment, in local time when written without an offset."""
+    moment: datetime = schedule.spec["run_date"]
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone())
+
+
 def is_over(schedule: Schedule, now: datetime) -> bool:
     """A one-time schedule whose moment has passed."""
-    if not schedule.once:
-        return False
-    moment: datetime = schedule.spec["run_date"]
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone())) <= now
+    return schedule.once and run_moment(schedule) <= now
 
 
 def check_fires(schedule: Schedule) -> None:

@@ -123,14 +123,16 @@ def write_document(name: str, data: Record) -> None:
     write_text(name, _dump(data))
 
 
-def write_text(name: str, text: str) -> None:
-    """Write a text file in the data home atomically, creating private folders as needed."""
+def write_text(name: str, text: str, durable: bool = True) -> None:
+    """Write a text file in the data home atomically, creating private folders as needed.
+
+    ``durable=False`` skips fsync, for caches that can be rebuilt."""
     path = path_of(name)
     home_dir = ensure_home()
     for folder in reversed(path.parents):
         if folder.is_relative_to(home_dir) and folder != home_dir and not folder.exists():
             folder.mkdir(mode=0o700)
-    write_atomic(path, text)
+    write_atomic(path, text, durable)
 
 
 def names_in(folder: str, suffix: str) -> list[str]:
