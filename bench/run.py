@@ -52,6 +52,14 @@ CHECKIN_NOTES = (
 
 TARGET_LIST = 5.0  # promise list, times the bare interpreter
 TARGET_WORKSHEET = 8.0  # worksheet new repair-plan -o -, times the bare interpreter
+TARGET_REMIND_ADD = 5.0  # remind add "daily 21:00", times the bare interpreter
+TARGET_REMIND_DUE = 5.0  # remind due, warm fire-time cache, times the bare interpreter
+# The reminders of the remind stores: made through the CLI, none of them due for days.
+REMINDERS = (
+    ("daily 21:00", "Time for a check-in"),
+    ("weekly sun 19:00", "Our weekly talk"),
+    ("mon,thu 20:00", "Walk together"),
+)
 TARGET_KEPT_GROWTH = 1.5  # promise kept, 10,000 records / fresh
 TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
 TARGET_REPORT_GROWTH = 3.0  # report, 10,000 follow-ups + 1,000 check-ins / fresh
@@ -220,13 +228,15 @@ def bytecode_warnings(python: Path) -> list[str]:
     return []
 
 
-def installed_versions(python: Path) -> dict[str, str]:
+def installed_versions(
+    python: Path, names: tuple[str, ...] = ("trustcli", "typer", "click")
+) -> dict[str, str]:
     """Start-up depends on the dependencies' versions (typer above all): record them."""
     script = (
         "import importlib.metadata as m, json, platform;"
         "v = {'python': platform.python_version()};"
         "v.update((d.name, d.version) for d in m.distributions()"
-        " if d.name.lower() in ('trustcli', 'typer', 'click'));"
+        f" if d.name.lower() in {tuple(names)!r});"
         "print(json.dumps(v))"
     )
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True)
@@ -295,7 +305,36 @@ def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
     shutil.copytree(template, stores["big_report"])
     write_private(stores["big_report"] / "followthrough.toml", log, "followup", BIG_RECORDS)
     write_private(stores["big_report"] / "checkins.toml", checkin_log, "checkin", BIG_CHECKINS)
+    stores.update(make_remind_stores(trustcli, root))
     return stores
+
+
+def make_remind_stores(trustcli: Path, root: Path) -> dict[str, Path]:
+    """Two homes with the same three reminders (and nothing else): one for ``remind due``,
+    whose fire-time cache is warmed and checked here, one that ``remind add`` grows."""
+    cli = str(trustcli)
+    due_home = root / "remind_due"
+    for when, message in REMINDERS:
+        run_checked([cli, "remind", "add", when, "--message", message], due_home)
+    add_home = root / "remind_add"
+    shutil.copytree(due_home, add_home)
+    check_warm_times_cache(trustcli, due_home)
+    return {"remind_due": due_home, "remind_add": add_home}
+
+
+def check_warm_times_cache(trustcli: Path, home: Path) -> None:
+    """Run ``remind due`` once (it builds the fire-time cache if it must), then once more:
+    that second run must leave the cache file alone, or the timed case is not the
+    warm-cache case it claims to be."""
+    cache = home / "cache" / "reminder-times.json"
+    run_checked([str(trustcli), "remind", "due"], home)
+    if not cache.exists():
+        sys.exit(f"bench: remind due left no fire-time cache at {cache}; update the bench")
+    before = cache.stat()
+    run_checked([str(trustcli), "remind", "due"], home)
+    after = cache.stat()
+    if (before.st_ino, before.st_mtime_ns) != (after.st_ino, after.st_mtime_ns):
+        sys.exit("bench: remind due rewrote a warm fire-time cache; the case would not be warm")
 
 
 def followup_chunk(promise: int, on: date, result: str, note: str, at: datetime) -> str:
@@ -492,6 +531,19 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
         ),
         Case("worksheet list", [cli, "worksheet", "list"], stores["small"]),
         Case("ask --list", [cli, "ask", "--list"], stores["small"]),
+        # Each run appends a reminder: 3 at first, 3 + warm-up + rounds at the end.
+        Case(
+            'remind add "daily 21:00"',
+            [cli, "remind", "add", "daily 21:00"],
+            stores["remind_add"],
+            TARGET_REMIND_ADD,
+        ),
+        Case(
+            f"remind due ({len(REMINDERS)} reminders, warm cache)",
+            [cli, "remind", "due"],
+            stores["remind_due"],
+            TARGET_REMIND_DUE,
+        ),
     ]
 
 

@@ -175,11 +175,13 @@ class Notifications:
     record: Path
 
     def received(self) -> list[dict[str, str]]:
+        """Each notification's app, summary and body, in the order they arrived."""
         import json
 
         if not self.record.exists():
             return []
-        return [json.loads(line) for line in self.record.read_text().splitlines()]
+        lines = [json.loads(line) for line in self.record.read_text().splitlines()]
+        return [{key: line[key] for key in ("app", "summary", "body")} for line in lines]
 
     def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, str]]:
         deadline = time.monotonic() + timeout

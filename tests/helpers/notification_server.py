@@ -1,11 +1,15 @@
-"""A tiny freedesktop notification server for tests: owns org.freedesktop.Notifications
-on the session bus given in DBUS_SESSION_BUS_ADDRESS and records every Notify call as
-one JSON line. Usage: python notification_server.py RECORD_FILE READY_FILE"""
+"""A tiny freedesktop notification server for the tests and bench/daemon.py: owns
+org.freedesktop.Notifications on the session bus given in DBUS_SESSION_BUS_ADDRESS and
+records every Notify call as one JSON line, with ``received``, the wall-clock time
+(time.time()) it arrived, so the bench can tell how late a reminder was.
+
+Usage: python notification_server.py RECORD_FILE READY_FILE"""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 
 from jeepney import HeaderFields, MessageType, new_error, new_method_return
 from jeepney.bus_messages import message_bus
@@ -39,6 +43,7 @@ def main(record_path: str, ready_path: str) -> None:
     count = 0
     while True:
         message = connection.receive()
+        received = time.time()
         if message.header.message_type != MessageType.method_call:
             continue
         member = message.header.fields.get(HeaderFields.member)
@@ -46,7 +51,8 @@ def main(record_path: str, ready_path: str) -> None:
             app, _replaces, _icon, summary, body, *_rest = message.body
             count += 1
             with open(record_path, "a") as record:
-                record.write(json.dumps({"app": app, "summary": summary, "body": body}) + "\n")
+                line = {"app": app, "summary": summary, "body": body, "received": received}
+                record.write(json.dumps(line) + "\n")
             connection.send(new_method_return(message, "u", (count,)))
         elif member == "GetCapabilities":
             connection.send(new_method_return(message, "as", (["body"],)))
