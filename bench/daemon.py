@@ -60,20 +60,8 @@ STOP_TIMEOUT = 10.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as trustcli reads them
 
-# As tests/conftest.py: no <servicedir>, so nothing on this bus is ever auto-started.
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
+# The tests' bus config: no <servicedir>, so nothing on this bus is ever auto-started.
+BUS_CONFIG = HERE.parent / "tests" / "helpers" / "session-bus.conf"
 
 
 def main() -> int:
@@ -174,7 +162,8 @@ def start_bus(program: str, folder: Path, processes: contextlib.ExitStack) -> st
     """A private session bus; its address."""
     folder.mkdir()
     config = folder / "session.conf"
-    config.write_text(BUS_CONFIG.format(socket=folder / "socket"), encoding="utf-8")
+    template = BUS_CONFIG.read_text(encoding="utf-8")
+    config.write_text(template.replace("@SOCKET@", str(folder / "socket")), encoding="utf-8")
     log = folder / "dbus-daemon.log"  # its warnings (fd limits and such) stay out of the way
     with log.open("w", encoding="utf-8") as errors:
         process = subprocess.Popen(

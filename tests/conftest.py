@@ -120,19 +120,9 @@ def sh():
 
 # --- a real session D-Bus with a recording notification server ------------------------
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
+# A session bus with no <servicedir>: nothing on it is ever auto-started. Shared with
+# bench/daemon.py; @SOCKET@ is replaced by the socket's path.
+BUS_CONFIG = Path(__file__).parent / "helpers" / "session-bus.conf"
 
 
 def require_binary(name: str) -> str:
@@ -153,7 +143,7 @@ def session_bus(tmp_path: Path) -> Iterator[str]:
     folder = tmp_path / "bus"
     folder.mkdir()
     config = folder / "session.conf"
-    config.write_text(BUS_CONFIG.format(socket=folder / "socket"))
+    config.write_text(BUS_CONFIG.read_text().replace("@SOCKET@", str(folder / "socket")))
     process = subprocess.Popen(
         [daemon, f"--config-file={config}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE,

@@ -8,7 +8,7 @@ word for the direction. They describe; they never claim the tool caused anything
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from trustcli import dates, store
@@ -22,25 +22,20 @@ Record = dict[str, Any]
 
 def normalise_checkin(raw: Record) -> Record:
     """Check one [[checkin]] from disk; ``at`` is written last (see promises)."""
-    on = raw.get("on")
-    if not isinstance(on, date) or isinstance(on, datetime):
-        raise ValueError("has no 'on' date")
+    on = dates.day_field(raw, "on")
     who = raw.get("who")
     if not isinstance(who, str) or not who:
         raise ValueError("has no 'who'")
     rating = raw.get("rating")
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 10:
         raise ValueError("has no 'rating' from 1 to 10")
-    at = raw.get("at")
-    if not isinstance(at, datetime) or at.tzinfo is None:
-        raise ValueError("has no 'at' date-time with its UTC offset")
     note = raw.get("note", "")
     return {
-        "on": on.isoformat(),
+        "on": on,
         "who": who,
         "rating": rating,
         "note": note if isinstance(note, str) else str(note),
-        "at": at.isoformat(),
+        "at": dates.moment_field(raw, "at"),
     }
 
 

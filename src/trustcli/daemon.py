@@ -32,16 +32,13 @@ SUMMARY = "trustcli"
 
 def normalise_delivery(raw: dict[str, Any]) -> dict[str, Any]:
     reminder, status = raw.get("reminder"), raw.get("status")
-    scheduled, at = raw.get("scheduled"), raw.get("at")
     if not isinstance(reminder, str) or status not in ("sent", "missed", "failed"):
         raise ValueError("needs 'reminder' and a status of sent, missed or failed")
-    if not isinstance(scheduled, datetime) or not isinstance(at, datetime) or at.tzinfo is None:
-        raise ValueError("needs 'scheduled' and 'at' date-times with their UTC offset")
     return {
         "reminder": reminder,
-        "scheduled": scheduled.isoformat(),
+        "scheduled": dates.moment_field(raw, "scheduled"),
         "status": status,
-        "at": at.isoformat(),
+        "at": dates.moment_field(raw, "at"),
     }
 
 

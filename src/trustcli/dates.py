@@ -67,6 +67,23 @@ def parse_date(text: str, *, past: bool = False) -> date:
     raise TrustError(f"can't read the date {text!r}: use {DATE_FORMS}")
 
 
+def day_field(record: dict[str, object], key: str) -> str:
+    """A stored plain date (ISO text); ValueError if missing or not a date."""
+    value = record.get(key)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValueError(f"has no '{key}' date")
+    return value.isoformat()
+
+
+def moment_field(record: dict[str, object], key: str) -> str:
+    """A stored date-time with its UTC offset (ISO text). A log record's last field is
+    one of these: cut off mid-write it loses its offset or its line, so it never passes."""
+    value = record.get(key)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"has no '{key}' date-time with its UTC offset")
+    return value.isoformat()
+
+
 def weekday_number(word: str) -> int | None:
     """0 for monday … 6 for sunday, from a full name or its first three letters."""
     word = word.strip().lower()

@@ -109,22 +109,17 @@ def normalise_followup(raw: Record) -> Record:
     promise = raw.get("promise")
     if not isinstance(promise, int) or isinstance(promise, bool):
         raise ValueError("has no 'promise' id")
-    on = raw.get("on")
-    if not isinstance(on, date) or isinstance(on, datetime):
-        raise ValueError("has no 'on' date")
+    on = dates.day_field(raw, "on")
     result = raw.get("result")
     if result not in RESULTS:
         raise ValueError("has a 'result' that is neither kept nor missed")
-    at = raw.get("at")
-    if not isinstance(at, datetime) or at.tzinfo is None:
-        raise ValueError("has no 'at' date-time with its UTC offset")
     note = raw.get("note", "")
     return {
         "promise": promise,
-        "on": on.isoformat(),
+        "on": on,
         "result": result,
         "note": note if isinstance(note, str) else str(note),
-        "at": at.isoformat(),
+        "at": dates.moment_field(raw, "at"),
     }
 
 
