@@ -74,6 +74,16 @@ def test_pause_resume_and_rm(cli, home, monkeypatch):
     assert json.loads(cli("remind", "list", "--json").out) == []
 
 
+def test_promise_reminders_come_at_the_configured_time(cli, home, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    cli("promise", "add", "Call at lunch", "--every", "weekdays")
+    (home / "config.toml").write_text('[remind]\npromise_time = "12:30"\n')
+    assert json.loads(cli("remind", "list", "--json").out)[0]["when"] == "weekdays 12:30"
+    (home / "config.toml").write_text('[remind]\npromise_time = "noon"\n')
+    result = cli("remind", "list")
+    assert result.code == 2 and "promise_time must be a time" in result.err
+
+
 def test_a_promise_reminder_stops_with_the_promise(cli, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
     cli("promise", "add", "Call at lunch", "--every", "weekdays")

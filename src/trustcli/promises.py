@@ -18,7 +18,6 @@ from trustcli.errors import TrustError
 PROMISES = "promises.toml"
 FOLLOWTHROUGH = "followthrough.toml"
 RESULTS = ("kept", "missed")
-CLOSINGS = ("fulfilled", "released")
 STATUSES = ("open", "closed", "overdue", "all")
 EVERY_FORMS = "daily, weekdays, weekends, weekly, fortnightly, monthly, or days like mon,thu"
 _INTERVALS = {"weekly": 7, "fortnightly": 14, "monthly": 31}
@@ -234,11 +233,11 @@ def reopen(ident: int) -> Record:
 def _find_raw(document: Record, ident: int) -> Record:
     for raw in document.get("promise", []):
         if raw.get("id") == ident:
-            return dict_record(raw)
+            return _table(raw)
     raise TrustError(f"no promise {ident} (see 'trustcli promise list --all')")
 
 
-def dict_record(value: Any) -> Record:
+def _table(value: Any) -> Record:
     if not isinstance(value, dict):
         raise TrustError(f"{store.path_of(PROMISES)}: every promise must be a [[promise]] table")
     return value
@@ -248,7 +247,7 @@ def _check_document(document: Record) -> None:
     """Refuse to rewrite a promises file whose existing records are not sound."""
     for index, raw in enumerate(document.get("promise", []), start=1):
         try:
-            normalise_promise(dict_record(raw))
+            normalise_promise(_table(raw))
         except ValueError as exc:
             raise TrustError(
                 f"{store.path_of(PROMISES)}: promise number {index} in the file {exc}; "

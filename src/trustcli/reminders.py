@@ -39,8 +39,9 @@ def load(include_paused: bool = True) -> list[Reminder]:
     """Stored reminders, then the ones promises with --every bring, in id order."""
     stored = [_normalise(raw, index) for index, raw in enumerate(_raw_list(), start=1)]
     covered = {r["promise"] for r in stored if r.get("promise") is not None}
+    clock = _promise_clock()
     derived = [
-        _for_promise(p)
+        _for_promise(p, clock)
         for p in promises.load_promises()
         if p["every"] and not p["closed"] and p["id"] not in covered
     ]
@@ -81,10 +82,23 @@ def _normalise(raw: dict[str, Any], index: int) -> Reminder:
     }
 
 
-def _for_promise(promise: dict[str, Any]) -> Reminder:
-    """The follow-through reminder a repeating promise brings with it."""
+def _promise_clock() -> str:
+    """When promise reminders fire: [remind] promise_time in config.toml, else 20:00."""
+    remind = config.load().get("remind", {})
+    clock = remind.get("promise_time", PROMISE_TIME) if isinstance(remind, dict) else None
+    try:
+        schedules.parse(f"daily {clock}")
+    except TrustError:
+        raise TrustError(
+            f"{store.path_of(config.CONFIG)}: [remind] promise_time must be a time like "
+            f'"20:00", not {clock!r}'
+        ) from None
+    return str(clock)
+
+
+def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
+    """The follow-through reminder a repeating promise brings with it, at ``clock``."""
     created = datetime.fromisoformat(promise["created"])
-    clock = str(config.load().get("remind", {}).get("promise_time", PROMISE_TIME))
     hour, _, minute = clock.partition(":")
     weekday = schedules.DAY_NAMES[created.weekday()]
     every = promise["every"]
