@@ -400,6 +400,15 @@ def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
     child.sendcontrol("c")
     assert finish(child) == 130
 
+    child = spawn("ask", "after-a-lie", "--as", "robin", "--screen")  # asked again: no
+    child.expect("afraid of your partner")
+    child.send("\r")
+    child.expect("1/7")
+    child.sendcontrol("c")
+    assert finish(child) == 130
+    (entry,) = tomllib.loads((home / "safety.toml").read_text())["screen"]
+    assert "concern" not in entry  # joint sets are open to robin again
+
 
 def test_resume_on_a_terminal_with_nothing_to_resume(home):
     child = spawn("ask", "--resume", "--as", "alex")

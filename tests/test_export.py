@@ -46,6 +46,13 @@ def test_export_import_export_is_identical(cli, filled, monkeypatch, tmp_path):
     assert cli("promise", "kept", "1").code == 0  # the restored home works
 
 
+def test_import_from_stdin(cli, filled, monkeypatch, tmp_path):
+    backup = cli("export").out
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "fresh"))
+    result = cli("import", "-", stdin=backup)
+    assert result.code == 0 and "3 promises" in result.out
+
+
 def test_import_refuses_a_home_with_data_unless_merging(cli, filled, tmp_path):
     backup = tmp_path / "backup.json"
     cli("export", "-o", str(backup))

@@ -124,12 +124,17 @@ def test_new_writes_a_dated_file_here_and_never_overwrites(cli, tmp_path, monkey
 
 
 def test_names_come_from_flags(cli):
-    text = rendered(cli, "ten-questions").replace("\n", " ")
-    assert "my partner" in text or "partner" in text
+    text = rendered(cli, "ten-questions")
+    assert "my partner" in text and "robin" not in text  # no partner set: said plainly
     flagged = cli(
         "worksheet", "new", "ten-questions", "--me", "robin", "--partner", "kai", "-o", "-"
     )
     assert "robin" in flagged.out and "kai" in flagged.out
+
+
+def test_edit_needs_a_file(cli):
+    result = cli("worksheet", "new", "empathy", "-o", "-", "--edit")
+    assert result.code == 2 and "--edit" in result.err
 
 
 def test_a_user_template_overrides_a_built_in_and_adds_new_ones(cli, home):
