@@ -333,6 +333,16 @@ def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, home, a
     assert path.read_text() == broken
 
 
+def test_a_hand_edited_last_followup_is_named_not_called_cut_off(cli, home, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "kept", "1")
+    log = home / "followthrough.toml"
+    log.write_text(log.read_text().replace('result = "kept"', 'result = "kpt"'))
+    result = cli("promise", "list")
+    assert_refused(result, "the record at line 2", "neither kept nor missed")
+    assert "cut off" not in result.err
+
+
 def test_a_promise_with_a_missing_field_is_named(cli, home, at_now):
     cli("promise", "add", "a")
     path = home / "promises.toml"

@@ -40,7 +40,7 @@ def collect() -> Record:
         "followups": [_stored(f) for f in promises.load_followups()],
         "checkins": [_stored(c) for c in store.read_log(checkins.LOG)],
         "sessions": [_plain(sessions.record_for_disk(s)) for s in sessions.load_all()],
-        "safety": [_plain(e) for e in store.read(safety.STATE).get("screen", [])],
+        "safety": [_plain(e) for e in safety.entries()],
     }
 
 

@@ -8,6 +8,7 @@ to remember their answer (then joint sets stay paused for them).
 from __future__ import annotations
 
 from trustcli import dates, store
+from trustcli.errors import TrustError
 
 STATE = "safety.toml"
 
@@ -45,20 +46,21 @@ PAUSED = (
 )
 
 
-def _entries() -> list[dict[str, object]]:
-    entries = store.read(STATE).get("screen", [])
-    return (
-        [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
-    )
+def entries() -> list[dict[str, object]]:
+    """Who was shown the screen, when (and a concern, if they asked to keep it)."""
+    found = store.read(STATE).get("screen", [])
+    if not isinstance(found, list) or not all(isinstance(entry, dict) for entry in found):
+        raise TrustError(f"{store.path_of(STATE)}: entries must be [[screen]] tables; fix it")
+    return found
 
 
 def screened(who: str) -> bool:
     """Has this person been shown the screening question before?"""
-    return any(entry.get("who") == who for entry in _entries())
+    return any(entry.get("who") == who for entry in entries())
 
 
 def concern_recorded(who: str) -> bool:
-    return any(entry.get("who") == who and entry.get("concern") is True for entry in _entries())
+    return any(entry.get("who") == who and entry.get("concern") is True for entry in entries())
 
 
 def record(who: str, remember_concern: bool = False) -> None:

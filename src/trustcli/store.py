@@ -22,6 +22,7 @@ import tomllib
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,13 +182,20 @@ class Log:
 
     ``normalise`` checks one raw record and returns it in JSON-friendly form (dates as
     ISO text), or raises ValueError saying what is wrong. ``version`` names the shape of
-    that output: bump it when the shape changes and old caches are ignored.
+    that output: bump it when the shape changes and old caches are ignored. Every
+    writer puts ``last_field``, a date-time with its offset, at the end of a record: a
+    last record that has it whole was not cut off, so its faults are a person's edits.
     """
 
     name: str
     table: str
     normalise: Normalise
     version: int = 1
+    last_field: str = "at"
+
+    def cut_off(self, raw: Record) -> bool:
+        value = raw.get(self.last_field)
+        return not isinstance(value, datetime) or value.tzinfo is None
 
 
 def append(log: Log, record: Record) -> None:
@@ -269,7 +277,7 @@ def _parse_log_bytes(path: Path, data: bytes, offset: int, log: Log) -> list[Rec
         try:
             records.append(log.normalise(raw))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            if index == len(raw_records):
+            if index == len(raw_records) and log.cut_off(raw):
                 raise TrustError(_torn_message(path, last_line, str(exc))) from None
             line = lines_before + _header_line(tail, log.table, index)
             raise TrustError(
