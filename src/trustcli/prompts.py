@@ -12,7 +12,7 @@ import textwrap
 
 import questionary
 
-from trustcli.output import paint
+from trustcli.output import clean, emit, paint
 from trustcli.questions import Answer, Question, parse_answer
 
 SKIP = "(skip this one)"
@@ -27,13 +27,15 @@ def ask_question(question: Question, number: int, total: int) -> Answer | None:
     """
     _print_question(question, f"{number}/{total}")
     if question.kind in ("choice", "yesno"):
-        options = list(question.choices) if question.kind == "choice" else ["yes", "no"]
+        values = list(question.choices) if question.kind == "choice" else ["yes", "no"]
+        shown = [clean(value) for value in values]  # a custom set's words, made safe
         picked = questionary.select(
-            "", choices=[*options, SKIP], qmark=ANSWER_MARK, instruction="(arrow keys, Enter)"
+            "", choices=[*shown, SKIP], qmark=ANSWER_MARK, instruction="(arrow keys, Enter)"
         ).unsafe_ask()
         if picked == SKIP:
             return None
-        return picked == "yes" if question.kind == "yesno" else str(picked)
+        value = values[shown.index(picked)]
+        return value == "yes" if question.kind == "yesno" else value
 
     hints = {
         "scale": "(1-10, Enter to skip)",
@@ -72,13 +74,13 @@ def _print_block(title: str, details: str = "", lead: str = "") -> None:
     asked = textwrap.wrap(title, width, initial_indent=lead, subsequent_indent=indent)
     helped = textwrap.wrap(details, width, initial_indent=indent, subsequent_indent=indent)
     lines = [paint(line, "bold") for line in asked] + [paint(line, "dim") for line in helped]
-    print("\n" + "\n".join(lines))
+    emit("\n" + "\n".join(lines))
 
 
 def show_text(text: str) -> None:
     """A short text (a set's intro), each line wrapped to the terminal."""
     width = max(40, min(shutil.get_terminal_size().columns, 100)) - 1
-    print("\n" + "\n".join(textwrap.fill(line, width) for line in text.splitlines()))
+    emit("\n" + "\n".join(textwrap.fill(line, width) for line in text.splitlines()))
 
 
 def yes_no(message: str, instruction: str = "") -> bool:

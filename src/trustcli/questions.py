@@ -181,10 +181,12 @@ def parse_answer(question: Question, text: str) -> Answer | None:
     Raises ValueError saying what a valid answer looks like.
     """
     value = text.strip()
+    if "\x00" in value:
+        raise ValueError("holds a NUL character, which cannot be kept in a text record")
     if not value:
         return None
     if question.kind == "scale":
-        if not value.isdigit() or not 1 <= int(value) <= 10:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10:
             raise ValueError(f"needs a whole number from 1 to 10, not {value!r}")
         return int(value)
     if question.kind == "yesno":

@@ -122,7 +122,7 @@ def load_all() -> list[Session]:
 
 def load(ident: str | int) -> Session:
     raw = str(ident).strip().lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # '²'.isdigit(), yet int('²') fails
         raise TrustError(
             f"{ident!r} is not a session id: ids are numbers (see 'trustcli ask history')"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,17 @@ import typer
 from trustcli import config, questions, safety, sessions, store
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import (
+    emit,
+    emit_json,
+    on_terminal,
+    paint,
+    read_stdin,
+    refuse_nul,
+    saved,
+    say,
+    table,
+)
 from trustcli.questions import Answer, QuestionSet
 
 app = typer.Typer(
@@ -34,6 +43,7 @@ app = typer.Typer(
 
 AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who answers (default: your name).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")
+ANSWERS_HINT = "pass --answers FILE, or pipe the answers in: trustcli ask --answers - < answers.txt"
 
 
 @app.command(name="run")
@@ -80,7 +90,7 @@ def run(
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
         return
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not on_terminal():
         raise TrustError(
             "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
             "one answer per line in question order"
@@ -143,13 +153,14 @@ def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
 def _read_answers(qset: QuestionSet, source: str) -> list[Answer | None]:
     """Answers from a file or stdin, all checked before anything is saved."""
     if source == "-":
-        text, name = sys.stdin.read(), "stdin"
+        text, name = read_stdin(ANSWERS_HINT), "stdin"
     else:
         path = Path(source)
         try:
             text, name = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TrustError(f"cannot read the answers file {source}: {exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the name
+            raise TrustError(f"cannot read the answers file {source!r}: {exc}") from None
+        refuse_nul(text, name)
         if path.suffix == ".toml":
             return _answers_from_toml(qset, text, name)
     lines = text.splitlines()
@@ -192,6 +203,7 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
 
 
 def _report_saved(session: dict[str, Any], as_json: bool) -> None:
+    saved(f"session {session['id']}")
     if as_json:
         emit_json(sessions.as_json(session))
         return

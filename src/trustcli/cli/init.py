@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from trustcli import config, store
 from trustcli.errors import TrustError
-from trustcli.output import say
+from trustcli.output import on_terminal, say
 
 app = typer.Typer(add_completion=False)
 
@@ -30,7 +28,7 @@ def init(
       trustcli init --me alex --partner sam
     """
     current = config.names()
-    if (me is None or partner is None) and sys.stdin.isatty() and sys.stdout.isatty():
+    if (me is None or partner is None) and on_terminal():
         me, partner = _ask(me, partner, current)
     elif me is None and partner is None:
         raise TrustError("no terminal to ask on: pass --me NAME and/or --partner NAME", exit_code=2)

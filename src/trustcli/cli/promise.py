@@ -8,7 +8,7 @@ import typer
 
 from trustcli import config, dates, promises
 from trustcli.errors import TrustError
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import emit, emit_json, paint, saved, say, table
 
 app = typer.Typer(
     add_completion=False,
@@ -70,6 +70,7 @@ def add(
         every=every,
         tags=tag or [],
     )
+    saved(f"promise {ident}")
     if as_json:
         emit_json(promises.find(promises.load_promises(), ident))
         return

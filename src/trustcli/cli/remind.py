@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from trustcli import promises
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import emit, emit_json, paint, saved, say, table
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +80,7 @@ def add(
 
     promise_id = promises.parse_id(promise) if promise is not None else None
     reminder = reminders.add(when, message, kind.lower(), promise_id)
+    saved(f"reminder {reminder['id']}")
     upcoming = reminders.next_times(reminder)
     if as_json:
         emit_json(reminders.as_json(reminder, upcoming))
