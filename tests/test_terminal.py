@@ -278,12 +278,11 @@ NO_STDIN = [
     (["checkin"], "--rating"),
     (["ask"], "--answers"),
     (["ask", "--answers", "-"], "--answers FILE"),
-    (["ask", "--resume"], "--answers"),
     (["init"], "--me"),
 ]
 
 
-@pytest.mark.parametrize("args, hint", NO_STDIN, ids=lambda a: " ".join(a) if a else "")
+@pytest.mark.parametrize("args, hint", NO_STDIN, ids=[" ".join(args) for args, _ in NO_STDIN])
 def test_with_stdin_closed_one_line_names_what_to_pass(args, hint):
     completed = run(f"trustcli {' '.join(args)} <&-")
     assert completed.returncode == 2, completed.stderr
@@ -291,9 +290,7 @@ def test_with_stdin_closed_one_line_names_what_to_pass(args, hint):
     assert hint in line and "Traceback" not in line and "internal error" not in line
 
 
-@pytest.mark.parametrize(
-    "args, hint", [*NO_STDIN, (["import", "-"], "")], ids=lambda a: " ".join(a) if a else ""
-)
+@pytest.mark.parametrize("args, hint", [*NO_STDIN, (["import", "-"], "")], ids=" ".join)
 def test_with_stdin_empty_one_line_too(args, hint):
     completed = subprocess.run(
         [trustcli_executable(), *args],
@@ -392,3 +389,25 @@ def test_no_input_reaches_internal_error(cli, tmp_path, monkeypatch, command, ar
     assert "Traceback" not in result.err
     assert result.code in (0, 1, 2), (command, arguments, result.code, result.err)
     assert_shown_safely(result.err)
+
+
+# --- prompts that keep their word ------------------------------------------------------------
+
+
+def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home):
+    """The rating is the check-in: the prompt does not offer a skip it would refuse."""
+    child = spawn_on_terminal("checkin")
+    child.expect("trust and feel safe today")
+    child.expect(r"\(1-10\)")
+    assert "skip" not in child.before + child.after
+    child.send("\r")
+    child.expect("An answer is needed here: a number from 1 to 10")
+    child.send("7\r")
+    child.expect("Anything you want to note")
+    child.expect("Enter to skip")  # the note is optional, and Enter does skip it
+    child.send("\r")
+    child.expect("Checked in today: 7/10")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "note" not in (home / "checkins.toml").read_text()

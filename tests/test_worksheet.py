@@ -42,6 +42,9 @@ def populated(cli, monkeypatch):
     for day in ("2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"):
         assert cli("promise", "kept", "1", "--on", day).code == 0
     cli("promise", "missed", "2", "--on", "2026-11-03")
+    for day, rating in (("2026-11-02", "3"), ("2026-11-10", "5"), ("2026-11-18", "8")):
+        assert cli("checkin", "--rating", rating, "--on", day, "--note", f"felt {rating}").code == 0
+    assert cli("checkin", "--rating", "6", "--as", "sam", "--note", "sam's own words").code == 0
     ten = "# not a heading\n" * 3 + "yes\n" + "answer | with pipe\n" * 6
     assert cli("ask", "--answers", "-", stdin=ten).code == 0
     lie = "7\nwhat happened\nI need honesty\n\n\n\n2\n"
@@ -87,6 +90,15 @@ def test_prefill_shows_promises_made_through_the_cli(cli, populated):
     progress = rendered(cli, "progress")
     assert "Walk the dog" in progress and "Fix the shelf" in progress
     assert "80%" in progress  # 4 kept, 1 missed overall
+
+
+def test_prefill_shows_check_ins_and_the_person_s_own_trend(cli, populated):
+    progress = rendered(cli, "progress")
+    assert "| 2026-11-18 | alex | 8 | felt 8 |" in progress
+    assert "| 2026-11-26 | sam | 6 | sam's own words |" in progress
+    assert "has risen, from 3 in the first week to 8 in the latest week" in progress
+    plan = rendered(cli, "repair-plan")  # alex's own ratings only, not sam's 6
+    assert "Your own check-in ratings so far: 3 in the first week, 8 in the latest week" in plan
 
 
 def test_prefill_shows_session_answers(cli, populated):

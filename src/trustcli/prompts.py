@@ -19,8 +19,11 @@ SKIP = "(skip this one)"
 ANSWER_MARK = "  >"
 
 
-def ask_question(question: Question, number: int, total: int) -> Answer | None:
-    """Ask one question with the widget that fits its kind; None means skipped.
+def ask_question(
+    question: Question, number: int, total: int, required: bool = False
+) -> Answer | None:
+    """Ask one question with the widget that fits its kind; None means skipped (never,
+    when ``required``: then an empty answer is asked for again, and no hint offers it).
 
     The question is printed above the input, wrapped to the terminal: prompt_toolkit
     cannot draw a multi-line input whose first line is wider than the screen.
@@ -38,16 +41,22 @@ def ask_question(question: Question, number: int, total: int) -> Answer | None:
         return value == "yes" if question.kind == "yesno" else value
 
     hints = {
-        "scale": "(1-10, Enter to skip)",
-        "long": "(Esc then Enter to finish; empty skips)",
-        "text": "(Enter to skip)",
+        "scale": "(1-10)" if required else "(1-10, Enter to skip)",
+        "long": "(Esc then Enter to finish)"
+        if required
+        else "(Esc then Enter to finish; empty skips)",
+        "text": "" if required else "(Enter to skip)",
     }
 
     def valid(text: str) -> bool | str:
         try:
-            parse_answer(question, text)
+            answer = parse_answer(question, text)
         except ValueError as exc:
             return f"This answer {exc}."
+        if answer is None and required:
+            return "An answer is needed here" + (
+                ": a number from 1 to 10." if question.kind == "scale" else "."
+            )
         return True
 
     text = questionary.text(

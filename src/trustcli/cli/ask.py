@@ -28,7 +28,7 @@ app = typer.Typer(
     cls=defaulting_to("run"),
     help="""Guided question sessions, for one or both of you, saved as you go.
 
-    'trustcli ask [SET]' runs a session (the 'run' command); see 'trustcli ask run --help'.
+    'trustcli ask [SET]' runs a session (the 'run' command), with the options below.
 
     \b
     Examples:
@@ -90,17 +90,21 @@ def run(
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
         return
-    if not on_terminal():
-        raise TrustError(
-            "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
-            "one answer per line in question order"
-        )
+    # What is wrong with the request itself comes before "no terminal": an unknown set,
+    # or nothing to resume, is said as such wherever the command runs.
     if resume:
+        if set_name:
+            questions.load(set_name)
         session = sessions.latest_unfinished(person, set_name)
         qset = questions.load(session["set"])
     else:
         qset = questions.load(set_name or questions.DEFAULT_SET)
         session = None
+    if not on_terminal():
+        raise TrustError(
+            "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
+            "one answer per line in question order"
+        )
     _interactive(qset, person, session, screen, as_json)
 
 
@@ -191,7 +195,10 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
     known = {question.id for question in qset.questions}
     unknown = sorted(set(document) - known)
     if unknown:
-        raise TrustError(f"{name}: {qset.name!r} has no question {unknown[0]!r}")
+        ids = ", ".join(question.id for question in qset.questions)
+        raise TrustError(
+            f"{name}: {qset.name!r} has no question {unknown[0]!r}; its question ids are: {ids}"
+        )
     parsed: list[Answer | None] = []
     for question in qset.questions:
         value = document.get(question.id)
@@ -212,7 +219,10 @@ def _report_saved(session: dict[str, Any], as_json: bool) -> None:
 
 
 def _list(as_json: bool) -> None:
-    sets = [qset.summary() for qset in questions.load_all()]
+    loaded, broken = questions.load_all()
+    for problem in broken:  # one broken file of one's own must not hide every other set
+        say(f"trustcli: left out: {problem.message}")
+    sets = [qset.summary() for qset in loaded]
     if as_json:
         emit_json(sets)
         return

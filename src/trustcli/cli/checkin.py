@@ -73,15 +73,12 @@ def _ask(note: str) -> tuple[int, str]:
     )
     text = Question(id="note", prompt="Anything you want to note? (optional)", kind="text")
     try:
-        value = prompts.ask_question(scale, 1, 2)
-        while value is None:
-            say("A rating is what a check-in keeps: a number from 1 to 10, please.")
-            value = prompts.ask_question(scale, 1, 2)
+        value = prompts.ask_question(scale, 1, 2, required=True)  # a check-in is its rating
         written = note or str(prompts.ask_question(text, 2, 2) or "")
     except (KeyboardInterrupt, EOFError):
         say("\nNo check-in saved.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    return int(value), written
+    return checkins.parse_rating(str(value)), written
 
 
 @app.command(name="list")

@@ -215,6 +215,7 @@ def due(
 @app.command()
 def install(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be written."),
+    force: bool = typer.Option(False, "--force", help="Replace one set up for another data home."),
 ) -> None:
     """Start the daemon with your session: a systemd user unit or a launchd agent.
 
@@ -230,5 +231,5 @@ def install(
         emit(text.rstrip("\n"))
         say(f"Would write {path}; then run: {command}")
         return
-    service.write(path, text)
+    service.write(path, text, force)
     say(f"Wrote {path}. To start it now and at every login, run:\n  {command}")
