@@ -292,6 +292,30 @@ def test_list_and_scripted_sessions_do_not_import_questionary(home, all_kinds):
 # --- history, show, compare -------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "skipped", ["skipped = 5", 'skipped = "how-often"', "skipped = [1]"], ids=["int", "str", "ints"]
+)
+def test_a_hand_edited_session_is_named_with_what_to_fix(cli, home, all_kinds, skipped):
+    assert cli("ask", all_kinds, "--answers", "-", stdin="a\n\n1\n2\nyes\n").code == 0
+    (record,) = session_files(home)
+    record.write_text(record.read_text().replace('skipped = [\n    "tell-more",\n]', skipped))
+    assert skipped in record.read_text()
+    for args in (["ask", "history"], ["ask", "show", "1"], ["report"], ["export"]):
+        result = cli(*args)
+        assert result.code == 2, (args, result.err)
+        assert result.err.splitlines() == [
+            f"trustcli: {record}: 'skipped' must be a list of question ids; fix it in an editor"
+        ]
+
+
+def test_a_toml_answer_must_be_one_value(cli, home, all_kinds, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('name-it = ["a", "b"]\n')
+    result = cli("ask", all_kinds, "--answers", str(answers))
+    assert result.code == 2 and "name-it: an answer is text" in result.err
+    assert session_files(home) == []
+
+
 def test_history_and_show(cli, home, all_kinds):
     cli("ask", all_kinds, "--as", "alex", "--answers", "-", stdin="tea\n\n1\n5\nno\n")
     cli("ask", all_kinds, "--as", "sam", "--answers", "-", stdin="coffee\n\n1\n6\nyes\n")

@@ -168,6 +168,9 @@ def test_a_user_template_overrides_a_built_in_and_adds_new_ones(cli, home):
         ("# Broken\n{% if me %}\nno end\n", "line"),
         ("# Broken\n{{ mee }}\n", "'mee' is undefined"),
         ("# Broken\n{{ me.__class__.__mro__ }}\n", "broken.md"),
+        ("# Broken\n{{ 1 / 0 }}\n", "ZeroDivisionError"),
+        ("# Broken\n{{ me + 1 }}\n", "TypeError"),
+        ("# Broken\n{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n", "RecursionError"),
     ],
 )
 def test_a_broken_user_template_names_its_file(cli, home, tmp_path, template, phrase):
@@ -180,6 +183,19 @@ def test_a_broken_user_template_names_its_file(cli, home, tmp_path, template, ph
     assert "broken.md" in result.err and phrase in result.err
     assert len(result.err.splitlines()) == 1
     assert not target.exists()
+
+
+def test_an_unreadable_template_of_one_s_own_is_named_and_the_others_listed(cli, home):
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "mine.md").write_bytes(b"# Mine \xff\n")
+    result = cli("worksheet", "list")
+    assert result.code == 0
+    (line,) = result.err.splitlines()
+    assert "mine.md" in line and "repair-plan" in result.out and "mine" not in result.out
+    assert rendered(cli, "apology")  # every other sheet still works
+    broken = cli("worksheet", "new", "mine", "-o", "-")
+    assert broken.code == 2 and "mine.md" in broken.err
 
 
 def test_unknown_sheet_suggests_the_closest(cli):

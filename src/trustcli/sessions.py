@@ -143,13 +143,19 @@ def _load(name: str) -> Session:
             "who": _typed(raw, "who", str),
             "started": _typed(raw, "started", datetime),
             "answers": dict(_typed(raw, "answers", dict)),
-            "skipped": list(raw.get("skipped", [])),
+            "skipped": _skipped(raw.get("skipped", [])),
         }
         if "finished" in raw:
             session["finished"] = _typed(raw, "finished", datetime)
     except ValueError as exc:
         raise TrustError(f"{path}: {exc}; fix it in an editor") from None
     return session
+
+
+def _skipped(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("'skipped' must be a list of question ids")
+    return value
 
 
 def _typed(raw: dict[str, Any], key: str, kind: type) -> Any:

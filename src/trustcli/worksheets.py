@@ -118,6 +118,11 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         raise TrustError(f"{sheet.path}: {exc.message or exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read {sheet.path}: {exc}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # A template is a person's own code: what fails in it is named with its file.
+        raise TrustError(
+            f"{sheet.path}: the template failed ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _bytecode_cache() -> Any:

@@ -202,6 +202,11 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
     parsed: list[Answer | None] = []
     for question in qset.questions:
         value = document.get(question.id)
+        if isinstance(value, dict | list):
+            raise TrustError(
+                f"{name}, {question.id}: an answer is text, a number or true/false, "
+                "not a table or a list"
+            )
         try:
             parsed.append(None if value is None else questions.parse_answer(question, str(value)))
         except ValueError as exc:
