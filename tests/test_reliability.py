@@ -180,10 +180,20 @@ PROMISE_WRITER = (
 )
 
 
-def _kill_at_random(code: str, rng: random.Random) -> float:
-    """Start a Python writer loop (inheriting TRUSTCLI_HOME) and SIGKILL it after a while."""
+def _kill_at_random(code: str, rng: random.Random, target: Path) -> float:
+    """Start a Python writer loop (inheriting TRUSTCLI_HOME), wait until it has written to
+    ``target`` (so a slow start on a busy machine cannot leave it idle), then SIGKILL it
+    at a random moment of its writing."""
     writer = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
-    delay = rng.uniform(0.05, 0.5)
+    before = target.stat().st_mtime_ns if target.exists() else None
+    deadline = time.monotonic() + 60
+    while (target.stat().st_mtime_ns if target.exists() else None) == before:
+        if writer.poll() is not None or time.monotonic() > deadline:
+            writer.kill()
+            _, err = writer.communicate(timeout=30)
+            pytest.fail(f"the writer never wrote to {target.name}:\n{err.decode()}")
+        time.sleep(0.001)
+    delay = rng.uniform(0, 0.1)
     time.sleep(delay)
     writer.kill()
     _, err = writer.communicate(timeout=30)
@@ -199,7 +209,7 @@ def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh) -> No
     log = home / "followthrough.toml"
     followups: list[dict[str, Any]] = []
     for attempt in range(8):
-        delay = _kill_at_random(FOLLOWUP_WRITER, rng)
+        delay = _kill_at_random(FOLLOWUP_WRITER, rng, log)
         where = f"seed {seed}, kill {attempt} after {delay:.3f}s"
         before, followups = followups, _parse(log, where).get("followup", [])
         assert followups[: len(before)] == before, f"{where}: earlier records changed"
@@ -222,7 +232,7 @@ def test_sigkilled_promise_writer_leaves_a_sound_file(home: Path, cli) -> None:
     path = home / "promises.toml"
     ids: list[int] = []
     for attempt in range(8):
-        delay = _kill_at_random(PROMISE_WRITER, rng)
+        delay = _kill_at_random(PROMISE_WRITER, rng, path)
         where = f"seed {seed}, kill {attempt} after {delay:.3f}s"
         before, ids = ids, [p["id"] for p in _parse(path, where).get("promise", [])]
         assert ids == list(range(1, len(ids) + 1)), where
