@@ -581,3 +581,46 @@ def test_ctrl_c_before_any_command_code_runs_is_one_line(tmp_path: Path) -> None
     held.release()
     out, err = held.process.communicate(timeout=30)
     assert (held.process.returncode, out, err) == (130, "", INTERRUPTED + "\n")
+
+
+# --- 7. a data home with the wrong kind of thing in a file's place -----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        (".lock", "folder"),
+        ("promises.toml", "folder"),
+        ("followthrough.toml", "folder"),
+        ("sessions", "file"),
+        ("cache", "file"),
+        ("cache/followthrough.toml.json", "folder"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("promise", "add", "x"),
+        ("promise", "kept", "1"),
+        ("promise", "stats"),
+        ("checkin", "--rating", "5"),
+        ("report",),
+        ("export",),
+    ],
+    ids=" ".join,
+)
+def test_a_folder_where_a_file_belongs_gives_one_line(
+    home: Path, cli, name: str, kind: str, command: tuple[str, ...]
+) -> None:
+    """Hand-made or half-restored homes: one line naming the path, never an internal error."""
+    target = home / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "folder":
+        target.mkdir()
+    else:
+        target.write_text("")
+    result = cli(*command)
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    if result.code != 0:
+        (line,) = result.err.strip().splitlines()
+        assert name.split("/")[-1] in line or result.code == 2, line

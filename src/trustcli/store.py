@@ -75,7 +75,14 @@ def path_of(name: str) -> Path:
 def lock() -> Iterator[None]:
     """Hold the data home's exclusive lock: one writer at a time, across processes."""
     folder = ensure_home()
-    fd = _open_private(folder / _LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    try:
+        fd = _open_private(folder / _LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    except OSError as exc:
+        raise TrustError(
+            f"cannot open {folder / _LOCK_NAME}: {exc.strerror}; if it is not a file, "
+            "move it out of the data home",
+            EXIT_RUNTIME,
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -131,8 +138,13 @@ def write_text(name: str, text: str, durable: bool = True) -> None:
     path = path_of(name)
     home_dir = ensure_home()
     for folder in reversed(path.parents):
-        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.exists():
-            folder.mkdir(mode=0o700)
+        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.is_dir():
+            try:
+                folder.mkdir(mode=0o700)
+            except OSError as exc:
+                raise TrustError(
+                    f"cannot create the folder {folder}: {exc.strerror}", EXIT_RUNTIME
+                ) from None
     write_atomic(path, text, durable)
 
 
