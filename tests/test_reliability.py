@@ -505,7 +505,8 @@ ADD_POINTS = {
     # Modules the CLI loads with importlib raise no "import" event: their files' opens do.
     "first module after the package": ("open", "trustcli/cli/__"),
     "importing typer": ("import", "typer"),
-    "importing the command": ("open", "trustcli/cli/promise"),
+    # Installed, Python reads the compiled file; in a source tree, it may read the source.
+    "importing the command": ("open", "cli/__pycache__/promise.|cli/promise.py"),
     "taking the lock": ("open", ".lock"),
     "reading promises.toml": ("open", "promises.toml"),
     "creating the temp file": ("open", ".promises.toml."),

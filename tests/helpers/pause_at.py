@@ -3,7 +3,8 @@
     python pause_at.py EVENT MATCH READY GO trustcli-args...
 
 An audit hook (PEP 578) watches for the audit EVENT ("import", "open", "os.rename"…)
-whose first argument contains MATCH (a module name, a file name). The first time it
+whose first argument contains MATCH (a module name, a file name; "a|b" for either, and
+"=path" for exactly that). The first time it
 happens, the hook creates the file READY and waits until GO exists. A test sends its
 signal between the two, so the signal provably arrives at that point of the real
 program: no guessed delays. Everything else is the console script's own path.
@@ -26,7 +27,11 @@ def _hold(event: str, args: tuple[object, ...]) -> None:
     first = args[0]
     if isinstance(first, bytes):
         first = os.fsdecode(first)
-    wanted = match[1:] == str(first) if match.startswith("=") else match in str(first)
+    text = str(first)
+    if match.startswith("="):
+        wanted = match[1:] == text
+    else:  # "a|b": either part
+        wanted = any(part in text for part in match.split("|"))
     if not wanted:
         return
     if event == "open" and open_mode and (args[1] or "os.open") != open_mode:
