@@ -433,7 +433,7 @@ def test_followups_whose_promise_is_gone_are_named_with_their_line(cli, home: Pa
     path.write_text(blocks[0] + "[[promise]]" + blocks[2])  # promise 1 deleted by hand
     log_lines = (home / "followthrough.toml").read_text().splitlines()
     line = log_lines.index("promise = 1")  # the header is the line before: 1-based, equal
-    for args in (["promise", "list"], ["promise", "stats"]):
+    for args in (["promise", "list"], ["promise", "stats"], ["report"]):
         result = cli(*args)
         assert result.code == 0, result.err
         assert f"followthrough.toml: line {line}" in result.err, args
