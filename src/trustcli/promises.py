@@ -319,8 +319,8 @@ def record_followup(
     day = on or dates.today()
     if day < made_on(promise):
         raise TrustError(
-            f"promise {ident} was made on {made_on(promise).isoformat()}, after "
-            f"{day.isoformat()}; if it was made earlier, say so first: "
+            f"promise {ident} was made on {made_on(promise).isoformat()}, so nothing can "
+            f"be recorded for {day.isoformat()}; if it was made earlier, say so first: "
             f"trustcli promise edit {ident} --since DATE"
         )
     dates.past_day(day, "follow-through is recorded after")
