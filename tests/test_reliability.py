@@ -116,9 +116,10 @@ def _fresh_home() -> Iterator[Path]:
 
 
 def test_concurrent_kept_loses_no_followup(home: Path, cli, sh) -> None:
-    """Two processes recording 'kept' 50 times each at once: all 100 land, the file parses."""
-    assert cli("promise", "add", "Call if I'm late").code == 0
-    results = _in_parallel(2, 50, "promise", "kept", "1")
+    """Two processes recording 'kept' 50 times each at once: all 100 land, the file parses.
+    (One record per promise and day: each run records its own day.)"""
+    assert cli("promise", "add", "Call if I'm late", "--since", "-200d").code == 0
+    results = _in_parallel(2, 50, "promise", "kept", "1", "--on", "-{slot}{run:02d}d")
     failed = [(r.returncode, r.stderr) for r in results if r.returncode != 0]
     assert not failed, failed[:3]
 
@@ -173,7 +174,8 @@ def test_concurrent_add_loops_lose_nothing(home: Path) -> None:
 # --- 2. writers killed with SIGKILL ---------------------------------------------------
 
 FOLLOWUP_WRITER = (
-    "from trustcli import promises\nwhile True:\n    promises.record_followup(1, 'kept')\n"
+    "from trustcli import promises\nwhile True:\n"
+    "    promises.record_followup(1, 'kept', replace=True)\n"
 )
 PROMISE_WRITER = (
     "from trustcli import promises\nwhile True:\n    promises.add('written in a loop', by='me')\n"
@@ -219,9 +221,10 @@ def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh) -> No
         assert listing.code == 0, f"{where}: {listing.err}"
         stats = cli("promise", "stats", "--json")
         assert stats.code == 0, f"{where}: {stats.err}"
-        assert json.loads(stats.out)["overall"]["kept"] == len(followups), where
+        days = {record["on"] for record in followups}  # one record per day counts
+        assert json.loads(stats.out)["overall"]["kept"] == len(days), where
     assert followups, f"seed {seed}: the writer never wrote anything"
-    assert cli("promise", "kept", "1").code == 0
+    assert cli("promise", "kept", "1", "--replace").code == 0
     assert len(_parse(log)["followup"]) == len(followups) + 1
 
 
@@ -252,9 +255,9 @@ def test_sigkilled_promise_writer_leaves_a_sound_file(home: Path, cli) -> None:
 
 
 def _three_followups(cli, warm_cache: bool) -> None:
-    assert cli("promise", "add", "Be home by 7").code == 0
-    for number in range(3):
-        assert cli("promise", "kept", "1").code == 0
+    assert cli("promise", "add", "Be home by 7", "--since", "-1w").code == 0
+    for number in range(3):  # one record per day: three days
+        assert cli("promise", "kept", "1", "--on", f"-{2 - number}d").code == 0
         if warm_cache and number == 1:  # cache now ends where the third record starts
             assert cli("promise", "list").code == 0
 
@@ -362,15 +365,15 @@ PROMISE_COMMANDS = [
 
 @pytest.mark.parametrize("args", PROMISE_COMMANDS, ids=lambda a: "-".join(a[1:]))
 def test_broken_promises_file_is_named_and_never_written(home: Path, cli, args) -> None:
-    """A missing quote on line 3 of promises.toml: exit 2, one line with file, line and
+    """A missing quote on line 5 of promises.toml: exit 2, one line with file, line and
     column, and neither data file changes."""
     for text in ("Call if late", "Second promise"):
         assert cli("promise", "add", text).code == 0
     assert cli("promise", "kept", "2").code == 0
     path = home / "promises.toml"
     lines = path.read_text("utf-8").splitlines(keepends=True)
-    assert lines[2] == 'text = "Call if late"\n'
-    lines[2] = 'text = "Call if late\n'
+    assert lines[4] == 'text = "Call if late"\n'  # after last_id = 2 and a blank line
+    lines[4] = 'text = "Call if late\n'
     path.write_text("".join(lines), "utf-8")
     before = {p: p.read_bytes() for p in (path, home / "followthrough.toml")}
 
@@ -378,7 +381,7 @@ def test_broken_promises_file_is_named_and_never_written(home: Path, cli, args) 
     assert result.code == 2, result.text
     _assert_one_clean_line(result.err)
     assert str(path) in result.err
-    assert re.search(r"\bline 3, column \d+", result.err), result.err
+    assert re.search(r"\bline 5, column \d+", result.err), result.err
     assert result.out == ""
     assert {p: p.read_bytes() for p in before} == before
 
@@ -471,7 +474,8 @@ def test_followup_note_round_trips(note: str) -> None:
         stored = promises.record_followup(1, "kept", note=note)
         assert stored["note"] == expected
         assert [f["note"] for f in promises.load_followups()] == [expected]
-        promises.record_followup(1, "missed", note=note)  # read again: cache + new tail
+        # read again: cache + new tail (a second record for the day corrects the first)
+        promises.record_followup(1, "missed", note=note, replace=True)
         followups = promises.load_followups()
         assert [(f["result"], f["note"]) for f in followups] == [
             ("kept", expected),
