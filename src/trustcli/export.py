@@ -19,7 +19,7 @@ Record = dict[str, Any]
 
 # Which fields hold dates (D) or date-times (T), per kind of record.
 _TYPES: dict[str, dict[str, str]] = {
-    "promises": {"created": "T", "due": "D", "closed": "T"},
+    "promises": {"created": "T", "since": "D", "due": "D", "closed": "T"},
     "followups": {"on": "D", "at": "T"},
     "checkins": {"on": "D", "at": "T"},
     "sessions": {"started": "T", "finished": "T"},
