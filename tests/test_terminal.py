@@ -411,3 +411,20 @@ def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home):
     child.close()
     assert child.exitstatus == 0
     assert "note" not in (home / "checkins.toml").read_text()
+
+
+# Digits that str.isdigit() accepts and int() refuses: superscripts, circled digits.
+@pytest.mark.parametrize("digit", ["²", "⓪", "¹"])
+def test_unicode_digits_are_bad_input_not_internal_errors(cli, digit):
+    assert cli("promise", "add", "call mum").code == 0
+    for args in (
+        ["promise", "kept", digit],
+        ["promise", "show", digit],
+        ["checkin", "--rating", digit],
+        ["ask", "show", digit],
+    ):
+        result = cli(*args)
+        assert result.code == 2, (args, result.err)
+        assert "internal error" not in result.err and len(result.err.splitlines()) == 1
+    scale = cli("ask", "weekly-checkin", "--answers", "-", stdin=f"{digit}\n" * 5)
+    assert scale.code == 2 and "internal error" not in scale.err
