@@ -75,9 +75,22 @@ def shown(text: str) -> str:
     """``clean``, except for the colour codes ``paint`` made, which stay as they are."""
     if "\x1b" not in text or not _painted:
         return clean(text)
-    pattern = "|".join(re.escape(p) for p in sorted(_painted, key=len, reverse=True))
-    parts = re.split(f"({pattern})", text)
+    parts = _painted_pattern().split(text)
     return "".join(part if i % 2 else clean(part) for i, part in enumerate(parts))
+
+
+_pattern: tuple[int, re.Pattern[str] | None] = (0, None)
+
+
+def _painted_pattern() -> re.Pattern[str]:
+    """One pattern matching any painted string (longest first), rebuilt as it grows."""
+    global _pattern
+    size, compiled = _pattern
+    if compiled is None or size != len(_painted):
+        choices = "|".join(re.escape(p) for p in sorted(_painted, key=len, reverse=True))
+        compiled = re.compile(f"({choices})")
+        _pattern = (len(_painted), compiled)
+    return compiled
 
 
 def cleaned(value: Any) -> Any:

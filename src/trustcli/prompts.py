@@ -31,13 +31,19 @@ def ask_question(
     _print_question(question, f"{number}/{total}")
     if question.kind in ("choice", "yesno"):
         values = list(question.choices) if question.kind == "choice" else ["yes", "no"]
-        shown = [clean(value) for value in values]  # a custom set's words, made safe
+        # A custom set's words are shown made safe; the answer kept is the set's own.
+        choices = [
+            questionary.Choice(clean(value), value=index) for index, value in enumerate(values)
+        ]
         picked = questionary.select(
-            "", choices=[*shown, SKIP], qmark=ANSWER_MARK, instruction="(arrow keys, Enter)"
+            "",
+            choices=[*choices, questionary.Choice(SKIP, value=-1)],
+            qmark=ANSWER_MARK,
+            instruction="(arrow keys, Enter)",
         ).unsafe_ask()
-        if picked == SKIP:
+        if picked == -1:
             return None
-        value = values[shown.index(picked)]
+        value = str(values[int(picked)])
         return value == "yes" if question.kind == "yesno" else value
 
     hints = {
