@@ -187,6 +187,32 @@ def add(
     return int(record["id"])
 
 
+def add_many(records: list[Record], keep_ids: bool) -> list[int]:
+    """Add promises already checked (an import) in one write; returns their ids in order.
+
+    ``keep_ids`` keeps each record's own id, into a file with no promises yet (a
+    restore); otherwise each gets the next id, as ``add`` gives them.
+    """
+    ids: list[int] = []
+    with store.updating(PROMISES) as document:
+        _check_document(document)
+        existing = document.setdefault("promise", [])
+        if keep_ids and existing:
+            raise TrustError(
+                f"{store.path_of(PROMISES)} was written to while importing; nothing was "
+                "imported: run the import again with --merge"
+            )
+        next_id = max((p["id"] for p in existing), default=0) + 1
+        for record in records:
+            if keep_ids:
+                ident = record["id"]
+            else:
+                ident, next_id = next_id, next_id + 1
+            existing.append({**record, "id": ident})
+            ids.append(ident)
+    return ids
+
+
 def record_followup(ident: int, result: str, note: str = "", on: date | None = None) -> Record:
     """Append kept/missed for an open promise; returns the follow-up as stored."""
     promise = find(load_promises(), ident)

@@ -45,7 +45,9 @@ def export_command(
     elif kind == "markdown":
         text = export.markdown()
     else:
-        text = export.ics()
+        from trustcli import calendar_export
+
+        text = calendar_export.ics()
     if output == "-":
         sys.stdout.write(text)
         return
@@ -79,7 +81,8 @@ def import_command(
         document = json.loads(text)
     except ValueError as exc:
         raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
-    counts = export.restore(document, merge)
-    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing new"
-    emit(summary)
+    outcome = export.restore(document, merge)
+    for note in outcome.notes:
+        say(note)
+    emit(outcome.summary())
     say(f"Imported into {store.home()}.")
