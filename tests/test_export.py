@@ -482,3 +482,64 @@ def test_only_the_calendar_export_loads_the_calendar_library(home, monkeypatch):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+# --- output and input that are not there ------------------------------------------------------
+
+
+def run_script(*args: str, stdin=None, stdout=None) -> subprocess.CompletedProcess[str]:
+    from tests.conftest import trustcli_executable
+
+    return subprocess.run(
+        [trustcli_executable(), *args],
+        stdin=stdin,
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_import_from_a_closed_stdin_says_what_to_pass(cli, filled):
+    done = run_script("import", "-", stdin=subprocess.DEVNULL)  # empty: not JSON
+    assert done.returncode == 2 and "not a trustcli export" in done.stderr
+    closed = subprocess.run(
+        f"exec {trustcli_path()} import - <&-", shell=True, capture_output=True, text=True
+    )
+    assert closed.returncode == 2, closed.stderr
+    assert closed.stderr.count("\n") == 1 and "import FILE" in closed.stderr
+
+
+def trustcli_path() -> str:
+    from tests.conftest import trustcli_executable
+
+    return trustcli_executable()
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "ics"])
+def test_an_export_that_cannot_be_written_says_so_in_one_line(cli, filled, fmt):
+    with open("/dev/full", "w") as full:
+        done = run_script("export", "--format", fmt, stdout=full)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "-o FILE" in done.stderr
+    assert "internal error" not in done.stderr
+
+
+def test_an_export_into_a_closed_pipe_is_quiet(cli, filled):
+    done = subprocess.run(
+        f"{trustcli_path()} export | head -c 1", shell=True, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stderr == "" and done.stdout == "{"
+
+
+def test_an_import_whose_summary_cannot_be_shown_still_says_it_was_saved(
+    cli, filled, tmp_path, monkeypatch
+):
+    backup = tmp_path / "backup.json"
+    cli("export", "-o", str(backup))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
+    with open("/dev/full", "w") as full:
+        done = run_script("import", str(backup), stdout=full)
+    assert done.returncode == 1, done.stderr
+    assert "imported" in done.stderr.lower() and "internal error" not in done.stderr
+    assert len(export_json(cli)["promises"]) == 3
