@@ -267,6 +267,19 @@ def test_the_counts_printed_are_the_records_written(cli, filled, tmp_path, monke
     # The same backup again, merged: everything is already there, nothing is written.
     again = cli("import", str(source), "--merge")
     assert again.code == 0 and again.out.strip() == "nothing new"
+    assert "already in this home, so not added again: 3 promises, 2 follow-ups" in again.err
+
+
+def test_a_version_1_backup_still_imports(cli, filled, tmp_path, monkeypatch):
+    document = export_json(cli)
+    document["version"] = 1
+    del document["reminders"], document["templates"]
+    source = tmp_path / "old.json"
+    source.write_text(json.dumps(document))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
+    result = cli("import", str(source))
+    assert result.code == 0, result.err
+    assert result.out.startswith("3 promises, 2 follow-ups, 1 check-in, 1 session")
 
 
 # --- export is everything ---------------------------------------------------------------------

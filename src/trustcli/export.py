@@ -470,25 +470,37 @@ class Outcome:
         )
     )
     notes: list[str] = field(default_factory=list)
+    present: dict[str, int] = field(default_factory=dict)
+
+    def already(self, kind: str, count: int) -> None:
+        """``count`` records of ``kind`` were already in this home: not added again."""
+        if count:
+            self.present[kind] = self.present.get(kind, 0) + count
 
     def summary(self) -> str:
-        labels = {
-            "promises": ("promise", "promises"),
-            "followups": ("follow-up", "follow-ups"),
-            "checkins": ("check-in", "check-ins"),
-            "sessions": ("session", "sessions"),
-            "reminders": ("reminder", "reminders"),
-            "templates": ("template", "templates"),
-            "safety": ("safety entry", "safety entries"),
-        }
         parts = [
-            f"{count} {labels[kind][count != 1]}"
+            _counted(count, kind)
             for kind, count in self.counts.items()
-            if count and kind in labels
+            if count and kind in _LABELS
         ]
         if self.counts["config"]:
             parts.append("settings (config.toml)")
         return ", ".join(parts) or "nothing new"
+
+
+_LABELS = {
+    "promises": ("promise", "promises"),
+    "followups": ("follow-up", "follow-ups"),
+    "checkins": ("check-in", "check-ins"),
+    "sessions": ("session", "sessions"),
+    "reminders": ("reminder", "reminders"),
+    "templates": ("template", "templates"),
+    "safety": ("safety entry", "safety entries"),
+}
+
+
+def _counted(count: int, kind: str) -> str:
+    return f"{count} {_LABELS[kind][count != 1]}"
 
 
 def restore(document: Any, merge: bool) -> Outcome:
@@ -532,6 +544,9 @@ def restore(document: Any, merge: bool) -> Outcome:
     _restore_sessions(backup.sessions, existing["sessions"], not has_data, outcome)
     _restore_safety(backup.safety, outcome)
     _restore_reminders(backup.reminders, ids, not has_data, outcome)
+    if outcome.present:
+        found = ", ".join(_counted(count, kind) for kind, count in outcome.present.items())
+        outcome.notes.append(f"already in this home, so not added again: {found}")
     return outcome
 
 
@@ -591,6 +606,7 @@ def _restore_promises(
     known = {_identity(p, keys): p["id"] for p in existing}
     ids = {p["id"]: known[_identity(p, keys)] for p in incoming if _identity(p, keys) in known}
     new = [p for p in incoming if p["id"] not in ids]
+    outcome.already("promises", len(ids))
     if new:
         for promise, ident in zip(new, promises.add_many(new, keep_ids), strict=True):
             ids[promise["id"]] = ident
@@ -607,27 +623,23 @@ def _restore_log(
     kind: str,
 ) -> None:
     """Append what this home lacks, all in one write."""
-    seen = {_identity(record, keys) for record in existing}
-    new = []
-    for record in incoming:
-        identity = _identity(record, keys)
-        if identity not in seen:
-            seen.add(identity)
-            new.append(record)
+    here = {_identity(record, keys) for record in existing}
+    new = [record for record in incoming if _identity(record, keys) not in here]
     store.append_many(log, new)
     outcome.counts[kind] = len(new)
+    outcome.already(kind, len(incoming) - len(new))
 
 
 def _restore_sessions(
     incoming: list[Record], existing: list[Record], keep_ids: bool, outcome: Outcome
 ) -> None:
     keys = ("set", "who", "started")
-    seen = {_identity(s, keys) for s in existing}
+    here = {_identity(s, keys) for s in existing}
     next_id = max((s["id"] for s in existing), default=0) + 1
     for session in incoming:
-        if _identity(session, keys) in seen:
+        if _identity(session, keys) in here:
+            outcome.already("sessions", 1)
             continue
-        seen.add(_identity(session, keys))
         record = dict(session)
         if not keep_ids:
             record["id"], next_id = next_id, next_id + 1
@@ -668,16 +680,16 @@ def _restore_reminders(
     keys = ("when", "created", "kind", "message", "promise")
     with store.updating(REMINDERS) as document:
         current = document.setdefault("reminder", [])
-        seen = {_identity(r, keys) for r in current}
+        here = {_identity(r, keys) for r in current}
         next_id = max((r.get("id", 0) for r in current), default=0) + 1
         keep_ids = keep_ids and not current
         for reminder in incoming:
             record = dict(reminder)
             if "promise" in record:
                 record["promise"] = ids[record["promise"]]
-            if _identity(record, keys) in seen:
+            if _identity(record, keys) in here:
+                outcome.already("reminders", 1)
                 continue
-            seen.add(_identity(record, keys))
             if not keep_ids:
                 record["id"], next_id = next_id, next_id + 1
             current.append(record)
