@@ -17,15 +17,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from trustcli import checkins, config, dates, promises, questions, safety, sessions, store
+from trustcli import (
+    checkins,
+    config,
+    dates,
+    promises,
+    questions,
+    reminders,
+    safety,
+    sessions,
+    store,
+)
 from trustcli.errors import EXIT_RUNTIME, TrustError
 
 FORMAT = "trustcli-export"
 VERSION = 2  # 2 added reminders and templates; version 1 backups are still read
 Record = dict[str, Any]
 
-REMINDERS = "reminders.toml"  # as in trustcli.reminders, which this module need not load
-REMINDER_KINDS = ("checkin", "promise", "custom")
 TEMPLATE_FOLDER = "templates"
 TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
 _LISTS = ("promises", "followups", "checkins", "sessions", "safety", "reminders")
@@ -61,9 +69,11 @@ def _raw_promises() -> list[Record]:
 
 def _raw_reminders() -> list[Record]:
     """The stored reminders as written (those a promise brings come with the promise)."""
-    found = store.read(REMINDERS).get("reminder", [])
+    found = store.read(reminders.REMINDERS).get("reminder", [])
     if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
-        raise TrustError(f"{store.path_of(REMINDERS)}: reminders must be [[reminder]] tables")
+        raise TrustError(
+            f"{store.path_of(reminders.REMINDERS)}: reminders must be [[reminder]] tables"
+        )
     return found
 
 
@@ -407,7 +417,7 @@ def _reminder(index: int, raw: Any, known: set[int]) -> Record:
         raise _Refused(f"{fields.place}.when", f"{when!r} cannot be scheduled ({exc})") from None
     fields.text("message", required=False)
     kind = fields.text("kind", required=False)
-    if kind is not None and kind not in REMINDER_KINDS:
+    if kind is not None and kind not in reminders.KINDS:
         raise _Refused(f"{fields.place}.kind", f"{kind!r} is not checkin, promise or custom")
     promise = fields.whole("promise", required=False)
     if promise is not None and promise not in known:
@@ -678,7 +688,7 @@ def _restore_reminders(
     if not incoming:
         return
     keys = ("when", "created", "kind", "message", "promise")
-    with store.updating(REMINDERS) as document:
+    with store.updating(reminders.REMINDERS) as document:
         current = document.setdefault("reminder", [])
         here = {_identity(r, keys) for r in current}
         next_id = max((r.get("id", 0) for r in current), default=0) + 1
