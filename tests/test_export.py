@@ -556,3 +556,21 @@ def test_an_import_whose_summary_cannot_be_shown_still_says_it_was_saved(
     assert done.returncode == 1, done.stderr
     assert "imported" in done.stderr.lower() and "internal error" not in done.stderr
     assert len(export_json(cli)["promises"]) == 3
+
+
+def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeypatch, tmp_path):
+    cli("init", "--me", "alex")
+    (home / "safety.toml").write_text(
+        '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'
+    )
+    source = tmp_path / "backup.json"
+    assert cli("export", "-o", str(source)).code == 0
+    assert json.loads(source.read_text())["safety"][0]["concern"] is True  # alex's own
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "other"))
+    cli("init", "--me", "alex")
+    (tmp_path / "other" / "safety.toml").write_text(
+        '[[screen]]\nwho = "alex"\nshown = 2026-11-25T20:00:00+01:00\n'
+    )
+    result = cli("import", str(source), "--merge")
+    assert result.code == 0, result.err
+    assert "kept this home's safety entry for alex" in result.err

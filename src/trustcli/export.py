@@ -671,12 +671,18 @@ def _restore_safety(incoming: list[Record], outcome: Outcome) -> None:
         return
     with store.updating(safety.STATE) as state:
         entries = state.setdefault("screen", [])
-        known = {entry.get("who") for entry in entries}
+        known = {entry.get("who"): entry for entry in entries}
         for entry in incoming:
-            if entry["who"] not in known:
+            who = entry["who"]
+            if who not in known:
                 entries.append(entry)
-                known.add(entry["who"])
+                known[who] = entry
                 outcome.counts["safety"] += 1
+            elif bool(known[who].get("concern")) != bool(entry.get("concern")):
+                outcome.notes.append(
+                    f"kept this home's safety entry for {who} (the backup's differs); "
+                    f"to answer again: trustcli ask --screen --as {who}"
+                )
         if not entries:
             del state["screen"]
 
