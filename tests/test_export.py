@@ -112,6 +112,14 @@ def test_markdown_export_is_readable_commonmark(cli, filled):
     assert sum(t.type == "heading_open" and t.tag == "h1" for t in tokens) == 1
     assert "around the lake" in result.out and "calmer" in result.out
     assert "What went well between us this week?" in result.out
+    assert "## Reminders" in result.out and "No reminders of your own." in result.out
+
+
+def test_markdown_export_lists_reminders(cli, home, monkeypatch):
+    make_everything(cli, home, monkeypatch)
+    text = cli("export", "--format", "markdown").out
+    assert "- every 2 weeks sat 10:00: Plan a day out (paused)" in text
+    assert "- 2026-12-24T18:00: Call your mother" in text
 
 
 def test_ics_export_parses_with_the_expected_rules(cli, filled, tmp_path):

@@ -751,6 +751,14 @@ def markdown() -> str:
         ]
     else:
         lines.append("No check-ins yet.")
+    lines += ["", "## Reminders", ""]
+    stored = _raw_reminders()
+    if not stored:
+        lines.append("No reminders of your own.")
+    for raw in stored:
+        message = _line(raw.get("message") or reminders.default_message(raw.get("kind", "")))
+        paused = " (paused)" if raw.get("paused") else ""
+        lines.append(f"- {_line(raw.get('when', ''))}: {message}{paused}")
     lines += ["", "## Question sessions", ""]
     found = sessions.load_all()
     if not found:
