@@ -756,7 +756,8 @@ def markdown() -> str:
     if not stored:
         lines.append("No reminders of your own.")
     for raw in stored:
-        message = _line(raw.get("message") or reminders.default_message(raw.get("kind", "")))
+        kind, linked = raw.get("kind", "custom"), raw.get("promise")
+        message = _line(raw.get("message") or reminders.default_message(kind, linked))
         paused = " (paused)" if raw.get("paused") else ""
         lines.append(f"- {_line(raw.get('when', ''))}: {message}{paused}")
     lines += ["", "## Question sessions", ""]
