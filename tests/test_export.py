@@ -203,10 +203,20 @@ def _spoil(document: dict, how: str) -> str:
     if how == "orphan":
         document["followups"].append({**document["followups"][-1], "promise": 99})
         return f"followups[{len(document['followups']) - 1}].promise"
+    if how == "nested":  # a table inside a log record would break the log's TOML
+        document["followups"][-1]["extra"] = {"a": 1}
+        return f"followups[{len(document['followups']) - 1}].extra"
+    if how == "surrogate":  # not text that UTF-8 can hold
+        document["checkins"][-1]["note"] = "\ud800"
+        return f"checkins[{len(document['checkins']) - 1}].note"
+    if how == "null-in-promise":
+        document["promises"][-1]["tags"] = ["ok", None]
+        return f"promises[{len(document['promises']) - 1}].tags[1]"
     raise AssertionError(how)
 
 
-SPOILS = ("rating", "date", "duplicate-id", "when", "orphan")
+SPOILS = ("rating", "date", "duplicate-id", "when", "orphan", "nested", "surrogate")
+SPOILS += ("null-in-promise",)
 
 
 @pytest.mark.parametrize("how", SPOILS)
@@ -404,6 +414,7 @@ def test_merge_adds_reminders_and_templates_once_with_new_ids(cli, home, monkeyp
         ("templates.questions", "../evil"),
         ("templates.worksheets", "..\u0000x"),
         ("templates.worksheets", ".profile"),
+        ("templates.worksheets", "\udcff"),
     ],
 )
 def test_names_from_a_backup_must_be_plain(cli, home, monkeypatch, tmp_path, where, name):

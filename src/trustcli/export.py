@@ -139,15 +139,24 @@ class Backup:
 class _Fields:
     """Reads the fields of one record of the backup, naming the place of a fault."""
 
-    def __init__(self, kind: str, index: int, raw: Any) -> None:
+    def __init__(self, kind: str, index: int, raw: Any, tables: tuple[str, ...] = ()) -> None:
         self.place = f"{kind}[{index}]"
         if not isinstance(raw, dict):
             raise _Refused(self.place, "is not an object")
         self.raw = raw
         self.record: Record = {}
         for key, value in raw.items():  # the backup's key order is the file's
-            if value is not None:
-                self.record[key] = _tomlable(value, f"{self.place}.{key}")
+            if value is None:
+                continue
+            place = f"{self.place}.{key}"
+            _tomlable(key, f"{self.place}: a key")
+            # A record is one [[table]] of plain values: a table inside it would be
+            # written as a table of its own, after it, and change the whole file.
+            if (isinstance(value, dict) and key not in tables) or (
+                isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
+            ):
+                raise _Refused(place, "is a table; a record here holds plain values and lists")
+            self.record[key] = _tomlable(value, place)
 
     def _get(self, key: str, required: bool) -> Any:
         value = self.raw.get(key)
@@ -242,6 +251,7 @@ def plain_name(value: Any, place: str) -> str:
     """A name that reaches file names must be plain: one line, no '/', '..' or leading dot."""
     if not isinstance(value, str) or not value.strip():
         raise _Refused(place, f"{value!r} is not a name")
+    _tomlable(value, place)  # valid text
     if (
         "/" in value
         or "\\" in value
@@ -257,9 +267,15 @@ def plain_name(value: Any, place: str) -> str:
 
 
 def _tomlable(value: Any, place: str) -> Any:
-    """JSON values that TOML can hold (no null in a list or table, no NaN)."""
-    if isinstance(value, dict):
+    """JSON values that TOML can hold (no null in a list or table, no NaN), in UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Refused(place, "holds characters that are not valid text (UTF-8)") from None
+    elif isinstance(value, dict):
         for key, item in value.items():
+            _tomlable(key, f"{place}: a key")
             if item is None:
                 raise _Refused(f"{place}.{key}", "is null, which a TOML file cannot hold")
             _tomlable(item, f"{place}.{key}")
@@ -270,7 +286,7 @@ def _tomlable(value: Any, place: str) -> Any:
             _tomlable(item, f"{place}[{number}]")
     elif isinstance(value, float) and not math.isfinite(value):
         raise _Refused(place, f"{value!r} is not a number a TOML file can hold")
-    elif not isinstance(value, str | int | float | bool):
+    elif not isinstance(value, int | float | bool):
         raise _Refused(place, f"{value!r} is not a value a TOML file can hold")
     return value
 
@@ -375,7 +391,7 @@ def _checkin(index: int, raw: Any) -> Record:
 
 
 def _session(index: int, raw: Any) -> Record:
-    fields = _Fields("sessions", index, raw)
+    fields = _Fields("sessions", index, raw, tables=("answers",))
     fields.whole("id")
     fields.name("set")  # part of the session's file name
     fields.text("title", required=False)
@@ -451,6 +467,7 @@ def _templates(raw: Any) -> dict[str, dict[str, str]]:
             plain_name(name, f"templates.{kind}: the name {name!r}")
             if not isinstance(text, str) or "\0" in text:
                 raise _Refused(f"templates.{kind}.{name}", "is not text")
+            _tomlable(text, f"templates.{kind}.{name}")
         found[kind] = dict(texts)
     return found
 
