@@ -593,3 +593,15 @@ def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeyp
     result = cli("import", str(source), "--merge")
     assert result.code == 0, result.err
     assert "kept this home's safety entry for alex" in result.err
+
+
+def test_a_broken_reminders_file_is_named_before_anything_is_imported(cli, filled, home, tmp_path):
+    source = tmp_path / "backup.json"
+    assert cli("export", "-o", str(source)).code == 0
+    (home / "reminders.toml").write_text(
+        '[[reminder]]\nid = "one"\nwhen = "daily 21:00"\ncreated = 2026-11-20T09:00:00+01:00\n'
+    )
+    before = snapshot(home)
+    result = cli("import", str(source), "--merge")
+    assert result.code == 2 and "reminders.toml" in result.err, result.text
+    assert snapshot(home) == before
