@@ -596,6 +596,7 @@ def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeyp
 
 
 def test_a_broken_reminders_file_is_named_before_anything_is_imported(cli, filled, home, tmp_path):
+    assert cli("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk").code == 0
     source = tmp_path / "backup.json"
     assert cli("export", "-o", str(source)).code == 0
     (home / "reminders.toml").write_text(
