@@ -74,6 +74,9 @@ def import_command(
 ) -> None:
     """Restore a JSON export into an empty data home (or add to one with --merge).
 
+    The whole backup is checked first: if any record in it is wrong, it is named
+    (for example checkins[3].rating) and nothing is written.
+
     \b
     Examples:
       TRUSTCLI_HOME=~/new-home trustcli import trustcli-backup.json
