@@ -345,6 +345,7 @@ def _promise(index: int, raw: Any) -> Record:
     if raw.get("to"):
         fields.name("to")
     fields.moment("created", offset=False)
+    fields.day("since", required=False)  # the day it was really made, if typed in later
     fields.day("due", required=False)
     fields.moment("closed", required=False, offset=False)
     every = fields.text("every", required=False)
