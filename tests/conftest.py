@@ -200,3 +200,42 @@ def notifications(session_bus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# --- holding a real process still at a proven point, for signal tests -----------------
+
+PAUSE_AT = Path(__file__).parent / "helpers" / "pause_at.py"
+
+
+@dataclass
+class Held:
+    """trustcli started under helpers/pause_at.py, held at one audit event."""
+
+    process: subprocess.Popen[str]
+    ready: Path
+    go: Path
+
+    def wait_until_reached(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready.exists():
+            if self.process.poll() is not None:
+                out, err = self.process.communicate()
+                pytest.fail(f"exited {self.process.returncode} before the point:\n{out}{err}")
+            if time.monotonic() > deadline:
+                pytest.fail("the process never reached the point")
+            time.sleep(0.005)
+
+    def release(self) -> None:
+        self.go.touch()
+
+
+def start_held(folder: Path, event: str, match: str, *args: str, **popen: object) -> Held:
+    """Start ``trustcli ARGS`` and hold it when audit EVENT's first argument contains MATCH
+    (or equals it, when MATCH starts with '='); a test signals it, then releases it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ready, go = folder / "ready", folder / "go"
+    command = [sys.executable, str(PAUSE_AT), event, match, str(ready), str(go), *args]
+    options: dict[str, object] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    options.update(popen)
+    process = subprocess.Popen(command, text=True, **options)  # type: ignore[call-overload]
+    return Held(process, ready, go)

@@ -56,6 +56,8 @@ def test_list_filters_by_person_and_date(cli):
         (["checkin", "--rating", "seven"], "from 1 to 10"),
         (["checkin", "--rating", "5", "--on", "tomorrow"], "in the future"),
         (["checkin", "--rating", "5", "--on", "2026-02-30"], "not a real date"),
+        (["checkin", "--rating", "5", "--on", "0001-01-01"], "0001-01-01"),
+        (["checkin", "--rating", "5", "--on", "-600w"], "years ago"),
         (["checkin"], "--rating"),
         (["checkin", "list", "--since", "+3d"], "after today"),
     ],

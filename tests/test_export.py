@@ -46,7 +46,7 @@ def test_export_import_export_is_identical(cli, filled, monkeypatch, tmp_path):
     assert result.code == 0, result.err
     assert "3 promises" in result.out and "2 follow-ups" in result.out
     assert export_json(cli) == first
-    assert cli("promise", "kept", "1").code == 0  # the restored home works
+    assert cli("promise", "kept", "2").code == 0  # the restored home works
 
 
 def test_import_from_stdin(cli, filled, monkeypatch, tmp_path):

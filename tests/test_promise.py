@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import stat
 import tomllib
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,8 @@ def test_add_prints_small_increasing_ids_and_stores_readable_toml(cli, home: Pat
         ("tomorrow", "2026-11-27"),
         ("+3d", "2026-11-29"),
         ("+2w", "2026-12-10"),
-        ("thursday", "2026-12-03"),  # a weekday name looks ahead, never today
+        ("thursday", "2026-11-26"),  # a weekday name on that weekday means today
+        ("fri", "2026-11-27"),  # …and otherwise looks ahead
         ("mon", "2026-11-30"),
         ("2026-12-24", "2026-12-24"),
     ],
@@ -158,7 +160,7 @@ def test_a_kept_one_off_promise_past_its_due_date_is_not_overdue(cli, monkeypatc
 
 
 def test_followups_append_records_with_date_note_and_offset(cli, home: Path, at_now):
-    cli("promise", "add", "Phone before 9")
+    cli("promise", "add", "Phone before 9", "--since", "-3d")
     assert cli("promise", "kept", "1", "--note", "called at 8:40").code == 0
     assert cli("promise", "missed", "1", "--on", "yesterday").code == 0
     text = (home / "followthrough.toml").read_text()
@@ -193,8 +195,16 @@ def test_a_weekday_for_on_looks_back(cli, monkeypatch):
     travel(monkeypatch, "2026-11-16T09:00:00+01:00")
     cli("promise", "add", "x")
     travel(monkeypatch, NOW)  # thursday
-    cli("promise", "kept", "1", "--on", "thu")
-    assert listing(cli)[0]["last_followup"] == "2026-11-19"
+    cli("promise", "kept", "1", "--on", "fri")
+    assert listing(cli)[0]["last_followup"] == "2026-11-20"
+    cli("promise", "kept", "1", "--on", "thu")  # on a thursday, 'thu' is today
+    assert listing(cli)[0]["last_followup"] == "2026-11-26"
+
+
+def test_help_says_a_weekday_name_can_be_today(cli):
+    for command in ("add", "kept", "missed"):
+        text = " ".join(cli("promise", command, "--help").out.replace("│", " ").split())
+        assert "on that day itself, today" in text, command
 
 
 # --- close / reopen ---------------------------------------------------------------------
@@ -256,9 +266,9 @@ def test_stats_counts_rates_and_streaks_in_date_order(cli, monkeypatch):
 
 
 def test_stats_stay_right_after_the_log_is_edited_by_hand(cli, home: Path, at_now):
-    cli("promise", "add", "a")
+    cli("promise", "add", "a", "--since", "yesterday")
     cli("promise", "kept", "1")
-    cli("promise", "kept", "1")
+    cli("promise", "kept", "1", "--on", "yesterday")
     assert json.loads(cli("promise", "stats", "--json").out)["overall"]["kept"] == 2
     log = home / "followthrough.toml"
     log.write_text(log.read_text().replace('"kept"', '"missed"', 1))
@@ -298,6 +308,7 @@ def assert_refused(result, *phrases: str, code: int = 2) -> None:
         (["promise", "add", "x", "--due", "2026-02-30"], "not a real date"),
         (["promise", "add", "x", "--due", "tomorrowish"], "can't read the date"),
         (["promise", "add", "x", "--due", "2020-01-01"], "in the past"),
+        (["promise", "add", "x", "--due", "2999-01-01"], "years away"),
         (["promise", "add", "x", "--every", "blursday"], "can't read the schedule"),
         (["promise", "add", "x", "--by", " "], "--by is empty"),
         (["promise", "kept", "1", "--on", "+2d"], "in the future"),
@@ -327,9 +338,10 @@ def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, home, a
     path = home / "promises.toml"
     broken = path.read_text().replace('text = "a"', 'text = "a')
     path.write_text(broken)
+    line = broken.splitlines().index('text = "a') + 1
     for args in (["promise", "list"], ["promise", "add", "b"], ["promise", "close", "1"]):
         result = cli(*args)
-        assert_refused(result, str(path), "line 3", "column")
+        assert_refused(result, str(path), f"line {line}", "column")
     assert path.read_text() == broken
 
 
@@ -380,3 +392,177 @@ def test_the_installed_script_round_trip_without_a_terminal(sh, home):
     assert (row["text"], row["kept"]) == ("Tell you where I am", 1)
     refused = sh("promise", "kept", "no-such-id")
     assert refused.code == 2 and "Traceback" not in refused.err
+
+
+# --- an id is never given twice ------------------------------------------------------------
+
+
+def promise_blocks(path: Path) -> list[str]:
+    """The file's text split before each [[promise]] header (the first part: the rest)."""
+    return path.read_text().split("[[promise]]")
+
+
+def test_an_emptied_promises_file_never_gives_an_old_id_again(cli, home: Path, at_now):
+    cli("promise", "add", "Call at lunch")
+    cli("promise", "kept", "1", "--note", "called")
+    (home / "promises.toml").write_text("")  # emptied by hand
+    result = cli("promise", "add", "A new promise")
+    assert result.out == "2\n"
+    (row,) = listing(cli)
+    assert (row["id"], row["kept"], row["last_followup"]) == (2, 0, None)
+    assert "followthrough.toml" in result.err  # the orphaned follow-up is named
+
+
+def test_a_hand_deleted_last_promise_never_gives_its_id_again(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "add", "b")
+    path = home / "promises.toml"
+    path.write_text("[[promise]]".join(promise_blocks(path)[:-1]).rstrip() + "\n")
+    assert [row["id"] for row in listing(cli)] == [1]
+    assert cli("promise", "add", "c").out == "3\n"
+    assert [row["id"] for row in listing(cli)] == [1, 3]
+
+
+def test_followups_whose_promise_is_gone_are_named_with_their_line(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "add", "b")
+    cli("promise", "kept", "1")
+    cli("promise", "kept", "2")
+    path = home / "promises.toml"
+    blocks = promise_blocks(path)
+    path.write_text(blocks[0] + "[[promise]]" + blocks[2])  # promise 1 deleted by hand
+    log_lines = (home / "followthrough.toml").read_text().splitlines()
+    line = log_lines.index("promise = 1")  # the header is the line before: 1-based, equal
+    for args in (["promise", "list"], ["promise", "stats"], ["report"]):
+        result = cli(*args)
+        assert result.code == 0, result.err
+        assert f"followthrough.toml: line {line}" in result.err, args
+        assert "promise 1" in result.err and len(result.err.strip().splitlines()) == 1
+    overall = json.loads(cli("promise", "stats", "--json").out)["overall"]
+    assert (overall["kept"], overall["current_streak"]) == (1, 1)
+    assert cli("promise", "add", "c").out == "3\n"
+
+
+def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    cli("promise", "add", "b")
+    path = home / "promises.toml"
+    path.write_text(path.read_text().replace("id = 2", "id = 1"))
+    edited = path.read_text()
+    first, second = [n for n, t in enumerate(edited.splitlines(), 1) if t == "[[promise]]"]
+    for args in (
+        ["promise", "close", "1"],
+        ["promise", "kept", "1"],
+        ["promise", "reopen", "1"],
+        ["promise", "list"],
+        ["promise", "add", "c"],
+    ):
+        assert_refused(cli(*args), "promise 1", f"lines {first} and {second}", str(path))
+    assert path.read_text() == edited
+    assert not (home / "followthrough.toml").exists()
+
+
+# --- one day, one record ---------------------------------------------------------------------
+
+
+def test_one_day_holds_one_record_per_promise(cli, home: Path, at_now):
+    cli("promise", "add", "a", "--every", "daily", "--since", "-1w")
+    assert cli("promise", "kept", "1").code == 0
+    log = home / "followthrough.toml"
+    before = log.read_bytes()
+    assert_refused(cli("promise", "kept", "1"), "already", "--replace")
+    assert_refused(cli("promise", "missed", "1", "--on", "today"), "already", "--replace")
+    assert log.read_bytes() == before
+    fixed = cli("promise", "missed", "1", "--replace", "--note", "I was late after all")
+    assert fixed.code == 0, fixed.err
+    data = json.loads(cli("promise", "show", "1", "--json").out)
+    assert (data["kept"], data["missed"], data["current_streak"]) == (0, 1, 0)
+    assert [(h["result"], h["note"]) for h in data["history"]] == [
+        ("missed", "I was late after all")
+    ]
+    overall = json.loads(cli("promise", "stats", "--json").out)["overall"]
+    assert (overall["kept"], overall["missed"]) == (0, 1)
+    # another day is free, and --replace on a day with no record just records it
+    assert cli("promise", "kept", "1", "--on", "yesterday", "--replace").code == 0
+    assert json.loads(cli("promise", "show", "1", "--json").out)["missed"] == 1
+
+
+def test_parallel_kept_of_one_promise_leaves_exactly_one_record(sh, home: Path, at_now):
+    import subprocess
+
+    from .conftest import trustcli_executable
+
+    assert sh("promise", "add", "Walk together", "--every", "daily").code == 0
+    script = f'for i in $(seq 25); do "{trustcli_executable()}" promise kept 1 & done; wait'
+    subprocess.run(["sh", "-c", script], capture_output=True, timeout=120, check=True)
+    records = tomllib.loads((home / "followthrough.toml").read_text())["followup"]
+    assert len(records) == 1
+    overall = json.loads(sh("promise", "stats", "--json").out)["overall"]
+    assert (overall["kept"], overall["current_streak"], overall["longest_streak"]) == (1, 1, 1)
+
+
+# --- dates that cannot be ------------------------------------------------------------------
+
+
+def test_a_followup_before_the_promise_was_made_is_refused(cli, home: Path, at_now):
+    cli("promise", "add", "a")
+    for day in ("0001-01-01", "2026-11-25", "yesterday"):
+        assert_refused(
+            cli("promise", "kept", "1", "--on", day), "made on 2026-11-26", "edit 1 --since"
+        )
+    assert not (home / "followthrough.toml").exists()
+
+
+def test_since_backfills_a_promise_made_before_it_was_typed_in(cli, home: Path, at_now):
+    assert cli("promise", "add", "a", "--every", "daily", "--since", "2026-11-20").code == 0
+    assert cli("promise", "kept", "1", "--on", "2026-11-21").code == 0
+    row = listing(cli)[0]
+    assert (row["since"], row["created"][:10]) == ("2026-11-20", "2026-11-26")
+    assert "made     2026-11-20" in cli("promise", "show", "1").out
+    # corrected later
+    cli("promise", "add", "b")
+    assert_refused(cli("promise", "kept", "2", "--on", "2026-11-02"), "made on 2026-11-26")
+    edited = cli("promise", "edit", "2", "--since", "2026-11-01")
+    assert edited.code == 0, edited.err
+    assert cli("promise", "kept", "2", "--on", "2026-11-02").code == 0
+    # never after its own follow-ups, never in the future, never in year 1
+    assert_refused(cli("promise", "edit", "1", "--since", "2026-11-22"), "2026-11-21")
+    assert_refused(cli("promise", "edit", "1", "--since", "tomorrow"), "in the future")
+    assert_refused(cli("promise", "add", "c", "--since", "+1d"), "in the future")
+    assert_refused(cli("promise", "add", "c", "--since", "0001-01-01"), "0001-01-01")
+    assert_refused(cli("promise", "edit", "7", "--since", "2026-11-01"), "no promise 7")
+    assert [row["id"] for row in listing(cli)] == [1, 2]
+
+
+# --- numbers that don't flatter -------------------------------------------------------------
+
+
+def test_a_streak_needs_every_scheduled_day_in_between_recorded(cli, monkeypatch):
+    travel(monkeypatch, "2026-10-01T09:00:00+01:00")
+    cli("promise", "add", "daily", "--every", "daily")
+    cli("promise", "add", "weekdays", "--every", "weekdays")
+    cli("promise", "add", "weekly", "--every", "weekly")
+    travel(monkeypatch, NOW)  # thursday 2026-11-26
+    for offset in range(11):  # 10-20 … 10-30 kept, then 27 days with nothing recorded
+        cli("promise", "kept", "1", "--on", (date(2026, 10, 20) + timedelta(offset)).isoformat())
+    for day in ("2026-11-13", "2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25"):
+        cli("promise", "kept", "2", "--on", day)  # fri, then mon-wed: the weekend is no gap
+    for day in ("2026-11-02", "2026-11-09", "2026-11-23"):
+        cli("promise", "kept", "3", "--on", day)  # two weeks between 11-09 and 11-23
+    rows = json.loads(cli("promise", "stats", "--json").out)["promises"]
+    streaks = [(row["current_streak"], row["longest_streak"]) for row in rows]
+    assert streaks == [(0, 11), (4, 4), (1, 2)]
+    overall = json.loads(cli("promise", "stats", "--json").out)["overall"]
+    assert overall["current_streak"] == 0  # the daily promise has been left unrecorded
+
+
+def test_since_survives_export_and_import(cli, home: Path, at_now, monkeypatch, tmp_path):
+    cli("promise", "add", "a", "--every", "daily", "--since", "2026-11-20")
+    cli("promise", "kept", "1", "--on", "2026-11-21")
+    backup = tmp_path / "backup.json"
+    assert cli("export", "-o", str(backup)).code == 0
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))
+    result = cli("import", str(backup))
+    assert result.code == 0, result.err
+    (row,) = listing(cli)
+    assert (row["since"], row["kept"]) == ("2026-11-20", 1)

@@ -49,13 +49,14 @@ def test_report_figures_are_exact(cli, history):
     data = figures(cli)
     overall = data["followthrough"]["overall"]
     assert (overall["kept"], overall["missed"], overall["rate"]) == (12, 2, 0.8571)
-    assert (overall["current_streak"], overall["longest_streak"]) == (3, 9)
+    # nothing recorded since 11-14 for the daily one: no streak now, whatever came before
+    assert (overall["current_streak"], overall["longest_streak"]) == (0, 9)
     assert overall["overdue"] == [1, 2]  # nothing since 11-14 for the daily one; 2 never kept
     walk = data["followthrough"]["promises"][0]
     assert (walk["kept"], walk["missed"], walk["current_streak"], walk["longest_streak"]) == (
         12,
         1,
-        3,
+        0,
         9,
     )
     alex = data["checkins"]["alex"]
@@ -65,7 +66,7 @@ def test_report_figures_are_exact(cli, history):
     assert data["checkins"]["sam"]["direction"] == "too little data"
     assert data["milestones"] == [
         "A whole week with every promise kept (the week of 2026-11-02)",
-        "10 promises kept",
+        "10 times a promise was kept",
         "9 kept in a row at best",
         "alex's trust rating up 3 points since the first week",
     ]
@@ -147,8 +148,57 @@ def test_when_stuck_the_report_says_so_and_suggests_help(cli, monkeypatch):
     [
         (["report", "--since", "+2d"], "after today"),
         (["report", "--since", "someday"], "can't read the date"),
+        (["report", "--as", "nobody"], "no one called 'nobody'"),
+        (["report", "--as", "nobody", "--json"], "no one called 'nobody'"),
     ],
 )
 def test_bad_input(cli, args, phrase):
+    cli("init", "--me", "alex", "--partner", "sam")
     result = cli(*args)
     assert result.code == 2 and phrase in result.err
+    assert result.out == "" and len(result.err.strip().splitlines()) == 1
+
+
+def test_as_takes_any_name_the_records_know(cli, history):
+    cli("checkin", "-r", "5", "--as", "robin", "--on", "2026-11-20")
+    assert figures(cli, "--as", "robin")["checkins"]["robin"]["checkins"] == 1
+    assert figures(cli, "--as", "sam")["who"] == "sam"
+
+
+def test_a_perfect_week_needs_every_due_day_recorded_kept(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-26T09:00:00+01:00")
+    cli("promise", "add", "Walk together", "--every", "daily")
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    # week of 11-02: only mon, tue, wed and sun recorded (all kept); week of 11-09: every day
+    for on in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-08"):
+        assert cli("promise", "kept", "1", "--on", on).code == 0
+    assert not any("whole week" in item for item in figures(cli)["milestones"])
+    for offset in range(7):
+        on = (date(2026, 11, 9) + timedelta(days=offset)).isoformat()
+        assert cli("promise", "kept", "1", "--on", on).code == 0
+    assert (
+        "A whole week with every promise kept (the week of 2026-11-09)"
+        in (figures(cli)["milestones"])
+    )
+
+
+def test_weeks_at_zero_follow_through_are_stuck(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-01T09:00:00+01:00")
+    cli("promise", "add", "Be home by seven", "--every", "mon")
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-05T09:00:00+01:00")  # a thursday
+    for monday in [date(2026, 10, 5) + timedelta(weeks=n) for n in range(5)]:  # … 11-02
+        assert cli("promise", "missed", "1", "--on", monday.isoformat()).code == 0
+    assert figures(cli)["stuck"] == []  # five weeks: not yet
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)  # thursday 11-26
+    assert cli("promise", "missed", "1", "--on", "2026-11-09").code == 0
+    # 11-16 and 11-23 were left unrecorded: weeks with nothing kept all the same
+    assert figures(cli)["stuck"] == ["no promise has been recorded as kept for 8 weeks"]
+    assert cli("promise", "kept", "1", "--on", "2026-11-23").code == 0
+    assert figures(cli)["stuck"] == []
+
+
+def test_counts_say_what_they_count_and_one_is_singular(sh, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    assert sh("checkin", "-r", "6").code == 0
+    result = sh("report")
+    assert "(1 week)" in result.out and "1 weeks" not in result.out

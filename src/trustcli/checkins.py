@@ -50,9 +50,7 @@ def parse_rating(text: str | int) -> int:
 
 
 def add(rating: int, who: str, note: str = "", on: date | None = None) -> Record:
-    day = on or dates.today()
-    if day > dates.today():
-        raise TrustError(f"{day.isoformat()} is in the future: check in for today or a past day")
+    day = dates.past_day(on or dates.today(), "check in for today or a past day")
     record: Record = {"on": day, "who": who, "rating": parse_rating(rating)}
     if note.strip():
         record["note"] = note.strip()

@@ -1,11 +1,18 @@
 """`trustcli remind --daemon`: a foreground scheduler that delivers reminders.
 
-APScheduler 3's BlockingScheduler sleeps until the next job: there is no polling.
-A pid file in the data home, held with an exclusive lock, keeps one daemon per home
-(a crashed daemon's lock dies with it, so a stale file is simply taken over).
-SIGHUP reloads reminders.toml (``remind add/rm/pause`` send it); SIGTERM and SIGINT
-stop it cleanly. Every event is one line on stderr; every delivery is appended to
-deliveries.toml, which is also how missed reminders are found after downtime.
+APScheduler 3's BackgroundScheduler sleeps in its own thread until the next job:
+there is no polling. A pid file in the data home, held with an exclusive lock, keeps
+one daemon per home (a crashed daemon's lock dies with it, so a stale file is simply
+taken over).
+
+Signals are blocked from the daemon's first line and taken, one at a time, by the
+main thread with ``sigwait``: a SIGTERM that comes while the reminders are still being
+read waits its turn instead of landing in the middle of that work. SIGHUP reloads
+reminders.toml (``remind add/rm/pause`` send it); SIGTERM and SIGINT stop it cleanly.
+
+Every event is one line on stderr; every delivery is appended to deliveries.toml as
+sent (a notification server took it), failed or missed, which is also how missed
+reminders are found after downtime.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -136,9 +142,9 @@ class Daemon:
     """The scheduler and the reminders it was last given."""
 
     def __init__(self) -> None:
-        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.schedulers.background import BackgroundScheduler
 
-        self.scheduler = BlockingScheduler(
+        self.scheduler = BackgroundScheduler(
             timezone=schedules.zone(),
             job_defaults={
                 "coalesce": True,  # many missed runs of one job run once
@@ -147,7 +153,6 @@ class Daemon:
             },
         )
         self.active: dict[str, reminders.Reminder] = {}
-        self._reloading = threading.Lock()
 
     def load(self, starting: bool = False) -> None:
         """Read reminders and update the jobs; on a broken file keep the old ones.
@@ -194,10 +199,8 @@ class Daemon:
             reminders.refresh_times_cache()
 
     def reload(self) -> None:
-        # Two reloads may be queued (a SIGHUP during a reload); they take turns.
-        with self._reloading:
-            log("reloading")
-            self.load()
+        log("reloading")
+        self.load()
 
     def catch_up(self) -> None:
         try:
@@ -239,21 +242,24 @@ class Daemon:
             log(f"could not record the delivery: {error.message}")
 
     def run(self) -> None:
-        def reload_soon(*_: Any) -> None:
-            # Signal handlers must stay small: hand the reload to the scheduler. A new
-            # id each time, so a SIGHUP during a reload is not dropped as a duplicate.
-            self.scheduler.add_job(self.reload, misfire_grace_time=None)
+        """Load, catch up, then serve signals until SIGTERM or SIGINT.
 
-        def stop(signum: int, _: Any) -> None:
-            log(f"stopping ({signal.Signals(signum).name})")
-            self.scheduler.shutdown(wait=False)
-
-        signal.signal(signal.SIGHUP, reload_soon)
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        The caller has blocked ``SIGNALS`` before any thread exists (threads inherit the
+        mask), so each signal waits, pending, until ``sigwait`` takes it here.
+        """
         self.load(starting=True)
         self.catch_up()
-        self.scheduler.start()  # returns after shutdown
+        self.scheduler.start()
+        log("ready")
+        try:
+            while True:
+                signum = signal.sigwait(SIGNALS)
+                if signum != signal.SIGHUP:
+                    log(f"stopping ({signal.Signals(signum).name})")
+                    return
+                self.reload()  # a SIGHUP during a reload stays pending: none is lost
+        finally:
+            self.scheduler.shutdown(wait=True)  # lets a delivery under way finish
 
 
 def _same(one: reminders.Reminder, other: reminders.Reminder) -> bool:
@@ -261,7 +267,11 @@ def _same(one: reminders.Reminder, other: reminders.Reminder) -> bool:
     return all(one[key] == other[key] for key in keys)
 
 
+SIGNALS = {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}
+
+
 def run() -> int:
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     fd = _claim_pid_file()
     logging.basicConfig(  # APScheduler's own warnings, in our one-line format
         format="%(asctime)s %(name)s: %(message)s",

@@ -14,6 +14,7 @@ from trustcli.errors import TrustError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DATE_FORMS = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w or a weekday (mon…sun)"
+EARLIEST_YEARS = 10  # a recorded day further back than this is taken for a typo
 _OFFSET = re.compile(r"^([+-])(\d{1,4})([dw])$")
 
 
@@ -36,8 +37,8 @@ def today() -> date:
 def parse_date(text: str, *, past: bool = False) -> date:
     """Read a date as a person types it.
 
-    A weekday name means the next such day after today, or with ``past`` the latest one
-    before today: "due friday" looks ahead, "kept on friday" looks back.
+    A weekday name means the next such day, or with ``past`` the latest one: "due
+    friday" looks ahead, "kept on friday" looks back, and on a Friday both mean today.
     """
     word = text.strip().lower()
     base = today()
@@ -55,16 +56,27 @@ def parse_date(text: str, *, past: bool = False) -> date:
     weekday = weekday_number(word)
     if weekday is not None:
         if past:
-            back = (base.weekday() - weekday) % 7 or 7
-            return base - timedelta(days=back)
-        ahead = (weekday - base.weekday()) % 7 or 7
-        return base + timedelta(days=ahead)
+            return base - timedelta(days=(base.weekday() - weekday) % 7)
+        return base + timedelta(days=(weekday - base.weekday()) % 7)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
         try:
             return date.fromisoformat(word)
         except ValueError:
             raise TrustError(f"{text!r} is not a real date (check the month and day)") from None
     raise TrustError(f"can't read the date {text!r}: use {DATE_FORMS}")
+
+
+def past_day(day: date, future_hint: str) -> date:
+    """A day something happened: not in the future, and not so long ago that it must be
+    a slip of the year (0001-01-01 would stretch every chart back two thousand years)."""
+    today_ = today()
+    if day > today_:
+        raise TrustError(f"{day.isoformat()} is in the future: {future_hint}")
+    if (today_ - day).days > EARLIEST_YEARS * 366:
+        raise TrustError(
+            f"{day.isoformat()} is more than {EARLIEST_YEARS} years ago: check the year"
+        )
+    return day
 
 
 def day_field(record: dict[str, object], key: str) -> str:

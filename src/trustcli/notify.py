@@ -34,7 +34,12 @@ def send(summary: str, body: str) -> str | None:
 
 
 def _dbus(summary: str, body: str) -> None:
-    from jeepney import DBusAddress, new_method_call
+    """Ask the session's notification server; shown only when it answers with an id.
+
+    jeepney returns an error reply (no server on the bus, a refusal) as a message
+    rather than raising, so the reply's type is checked here.
+    """
+    from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
     from jeepney.io.blocking import open_dbus_connection
 
     address = DBusAddress(
@@ -49,7 +54,11 @@ def _dbus(summary: str, body: str) -> None:
         (APP_NAME, 0, "", summary, body, [], {}, -1),
     )
     with open_dbus_connection(bus="SESSION") as connection:
-        connection.send_and_get_reply(message, timeout=TIMEOUT)
+        reply = connection.send_and_get_reply(message, timeout=TIMEOUT)
+    if reply.header.message_type == MessageType.error:
+        name = reply.header.fields.get(HeaderFields.error_name, "an error")
+        detail = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
+        raise RuntimeError(f"{name}{': ' + detail if detail else ''}")
 
 
 def _notify_send(summary: str, body: str) -> None:

@@ -17,6 +17,8 @@ from trustcli.errors import TrustError
 
 PROMISES = "promises.toml"
 FOLLOWTHROUGH = "followthrough.toml"
+REMINDERS = "reminders.toml"  # read only for the promise ids it names
+LAST_ID = "last_id"  # in promises.toml: the highest promise id ever given here
 RESULTS = ("kept", "missed")
 STATUSES = ("open", "closed", "overdue", "all")
 EVERY_FORMS = "daily, weekdays, weekends, weekly, fortnightly, monthly, or days like mon,thu"
@@ -85,6 +87,9 @@ def normalise_promise(raw: Record) -> Record:
     closed = raw.get("closed")
     if closed is not None and not isinstance(closed, datetime):
         raise ValueError(f"promise {ident}: 'closed' must be a date-time")
+    since = raw.get("since")
+    if since is not None and (not isinstance(since, date) or isinstance(since, datetime)):
+        raise ValueError(f"promise {ident}: 'since' must be a date like 2026-11-01")
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise ValueError(f"promise {ident}: 'tags' must be a list of words")
@@ -94,6 +99,7 @@ def normalise_promise(raw: Record) -> Record:
         "by": str(raw.get("by", "me")),
         "to": str(raw.get("to", "")),
         "created": created.isoformat(),
+        "since": since.isoformat() if since else None,
         "due": due.isoformat() if due else None,
         "every": raw.get("every") or None,
         "tags": tags,
@@ -123,20 +129,48 @@ def normalise_followup(raw: Record) -> Record:
 
 
 def load_promises() -> list[Record]:
-    document = store.read(PROMISES)
+    return _checked(store.read(PROMISES))
+
+
+def _checked(document: Record, writing: bool = False) -> list[Record]:
+    """Every promise of a promises.toml document, checked; two with one id are an error
+    that names both lines, so no command ever acts on either."""
+    path = store.path_of(PROMISES)
+    after = " (nothing was changed)" if writing else ""
     raw_list = document.get("promise", [])
     if not isinstance(raw_list, list):
-        raise TrustError(f"{store.path_of(PROMISES)}: 'promise' must be [[promise]] tables")
-    promises = []
+        raise TrustError(f"{path}: 'promise' must be [[promise]] tables")
+    mark = document.get(LAST_ID, 0)
+    if not isinstance(mark, int) or isinstance(mark, bool) or mark < 0:
+        raise TrustError(
+            f"{path}: '{LAST_ID}' must be a whole number (the highest promise id given "
+            f"so far); fix it in an editor{after}"
+        )
+    made = []
     for index, raw in enumerate(raw_list, start=1):
         try:
-            promises.append(normalise_promise(raw))
+            made.append(normalise_promise(_table(raw)))
         except (ValueError, AttributeError) as exc:
             raise TrustError(
-                f"{store.path_of(PROMISES)}: promise number {index} in the file {exc}; "
-                "fix it in an editor"
+                f"{path}: promise number {index} in the file {exc}; fix it in an editor{after}"
             ) from None
-    return promises
+    first_of: dict[int, int] = {}
+    for index, promise in enumerate(made):
+        ident = promise["id"]
+        if ident in first_of:
+            lines = store.header_lines(PROMISES, "promise")
+            where = (
+                f"lines {lines[first_of[ident]]} and {lines[index]}"
+                if len(lines) == len(made)
+                else f"promises number {first_of[ident] + 1} and {index + 1} in the file"
+            )
+            raise TrustError(
+                f"{path}: two promises have id {ident}, at {where}; give one of them an id "
+                f"no other promise has, in an editor (no command acts on promise {ident} "
+                "until then)"
+            )
+        first_of[ident] = index
+    return made
 
 
 FOLLOWUPS = store.Log(FOLLOWTHROUGH, "followup", normalise_followup, version=1)
@@ -144,6 +178,32 @@ FOLLOWUPS = store.Log(FOLLOWTHROUGH, "followup", normalise_followup, version=1)
 
 def load_followups() -> list[Record]:
     return store.read_log(FOLLOWUPS)
+
+
+def orphans(made: list[Record], followups: list[Record]) -> str | None:
+    """One line naming the follow-ups whose promise is gone from promises.toml (deleted
+    by hand), with their lines in followthrough.toml; None when there are none. They are
+    left out of every figure and never given to a new promise (see ``next_id``)."""
+    known = {promise["id"] for promise in made}
+    lost = [index for index, f in enumerate(followups) if f["promise"] not in known]
+    if not lost:
+        return None
+    lines = store.header_lines(FOLLOWTHROUGH, "followup")
+    numbers = [str(lines[i]) for i in lost] if len(lines) == len(followups) else []
+    ids = sorted({followups[i]["promise"] for i in lost})
+    where = (
+        f"line {numbers[0]}"
+        if len(numbers) == 1
+        else f"lines {', '.join(numbers[:5])}" + (" …" if len(numbers) > 5 else "")
+        if numbers
+        else f"{len(lost)} records"
+    )
+    which = ", ".join(str(i) for i in ids)
+    return (
+        f"{store.path_of(FOLLOWTHROUGH)}: {where}: follow-up{'s' * (len(lost) > 1)} for "
+        f"promise{'s' * (len(ids) > 1)} {which}, no longer in promises.toml; left out of "
+        "every figure (put the promise back, or delete them in an editor)"
+    )
 
 
 def find(promises: list[Record], ident: int) -> Record:
@@ -164,15 +224,25 @@ def add(
     due: date | None = None,
     every: str | None = None,
     tags: list[str] | None = None,
+    since: date | None = None,
 ) -> int:
-    """Record a new promise and return its id (the next small integer)."""
+    """Record a new promise and return its id (see ``next_id``).
+
+    ``since`` is the day it was really made, when that was before it was typed in."""
     text = clean_text(text)
     if due is not None and due < dates.today():
         raise TrustError(f"the due date {due.isoformat()} is in the past: pick today or later")
+    if due is not None and (due - dates.today()).days > dates.EARLIEST_YEARS * 366:
+        raise TrustError(
+            f"the due date {due.isoformat()} is more than {dates.EARLIEST_YEARS} years away: "
+            "check the year"
+        )
     record: Record = {"id": 0, "text": text, "by": config.clean_name(by, "--by")}
     if to.strip():
         record["to"] = config.clean_name(to, "--to")
     record["created"] = dates.now()
+    if since is not None:
+        record["since"] = _check_since(since)
     if due is not None:
         record["due"] = due
     if every:
@@ -180,41 +250,93 @@ def add(
     if tags:
         record["tags"] = [clean_text(tag, "--tag") for tag in tags]
     with store.updating(PROMISES) as document:
-        _check_document(document)
-        existing = document.setdefault("promise", [])
-        record["id"] = max((p["id"] for p in existing), default=0) + 1
-        existing.append(record)
+        _checked(document, writing=True)
+        record["id"] = next_id(document)
+        document.setdefault("promise", []).append(record)
+        document[LAST_ID] = record["id"]
     return int(record["id"])
+
+
+def next_id(document: Record) -> int:
+    """The next promise id: one above every id this home has ever given or still names.
+
+    Ids stay small integers a person types (in aliases, in 'promise kept 3'). Taking the
+    highest id in promises.toml alone would give a deleted promise's id, and with it
+    its follow-ups, to a newcomer; so promises.toml keeps a high-water mark (``last_id``)
+    and the follow-up log and reminders, which name promises too, count as well: a
+    hand-emptied promises.toml still never recycles an id. Call it on the document being
+    rewritten, under the lock (import does too), and store the id given as ``last_id``.
+    Ids unique across devices can later grow a prefix on top of this number.
+    """
+    highest = max(
+        [document.get(LAST_ID, 0)]
+        + [raw.get("id", 0) for raw in document.get("promise", []) if isinstance(raw, dict)]
+        + [followup["promise"] for followup in load_followups()]
+        + _reminder_promise_ids()
+    )
+    return int(highest) + 1
+
+
+def _reminder_promise_ids() -> list[int]:
+    """Promise ids that reminders.toml names (a broken file is for 'remind' to report)."""
+    try:
+        document = store.read(REMINDERS)
+    except TrustError:
+        return []
+    raw_list = document.get("reminder", [])
+    return [
+        raw["promise"]
+        for raw in (raw_list if isinstance(raw_list, list) else [])
+        if isinstance(raw, dict) and isinstance(raw.get("promise"), int)
+    ]
+
+
+def made_on(promise: Record) -> date:
+    """The day a promise was made: ``since`` if it was typed in later, else ``created``."""
+    return date.fromisoformat(promise["since"] or promise["created"][:10])
+
+
+def _check_since(since: date) -> date:
+    return dates.past_day(since, "--since is the day the promise was made")
 
 
 def add_many(records: list[Record], keep_ids: bool) -> list[int]:
     """Add promises already checked (an import) in one write; returns their ids in order.
 
     ``keep_ids`` keeps each record's own id, into a file with no promises yet (a
-    restore); otherwise each gets the next id, as ``add`` gives them.
+    restore); otherwise each gets the next id, as ``add`` gives them (``next_id``).
     """
     ids: list[int] = []
     with store.updating(PROMISES) as document:
-        _check_document(document)
+        _checked(document, writing=True)
         existing = document.setdefault("promise", [])
         if keep_ids and existing:
             raise TrustError(
                 f"{store.path_of(PROMISES)} was written to while importing; nothing was "
                 "imported: run the import again with --merge"
             )
-        next_id = max((p["id"] for p in existing), default=0) + 1
+        ident = next_id(document)
         for record in records:
             if keep_ids:
-                ident = record["id"]
+                given = record["id"]
             else:
-                ident, next_id = next_id, next_id + 1
-            existing.append({**record, "id": ident})
-            ids.append(ident)
+                given, ident = ident, ident + 1
+            existing.append({**record, "id": given})
+            ids.append(given)
+        _remember_ids(document)
     return ids
 
 
-def record_followup(ident: int, result: str, note: str = "", on: date | None = None) -> Record:
-    """Append kept/missed for an open promise; returns the follow-up as stored."""
+def record_followup(
+    ident: int, result: str, note: str = "", on: date | None = None, replace: bool = False
+) -> Record:
+    """Append kept/missed for an open promise; returns the follow-up as stored.
+
+    A promise has one record per day. A second one for the same day is refused unless
+    ``replace``: then it is appended and, being later, supersedes the first wherever
+    the log is folded (``chronological``), so the log stays append-only. The check runs
+    under the log's lock, so parallel writers cannot both pass it.
+    """
     promise = find(load_promises(), ident)
     if promise["closed"]:
         raise TrustError(
@@ -222,37 +344,85 @@ def record_followup(ident: int, result: str, note: str = "", on: date | None = N
             f"reopen it first with 'trustcli promise reopen {ident}'"
         )
     day = on or dates.today()
-    if day > dates.today():
-        raise TrustError(f"{day.isoformat()} is in the future: follow-through is recorded after")
+    if day < made_on(promise):
+        raise TrustError(
+            f"promise {ident} was made on {made_on(promise).isoformat()}, so nothing can "
+            f"be recorded for {day.isoformat()}; if it was made earlier, say so first: "
+            f"trustcli promise edit {ident} --since DATE"
+        )
+    dates.past_day(day, "follow-through is recorded after")
     record: Record = {"promise": ident, "on": day, "result": result}
     if note.strip():
         record["note"] = clean_text(note, "the note")
     record["at"] = dates.now()  # last, so a torn write is always detectable
-    store.append(FOLLOWUPS, record)
+    wanted = day.isoformat()
+
+    def one_per_day(existing: list[Record]) -> None:
+        if replace:
+            return
+        for earlier in existing:
+            if earlier["promise"] == ident and earlier["on"] == wanted:
+                other = "missed" if result == "kept" else "kept"
+                raise TrustError(
+                    f"promise {ident} already has a record for {wanted} "
+                    f"({earlier['result']}); one day holds one record: to correct it, "
+                    f"trustcli promise {result} {ident} --on {wanted} --replace "
+                    f"(or '{other}' if that is what happened)"
+                )
+
+    store.append(FOLLOWUPS, record, check=one_per_day)
     return normalise_followup(record)
+
+
+def edit_since(ident: int, since: date) -> Record:
+    """Correct the day a promise was made (to backfill its follow-through, or undo that).
+
+    Never after one of its follow-ups: they would then come before the promise."""
+    since = _check_since(since)
+    with store.updating(PROMISES) as document:
+        _checked(document, writing=True)
+        raw = _find_raw(document, ident)
+        days = [f["on"] for f in load_followups() if f["promise"] == ident]
+        earliest = min(days, default=None)
+        if earliest is not None and since.isoformat() > earliest:
+            raise TrustError(
+                f"promise {ident} has follow-through from {earliest}: it was made on or "
+                f"before that day, so --since cannot be later"
+            )
+        raw["since"] = since
+        _remember_ids(document)
+    return normalise_promise(raw)
+
+
+def _remember_ids(document: Record) -> None:
+    """Keep ``last_id`` at or above every id in the file on every rewrite."""
+    ids = [raw.get("id", 0) for raw in document.get("promise", []) if isinstance(raw, dict)]
+    document[LAST_ID] = max([document.get(LAST_ID, 0), *ids])
 
 
 def close(ident: int, released: bool = False) -> Record:
     """Close a promise as fulfilled, or released by agreement. It stays in history."""
     how = "released" if released else "fulfilled"
     with store.updating(PROMISES) as document:
-        _check_document(document)
+        _checked(document, writing=True)
         raw = _find_raw(document, ident)
         if raw.get("closed"):
             raise TrustError(f"promise {ident} is already closed ({raw.get('closed_how')})")
         raw["closed"] = dates.now()
         raw["closed_how"] = how
+        _remember_ids(document)
     return normalise_promise(raw)
 
 
 def reopen(ident: int) -> Record:
     with store.updating(PROMISES) as document:
-        _check_document(document)
+        _checked(document, writing=True)
         raw = _find_raw(document, ident)
         if not raw.get("closed"):
             raise TrustError(f"promise {ident} is already open")
         raw.pop("closed", None)
         raw.pop("closed_how", None)
+        _remember_ids(document)
     return normalise_promise(raw)
 
 
@@ -269,23 +439,15 @@ def _table(value: Any) -> Record:
     return value
 
 
-def _check_document(document: Record) -> None:
-    """Refuse to rewrite a promises file whose existing records are not sound."""
-    for index, raw in enumerate(document.get("promise", []), start=1):
-        try:
-            normalise_promise(_table(raw))
-        except ValueError as exc:
-            raise TrustError(
-                f"{store.path_of(PROMISES)}: promise number {index} in the file {exc}; "
-                "fix it in an editor (nothing was changed)"
-            ) from None
-
-
 # --- what the record shows (pure) ----------------------------------------------------
 
 
 @dataclass
 class Tally:
+    """Follow-through of one promise, or of all: kept and missed count recorded days; a
+    streak counts kept days in a row, and a due day left unrecorded breaks it like a miss
+    (see ``unrecorded_days``), so a long silence never shows as a streak."""
+
     kept: int = 0
     missed: int = 0
     current_streak: int = 0
@@ -306,6 +468,10 @@ class Tally:
         self.last_on = followup["on"]
         self.last_result = followup["result"]
 
+    def gap(self) -> None:
+        """A due day passed with nothing recorded."""
+        self.current_streak = 0
+
     @property
     def rate(self) -> float | None:
         """Follow-through: kept / (kept + missed); None before anything is recorded."""
@@ -325,15 +491,95 @@ class Tally:
 
 
 def chronological(followups: list[Record]) -> list[Record]:
-    """By the day it happened; same-day entries in the order they were recorded."""
-    return sorted(followups, key=lambda f: f["on"])  # sort is stable
+    """The follow-ups that count, by the day they happened: one per promise and day, the
+    one recorded last (a later record for a day corrects an earlier one, see --replace)."""
+    latest: dict[tuple[int, str], Record] = {}
+    for followup in followups:
+        key = (followup["promise"], followup["on"])
+        latest.pop(key, None)  # re-inserted: same-day entries keep the order recorded
+        latest[key] = followup
+    return sorted(latest.values(), key=lambda f: f["on"])  # sort is stable
 
 
-def tallies(followups: list[Record]) -> tuple[dict[int, Tally], Tally]:
-    """Per-promise and overall tallies, folded in chronological order."""
+def unrecorded_days(promise: Record, recorded: list[str], today: date) -> list[str]:
+    """The due days of a promise that passed with no kept or missed record: the days
+    "in between" that a streak needs recorded. ``recorded`` holds its record days.
+
+    A day schedule (daily, weekdays, mon,thu) is due on each of its days; an interval
+    (weekly, fortnightly, monthly) on each day more than the interval after the last
+    record (or the day it was made); a one-off on its due day, unless something was
+    recorded by then. Counted from the day after it was made to yesterday (today is
+    never missed yet), and not after the day it was closed.
+    """
+    start = made_on(promise)
+    end = today - timedelta(days=1)
+    if promise["closed"]:
+        end = min(end, date.fromisoformat(promise["closed"][:10]) - timedelta(days=1))
+    if end <= start:
+        return []
+    every, seen = promise["every"], set(recorded)
+    if not every:
+        due = promise["due"]
+        late = due and start.isoformat() <= due <= end.isoformat()
+        if late and not any(day <= due for day in seen):
+            return [due]
+        return []
+    days: list[str] = []
+    if every in _INTERVALS:
+        interval = timedelta(days=_INTERVALS[every] + 1)
+        reference = start
+        for day in [*sorted(seen), None]:
+            until = end if day is None else min(end, date.fromisoformat(day) - timedelta(1))
+            probe = reference + interval
+            while probe <= until:
+                days.append(probe.isoformat())
+                probe += timedelta(days=1)
+            if day is not None:
+                reference = max(reference, date.fromisoformat(day))
+        return days
+    weekdays = _schedule_days(every)
+    probe = start + timedelta(days=1)
+    while probe <= end:
+        text = probe.isoformat()
+        if probe.weekday() in weekdays and text not in seen:
+            days.append(text)
+        probe += timedelta(days=1)
+    return days
+
+
+def gaps(promises: list[Record], followups: list[Record], today: date) -> list[tuple[str, int]]:
+    """(day, promise id) for every due day left unrecorded, oldest first."""
+    days: dict[int, list[str]] = {}
+    for followup in followups:
+        days.setdefault(followup["promise"], []).append(followup["on"])
+    found = [
+        (day, promise["id"])
+        for promise in promises
+        for day in unrecorded_days(promise, days.get(promise["id"], []), today)
+    ]
+    return sorted(found)
+
+
+def tallies(
+    followups: list[Record], promises: list[Record] | None = None, today: date | None = None
+) -> tuple[dict[int, Tally], Tally]:
+    """Per-promise and overall tallies, folded in chronological order.
+
+    With ``promises`` and ``today``, due days left unrecorded break streaks too; within
+    a day they come after the records, so a day with a gap never ends on a streak.
+    """
+    events: list[tuple[str, int, int, Record | None]] = [
+        (f["on"], 0, index, f) for index, f in enumerate(chronological(followups))
+    ]
+    if promises is not None and today is not None:
+        events += [(day, 1, ident, None) for day, ident in gaps(promises, followups, today)]
     per_promise: dict[int, Tally] = {}
     overall = Tally()
-    for followup in chronological(followups):
+    for _, _, ident, followup in sorted(events, key=lambda event: event[:3]):
+        if followup is None:
+            per_promise.setdefault(ident, Tally()).gap()
+            overall.gap()
+            continue
         per_promise.setdefault(followup["promise"], Tally()).add(followup)
         overall.add(followup)
     return per_promise, overall
@@ -350,7 +596,7 @@ def is_overdue(promise: Record, tally: Tally, today: date) -> bool:
         return False
     every = promise["every"]
     if every:
-        reference = date.fromisoformat(tally.last_on or promise["created"][:10])
+        reference = date.fromisoformat(tally.last_on) if tally.last_on else made_on(promise)
         if every in _INTERVALS:
             return (today - reference).days > _INTERVALS[every]
         days = _schedule_days(every)
@@ -385,7 +631,7 @@ def summaries(
 ) -> list[Record]:
     """Each promise with its status and follow-through figures."""
     if per_promise is None:
-        per_promise, _ = tallies(followups)
+        per_promise, _ = tallies(followups, promises, today)
     rows = []
     for promise in promises:
         tally = per_promise.get(promise["id"], Tally())
@@ -403,7 +649,11 @@ def select(rows: list[Record], status: str) -> list[Record]:
 
 
 def stats(promises: list[Record], followups: list[Record], today: date) -> Record:
-    per_promise, overall = tallies(followups)
+    """Figures per promise and overall. Follow-ups whose promise is gone (see
+    ``orphans``) count nowhere."""
+    known = {promise["id"] for promise in promises}
+    followups = [f for f in followups if f["promise"] in known]
+    per_promise, overall = tallies(followups, promises, today)
     rows = summaries(promises, followups, today, per_promise)
     figures = overall.figures()
     figures.pop("last_result")

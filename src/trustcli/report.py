@@ -15,6 +15,7 @@ from trustcli import checkins, promises
 Record = dict[str, Any]
 KEPT_MILESTONES = (10, 25, 50, 100, 250, 500, 1000)
 STUCK_LOW = 4.0  # weekly average at or below this, for weeks, counts as low
+STUCK_WEEKS = 6  # weeks in a row with nothing kept
 RECENT_DAYS = 28
 
 
@@ -42,7 +43,9 @@ def figures(
 
     stats = promises.stats(made, followups, today)
     trends = checkins.trends_by_person(checkin_records)
+    followups = promises.chronological(followups)  # one per promise and day
     weekly = weekly_followthrough(followups)
+    unrecorded = [gap for gap in promises.gaps(made, followups, today) if gap[0] >= start]
     result: Record = {
         "today": today.isoformat(),
         "since": start or None,
@@ -55,9 +58,22 @@ def figures(
             "by_set": _count_by(finished, "set"),
         },
     }
-    result["milestones"] = milestones(stats, weekly, trends, len(finished))
-    result["stuck"] = stuck_signs(followups, trends, today)
+    perfect = first_perfect_week(followups, unrecorded, today)
+    result["milestones"] = milestones(stats, perfect, trends, len(finished))
+    result["stuck"] = stuck_signs(followups, trends, today, unrecorded)
     return result
+
+
+def known_people(
+    made: list[Record], checkin_records: list[Record], session_list: list[Record]
+) -> set[str]:
+    """Every name the records (and the configured names) know, for ``--as``."""
+    from trustcli import config
+
+    names = set(config.names().values()) | {config.me()}
+    names |= {p["by"] for p in made} | {p["to"] for p in made if p["to"]}
+    names |= {c["who"] for c in checkin_records} | {s["who"] for s in session_list}
+    return names
 
 
 def weekly_followthrough(followups: list[Record]) -> list[Record]:
@@ -73,17 +89,16 @@ def weekly_followthrough(followups: list[Record]) -> list[Record]:
 
 
 def milestones(
-    stats: Record, weekly: list[Record], trends: dict[str, Record], sessions_done: int
+    stats: Record, perfect: str | None, trends: dict[str, Record], sessions_done: int
 ) -> list[str]:
     """Small victories the records really show, to celebrate."""
     found = []
     overall = stats["overall"]
-    perfect = _first_perfect_week(weekly)
     if perfect:
         found.append(f"A whole week with every promise kept (the week of {perfect})")
     reached = [n for n in KEPT_MILESTONES if overall["kept"] >= n]
     if reached:
-        found.append(f"{reached[-1]} promises kept")
+        found.append(f"{reached[-1]} times a promise was kept")
     if overall["longest_streak"] >= 5:
         found.append(f"{overall['longest_streak']} kept in a row at best")
     for who, trend in trends.items():
@@ -95,17 +110,34 @@ def milestones(
     return found
 
 
-def _first_perfect_week(weekly: list[Record]) -> str | None:
-    """The first week with at least three follow-ups, all of them kept."""
-    for week in weekly:
-        if week["missed"] == 0 and week["kept"] >= 3:
-            return str(week["week"])
+def first_perfect_week(
+    followups: list[Record], unrecorded: list[tuple[str, int]], today: date
+) -> str | None:
+    """The first whole week (Monday to Sunday, over by today) with at least three
+    follow-ups, every one kept, and every due day of every promise recorded."""
+    weeks: dict[str, list[int]] = {}
+    for followup in followups:
+        tally = weeks.setdefault(checkins.week_of(followup["on"]), [0, 0])
+        tally[0 if followup["result"] == "kept" else 1] += 1
+    blemished = {checkins.week_of(day) for day, _ in unrecorded}
+    this_week = checkins.week_of(today.isoformat())
+    for week, (kept, missed) in sorted(weeks.items()):
+        if week < this_week and kept >= 3 and not missed and week not in blemished:
+            return week
     return None
 
 
-def stuck_signs(followups: list[Record], trends: dict[str, Record], today: date) -> list[str]:
+def stuck_signs(
+    followups: list[Record],
+    trends: dict[str, Record],
+    today: date,
+    unrecorded: list[tuple[str, int]],
+) -> list[str]:
     """Signs that things are stuck, when the data shows them, kindly worded."""
     signs = []
+    weeks = _weeks_without_kept(followups, unrecorded, today)
+    if weeks >= STUCK_WEEKS:
+        signs.append(f"no promise has been recorded as kept for {weeks} weeks")
     recent_start = (today - timedelta(days=RECENT_DAYS)).isoformat()
     before_start = (today - timedelta(days=2 * RECENT_DAYS)).isoformat()
     recent = [f for f in followups if f["on"] > recent_start]
@@ -122,6 +154,27 @@ def stuck_signs(followups: list[Record], trends: dict[str, Record], today: date)
         if len(last) == 3 and max(last) <= STUCK_LOW and trend["direction"] != "rising":
             signs.append(f"{who}'s trust ratings have stayed low for three weeks or more")
     return signs
+
+
+def _weeks_without_kept(
+    followups: list[Record], unrecorded: list[tuple[str, int]], today: date
+) -> int:
+    """How many weeks in a row, up to now, had something due and nothing kept: every
+    follow-up missed or left unrecorded (0 % follow-through, however it came about).
+    This week counts once something in it was due."""
+    kept: set[str] = set()
+    due: set[str] = set()
+    for followup in followups:
+        (kept if followup["result"] == "kept" else due).add(checkins.week_of(followup["on"]))
+    due |= {checkins.week_of(day) for day, _ in unrecorded}
+    monday = date.fromisoformat(checkins.week_of(today.isoformat()))
+    if monday.isoformat() not in due | kept:
+        monday -= timedelta(weeks=1)
+    count = 0
+    while monday.isoformat() in due and monday.isoformat() not in kept:
+        count += 1
+        monday -= timedelta(weeks=1)
+    return count
 
 
 def _rate(followups: list[Record]) -> float:

@@ -75,7 +75,14 @@ def path_of(name: str) -> Path:
 def lock() -> Iterator[None]:
     """Hold the data home's exclusive lock: one writer at a time, across processes."""
     folder = ensure_home()
-    fd = _open_private(folder / _LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    try:
+        fd = _open_private(folder / _LOCK_NAME, os.O_RDWR | os.O_CREAT)
+    except OSError as exc:
+        raise TrustError(
+            f"cannot open {folder / _LOCK_NAME}: {exc.strerror}; if it is not a file, "
+            "move it out of the data home",
+            EXIT_RUNTIME,
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -131,8 +138,13 @@ def write_text(name: str, text: str, durable: bool = True) -> None:
     path = path_of(name)
     home_dir = ensure_home()
     for folder in reversed(path.parents):
-        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.exists():
-            folder.mkdir(mode=0o700)
+        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.is_dir():
+            try:
+                folder.mkdir(mode=0o700)
+            except OSError as exc:
+                raise TrustError(
+                    f"cannot create the folder {folder}: {exc.strerror}", EXIT_RUNTIME
+                ) from None
     write_atomic(path, text, durable)
 
 
@@ -198,17 +210,22 @@ class Log:
         return not isinstance(value, datetime) or value.tzinfo is None
 
 
-def append(log: Log, record: Record) -> None:
+def append(log: Log, record: Record, check: Callable[[list[Record]], None] | None = None) -> None:
     """Add one record to the end of a log with a single write under the lock.
 
     The header is written by hand (see ``_dump``). Before writing, everything not yet
     checked is checked, so a torn or hand-broken file is reported, never written to.
     Thanks to the cache that is only the records added since the cache was saved.
+    ``check``, if given, sees every record already in the log, under the same lock, and
+    raises to refuse the new one: a rule such as "one record per day" holds even when
+    several processes append at once.
     """
     chunk = ("\n" + _dump({log.table: [record]})).encode("utf-8")
     path = path_of(log.name)
     with lock():
-        _read_checked(log, want_records=False)
+        existing = _read_checked(log, want_records=check is not None)
+        if check is not None:
+            check(existing)
         try:
             fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
@@ -249,6 +266,17 @@ def append_many(log: Log, records: list[Record]) -> None:
                 os.close(fd)
         except OSError as exc:
             raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def header_lines(name: str, table: str) -> list[int]:
+    """The line of each ``[[table]]`` header in a data-home file, in order: where a
+    person finds the n-th record in an editor (only read when a record must be named)."""
+    try:
+        data = path_of(name).read_bytes()
+    except OSError:
+        return []
+    marker = f"[[{table}]]".encode()
+    return [n for n, text in enumerate(data.split(b"\n"), 1) if text.strip().startswith(marker)]
 
 
 def read_log(log: Log) -> list[Record]:

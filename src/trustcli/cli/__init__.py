@@ -4,12 +4,22 @@ ends with one line, not a traceback."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
-INTERRUPTED = "trustcli: interrupted; nothing was left half-written"
+from trustcli import INTERRUPTED as INTERRUPTED  # app.py reads it from here
+from trustcli import _interrupted_while_starting
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is _interrupted_while_starting
+    ):
+        # From here on Ctrl-C is a KeyboardInterrupt, which every write path cleans up
+        # after (temp files removed, locks released) before the line below is printed.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         from trustcli.cli.app import run
 

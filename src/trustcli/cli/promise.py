@@ -26,7 +26,17 @@ ON_OPTION = typer.Option(
     None,
     "--on",
     metavar="DATE",
-    help="The day it happened (default today): 2026-11-20, yesterday, -3d, fri.",
+    help="The day it happened (default today): 2026-11-20, yesterday, -3d, or a weekday "
+    "(fri: the latest friday, on that day itself, today).",
+)
+REPLACE_OPTION = typer.Option(
+    False,
+    "--replace",
+    help="Correct the day's record: a day holds one record per promise, this one counts.",
+)
+SINCE_HELP = (
+    "The day it was made, if before today (to record follow-through from then): "
+    "2026-11-01, -2w, mon."
 )
 
 
@@ -40,7 +50,11 @@ def add(
         None, "--to", metavar="NAME", help="To whom (default: your partner, if set)."
     ),
     due: str = typer.Option(
-        None, "--due", metavar="DATE", help="By when: 2026-12-01, today, tomorrow, +3d, friday."
+        None,
+        "--due",
+        metavar="DATE",
+        help="By when: 2026-12-01, today, tomorrow, +3d, or a weekday "
+        "(friday: the next friday, on that day itself, today).",
     ),
     every: str = typer.Option(
         None,
@@ -51,17 +65,20 @@ def add(
     tag: list[str] = typer.Option(
         None, "--tag", "-t", metavar="TAG", help="A tag; repeat for more."
     ),
+    since: str = typer.Option(None, "--since", metavar="DATE", help=SINCE_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Make a promise and get its id.
+    """Make a promise and get its id (a number never given before).
 
     \b
     Examples:
       trustcli promise add "Text if I'm home after 7" --to sam --every daily
       trustcli promise add "Book the counsellor" --due friday --tag help
+      trustcli promise add "Walk after dinner" --every daily --since 2026-11-01
       id=$(trustcli promise add "Share my phone calendar" --due +3d)
     """
     due_date = dates.parse_date(due) if due else None
+    since_date = dates.parse_date(since, past=True) if since else None
     ident = promises.add(
         text,
         by=by if by is not None else config.me(),
@@ -69,9 +86,11 @@ def add(
         due=due_date,
         every=every,
         tags=tag or [],
+        since=since_date,
     )
+    made, _ = _load()
     if as_json:
-        emit_json(promises.find(promises.load_promises(), ident))
+        emit_json(promises.find(made, ident))
         return
     emit(str(ident))
     say(f"Promise {ident} saved. When the time comes: trustcli promise kept {ident}")
@@ -100,7 +119,7 @@ def list_(
     wanted = "all" if show_all else status.lower()
     if wanted not in promises.STATUSES:
         raise TrustError(f"unknown status {status!r}: use open, overdue, closed or all")
-    rows = promises.select(_summaries(), wanted)
+    rows = promises.select(promises.summaries(*_load(), dates.today()), wanted)
     if as_json:
         emit_json(rows)
         return
@@ -132,15 +151,17 @@ def kept(
     ident: str = ID_ARGUMENT,
     note: str = NOTE_OPTION,
     on: str = ON_OPTION,
+    replace: bool = REPLACE_OPTION,
 ) -> None:
-    """Record that a promise was kept.
+    """Record that a promise was kept (one record per promise and day).
 
     \b
     Examples:
       trustcli promise kept 3
       trustcli promise kept 3 --note "called at 6:40" --on yesterday
+      trustcli promise kept 3 --on yesterday --replace     it was kept after all
     """
-    _record(ident, "kept", note, on)
+    _record(ident, "kept", note, on, replace)
 
 
 @app.command()
@@ -148,15 +169,16 @@ def missed(
     ident: str = ID_ARGUMENT,
     note: str = NOTE_OPTION,
     on: str = ON_OPTION,
+    replace: bool = REPLACE_OPTION,
 ) -> None:
-    """Record, honestly, that a promise was missed.
+    """Record, honestly, that a promise was missed (one record per promise and day).
 
     \b
     Examples:
       trustcli promise missed 3
       trustcli promise missed 3 --note "forgot; set a phone alarm" --on 2026-11-20
     """
-    _record(ident, "missed", note, on)
+    _record(ident, "missed", note, on, replace)
 
 
 @app.command()
@@ -169,8 +191,8 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
       trustcli promise show 3 --json
     """
     number = promises.parse_id(ident)
-    followups = promises.load_followups()
-    promise = promises.find(promises.load_promises(), number)
+    made, followups = _load()
+    promise = promises.find(made, number)
     (row,) = promises.summaries([promise], followups, dates.today())
     history = [f for f in promises.chronological(followups) if f["promise"] == number]
     if as_json:
@@ -179,7 +201,7 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
     lines = [paint(f"#{row['id']}  {row['text']}", "bold"), ""]
     details = [
         ("who", _who(row)),
-        ("made", row["created"][:10]),
+        ("made", row["since"] or row["created"][:10]),
         ("due", row["due"] or ""),
         ("repeats", row["every"] or ""),
         ("tags", ", ".join(row["tags"])),
@@ -219,6 +241,22 @@ def close(
 
 
 @app.command()
+def edit(
+    ident: str = ID_ARGUMENT,
+    since: str = typer.Option(..., "--since", metavar="DATE", help=SINCE_HELP),
+) -> None:
+    """Correct the day a promise was made, to record follow-through from then.
+
+    \b
+    Examples:
+      trustcli promise edit 3 --since 2026-11-01
+      trustcli promise kept 3 --on 2026-11-02
+    """
+    changed = promises.edit_since(promises.parse_id(ident), dates.parse_date(since, past=True))
+    say(f"Promise {changed['id']} was made on {changed['since']}.")
+
+
+@app.command()
 def reopen(ident: str = ID_ARGUMENT) -> None:
     """Reopen a closed promise, to keep recording its follow-through.
 
@@ -239,7 +277,7 @@ def stats(as_json: bool = JSON_OPTION) -> None:
       trustcli promise stats
       trustcli promise stats --json | jq .overall.rate
     """
-    figures = promises.stats(promises.load_promises(), promises.load_followups(), dates.today())
+    figures = promises.stats(*_load(), dates.today())
     if as_json:
         emit_json(figures)
         return
@@ -272,15 +310,20 @@ def stats(as_json: bool = JSON_OPTION) -> None:
 # --- small helpers for the human view -------------------------------------------------
 
 
-def _record(ident: str, result: str, note: str, on: str | None) -> None:
+def _record(ident: str, result: str, note: str, on: str | None, replace: bool) -> None:
     day = dates.parse_date(on, past=True) if on else None
-    entry = promises.record_followup(promises.parse_id(ident), result, note, day)
+    entry = promises.record_followup(promises.parse_id(ident), result, note, day, replace)
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
 
 
-def _summaries() -> list[dict[str, Any]]:
-    return promises.summaries(promises.load_promises(), promises.load_followups(), dates.today())
+def _load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Promises and follow-ups; follow-ups whose promise is gone are named on stderr."""
+    made, followups = promises.load_promises(), promises.load_followups()
+    lost = promises.orphans(made, followups)
+    if lost:
+        say(lost)
+    return made, followups
 
 
 def _who(row: dict[str, Any]) -> str:

@@ -43,14 +43,18 @@ def report_command(
     start = dates.parse_date(since, past=True) if since else None
     if start and start > today:
         raise TrustError(f"--since {start.isoformat()} is after today")
+    made, followups = promises.load_promises(), promises.load_followups()
+    checkin_records, session_list = checkins.load(), sessions.load_all()
+    if who is not None and who not in report.known_people(made, checkin_records, session_list):
+        raise TrustError(
+            f"no one called {who!r} in these records: --as takes a name from "
+            "'trustcli init', your promises or check-ins"
+        )
+    lost = promises.orphans(made, followups)
+    if lost:
+        say(lost)
     data = report.figures(
-        promises.load_promises(),
-        promises.load_followups(),
-        checkins.load(),
-        sessions.load_all(),
-        today,
-        since=start,
-        who=who,
+        made, followups, checkin_records, session_list, today, since=start, who=who
     )
     if as_json:
         emit_json(data)
@@ -112,7 +116,7 @@ def _show(data: dict[str, Any]) -> None:
             shown = spark if len(spark) <= SPARK_WEEKS else "…" + spark[-SPARK_WEEKS:]
             console.print(
                 f"  {who}: {shown}  {trend['first']:g} → {trend['latest']:g}, "
-                f"{trend['direction']} ({len(trend['weeks'])} weeks)"
+                f"{trend['direction']} ({_count(len(trend['weeks']), 'week')})"
             )
     else:
         console.print("\nNo check-ins yet: trustcli checkin --rating 7")
@@ -127,3 +131,7 @@ def _show(data: dict[str, Any]) -> None:
         for sign in data["stuck"]:
             console.print(f"  - {sign}")
         console.print(report.STUCK_ADVICE)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
