@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -63,6 +64,9 @@ REMINDERS = (
 TARGET_KEPT_GROWTH = 1.5  # promise kept, 10,000 records / fresh
 TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
 TARGET_REPORT_GROWTH = 3.0  # report, 10,000 follow-ups + 1,000 check-ins / fresh
+# import of a backup of the big store, over reading that store (promise stats, no cache)
+TARGET_IMPORT_OVER_READ = 2.0
+IMPORT_BIG = "import, 10 promises + 10,000 follow-ups, into an empty home"
 
 REPORT_BIG = "report, 10,000 follow-ups + 1,000 check-ins"
 # (row, fresh case, big case, target): the big store's median over the fresh one's.
@@ -87,6 +91,7 @@ class Case:
     home: Path | None = None
     target: float | None = None  # highest acceptable ratio to the baseline
     samples: list[float] = field(default_factory=list)
+    before: Callable[[], None] | None = None  # untimed set-up before each run
 
     @property
     def median(self) -> float:
@@ -308,7 +313,29 @@ def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
     write_private(stores["big_report"] / "followthrough.toml", log, "followup", BIG_RECORDS)
     write_private(stores["big_report"] / "checkins.toml", checkin_log, "checkin", BIG_CHECKINS)
     stores.update(make_remind_stores(trustcli, root))
+    stores.update(make_import_stores(trustcli, root, stores["big_stats"]))
     return stores
+
+
+def make_import_stores(trustcli: Path, root: Path, source: Path) -> dict[str, Path]:
+    """A backup of the big store (``trustcli export``, in a copy so the store itself is
+    untouched) and the empty home each timed import goes into. One import is checked
+    here: the app must count every record, and exporting the imported home must give
+    the backup back, byte for byte, or the case would time something else."""
+    copy = root / "import_source"
+    shutil.copytree(source, copy)
+    backup = root / "backup.json"
+    run_checked([str(trustcli), "export", "-o", str(backup)], copy)
+    target = root / "import_target"
+    run_checked([str(trustcli), "import", str(backup)], target)
+    again = run_checked([str(trustcli), "export"], target)
+    if again != backup.read_text(encoding="utf-8"):
+        sys.exit("bench: export -> import -> export is not identical on the big store")
+    overall = json.loads(run_checked([str(trustcli), "promise", "stats", "--json"], target))
+    if overall["overall"]["kept"] + overall["overall"]["missed"] != BIG_RECORDS:
+        sys.exit(f"bench: the imported home does not count {BIG_RECORDS} follow-ups")
+    check_private(target / "followthrough.toml")
+    return {"import_backup": backup, "import_target": target}
 
 
 def make_remind_stores(trustcli: Path, root: Path) -> dict[str, Path]:
@@ -548,6 +575,14 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
             stores["remind_due"],
             TARGET_REMIND_DUE,
         ),
+        Case("export, 10,000 records", [cli, "export"], stores["big_stats"]),
+        # Every run imports into an empty home: the last one is deleted first, untimed.
+        Case(
+            IMPORT_BIG,
+            [cli, "import", str(stores["import_backup"])],
+            stores["import_target"],
+            before=lambda: shutil.rmtree(stores["import_target"], ignore_errors=True),
+        ),
     ]
 
 
@@ -566,6 +601,8 @@ def measure(cases: list[Case], runs: int, warmup: int) -> None:
     """Round-robin: each round runs every case once, so slow patches hit all alike."""
     for round_number in range(warmup + runs):
         for case in cases:
+            if case.before is not None:
+                case.before()
             elapsed = time_once(case.argv, case.home)
             if round_number >= warmup:
                 case.samples.append(elapsed)
@@ -608,6 +645,19 @@ def build_rows(cases: list[Case], cold: list[Case]) -> list[Row]:
     for command, fresh_name, big_name, target in GROWTH:
         ratio = by_name[big_name].median / by_name[fresh_name].median
         rows.append(Row(f"growth: {command}", None, None, ratio, "fresh", target))
+    # Importing a store should cost about what reading it costs: the import over the
+    # stats of the same 10,000 records with no cache (each parses every record once).
+    read = cold[0].median
+    rows.append(
+        Row(
+            "import / read: import over promise stats with no cache",
+            None,
+            None,
+            by_name[IMPORT_BIG].median / read,
+            "read",
+            TARGET_IMPORT_OVER_READ,
+        )
+    )
     return rows
 
 
@@ -643,7 +693,10 @@ def print_report(
             + "  ".join(f"{cell:>{width}}" for cell, width in zip(figures, widths[1:], strict=True))
         )
     print()
-    print("ratio: median / baseline median, except growth rows: big store / fresh store.")
+    print(
+        "ratio: median / baseline median, except growth rows: big store / fresh store, "
+        "and import / read: the import's median / the no-cache promise stats median."
+    )
     print(f"took {elapsed:.0f} s")
 
 

@@ -550,7 +550,7 @@ def test_ctrl_c_at_each_point_of_a_write_gives_one_line_and_sound_data(
 def test_ctrl_c_while_recording_a_followup_loses_nothing_else(
     home: Path, cli, tmp_path: Path, point: str
 ) -> None:
-    assert cli("promise", "add", "call at lunch", "--every", "daily").code == 0
+    assert cli("promise", "add", "call at lunch", "--every", "daily", "--since", "-3d").code == 0
     assert cli("promise", "kept", "1", "--on", "yesterday").code == 0
     log = home / "followthrough.toml"
     before = log.read_bytes()

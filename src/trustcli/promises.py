@@ -300,6 +300,33 @@ def _check_since(since: date) -> date:
     return dates.past_day(since, "--since is the day the promise was made")
 
 
+def add_many(records: list[Record], keep_ids: bool) -> list[int]:
+    """Add promises already checked (an import) in one write; returns their ids in order.
+
+    ``keep_ids`` keeps each record's own id, into a file with no promises yet (a
+    restore); otherwise each gets the next id, as ``add`` gives them (``next_id``).
+    """
+    ids: list[int] = []
+    with store.updating(PROMISES) as document:
+        _checked(document, writing=True)
+        existing = document.setdefault("promise", [])
+        if keep_ids and existing:
+            raise TrustError(
+                f"{store.path_of(PROMISES)} was written to while importing; nothing was "
+                "imported: run the import again with --merge"
+            )
+        ident = next_id(document)
+        for record in records:
+            if keep_ids:
+                given = record["id"]
+            else:
+                given, ident = ident, ident + 1
+            existing.append({**record, "id": given})
+            ids.append(given)
+        _remember_ids(document)
+    return ids
+
+
 def record_followup(
     ident: int, result: str, note: str = "", on: date | None = None, replace: bool = False
 ) -> Record:

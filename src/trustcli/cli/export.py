@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import typer
 
 from trustcli import export, store
-from trustcli.errors import TrustError
-from trustcli.output import emit, say
+from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.output import say
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -45,9 +46,18 @@ def export_command(
     elif kind == "markdown":
         text = export.markdown()
     else:
-        text = export.ics()
+        from trustcli import calendar_export
+
+        text = calendar_export.ics()
     if output == "-":
-        sys.stdout.write(text)
+        try:
+            _write_stdout(text)
+        except OSError as exc:
+            raise TrustError(
+                f"could not write the export to standard output ({exc.strerror or exc}); "
+                "nothing was changed: pass -o FILE to write it to a file",
+                EXIT_RUNTIME,
+            ) from None
         return
     path = Path(output)
     if path.exists() and not force:
@@ -64,13 +74,16 @@ def import_command(
 ) -> None:
     """Restore a JSON export into an empty data home (or add to one with --merge).
 
+    The whole backup is checked first: if any record in it is wrong, it is named
+    (for example checkins[3].rating) and nothing is written.
+
     \b
     Examples:
       TRUSTCLI_HOME=~/new-home trustcli import trustcli-backup.json
       trustcli import old-laptop.json --merge
     """
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = _read_stdin() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as exc:
         raise TrustError(f"cannot read {source}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -79,7 +92,39 @@ def import_command(
         document = json.loads(text)
     except ValueError as exc:
         raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
-    counts = export.restore(document, merge)
-    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing new"
-    emit(summary)
+    outcome = export.restore(document, merge)
+    for note in outcome.notes:
+        say(note)
+    try:
+        _write_stdout(outcome.summary() + "\n")
+    except OSError as exc:
+        raise TrustError(
+            f"imported into {store.home()} ({outcome.summary()}), but the summary could not "
+            f"be written to standard output ({exc.strerror or exc})",
+            EXIT_RUNTIME,
+        ) from None
     say(f"Imported into {store.home()}.")
+
+
+def _read_stdin() -> str:
+    if sys.stdin is None or sys.stdin.closed:
+        raise TrustError(
+            "there is no standard input to read: pass the backup's file name "
+            "instead of '-' (trustcli import FILE)"
+        )
+    return sys.stdin.read()
+
+
+def _write_stdout(text: str) -> None:
+    """Write and flush; a reader that stopped early (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nobody reads any more: send what is left to /dev/null, so that Python's own
+        # flush at exit does not complain, and stop quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
