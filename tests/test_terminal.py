@@ -90,6 +90,7 @@ SHOWING = [
     ["report", "-o", "-"],
     ["worksheet", "new", "progress", "-o", "-"],
     ["worksheet", "new", "feel-safe", "-o", "-"],
+    ["export", "--format", "markdown"],
 ]
 
 
@@ -279,6 +280,7 @@ NO_STDIN = [
     (["ask"], "--answers"),
     (["ask", "--answers", "-"], "--answers FILE"),
     (["init"], "--me"),
+    (["import", "-"], "file name"),
 ]
 
 
@@ -290,7 +292,7 @@ def test_with_stdin_closed_one_line_names_what_to_pass(args, hint):
     assert hint in line and "Traceback" not in line and "internal error" not in line
 
 
-@pytest.mark.parametrize("args, hint", [*NO_STDIN, (["import", "-"], "")], ids=" ".join)
+@pytest.mark.parametrize("args, hint", NO_STDIN, ids=[" ".join(args) for args, _ in NO_STDIN])
 def test_with_stdin_empty_one_line_too(args, hint):
     completed = subprocess.run(
         [trustcli_executable(), *args],
