@@ -85,6 +85,13 @@ def test_a_group_s_help_shows_its_default_command_s_options(cli, group, options)
     assert result.out.count("Show this message") == 1  # --help once, not twice
 
 
+@pytest.mark.parametrize("group", ["promise", "worksheet"])
+def test_a_group_without_its_command_shows_help_and_no_empty_error(cli, group):
+    result = cli(group)
+    assert result.code == 2
+    assert "Usage" in result.out and result.err == ""
+
+
 def test_the_help_lists_every_group(cli):
     result = cli("--help")
     for group in ("ask", "checkin", "export", "import", "init", "promise", "report", "worksheet"):

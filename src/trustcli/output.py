@@ -241,9 +241,13 @@ class _GuardedStdout:
                 raise
 
     def _failed(self, error: OSError) -> None:
-        """Remember it (code that catches OSError itself still sees the original)."""
-        _broken.append(error)
+        """A closed pipe ends the command quietly (as PipeClosed: rich would turn a
+        BrokenPipeError into exit 1). Any other failure is remembered and raised as
+        it is, so that code which catches OSError itself still sees the original."""
         _silence(self._stream)
+        if isinstance(error, BrokenPipeError):
+            raise PipeClosed from None
+        _broken.append(error)
 
     def isatty(self) -> bool:
         return bool(self._stream is not None and self._stream.isatty())

@@ -136,6 +136,8 @@ def run(argv: list[str] | None = None) -> int:
         say(f"trustcli: {error.message}")
         return error.exit_code
     except click_errors.UsageError as error:
+        if not error.format_message():  # a group without its command: help is shown
+            return EXIT_BAD_INPUT
         hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
         say(f"trustcli: {error.format_message()}{hint}")
         return EXIT_BAD_INPUT
