@@ -182,6 +182,22 @@ def test_a_nul_from_stdin_is_refused_with_one_line(cli, home, tmp_path):
     assert not (home / "sessions").exists()
 
 
+def test_a_nul_in_an_import_is_refused_naming_where(cli, sh, home, tmp_path):
+    assert cli("promise", "add", "call mum").code == 0
+    backup = json.loads(cli("export").out)
+    backup["promises"][0]["text"] = "call\x00mum"
+    source = tmp_path / "backup.json"
+    source.write_text(json.dumps(backup))
+    target = {"TRUSTCLI_HOME": str(tmp_path / "new")}
+    result = sh("import", str(source), env=target)
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"trustcli: {source}: promises[0].text holds a NUL character, which cannot be kept "
+        "in a text record; nothing was written"
+    ]
+    assert not (tmp_path / "new" / "promises.toml").exists()
+
+
 # --- output that cannot be written ----------------------------------------------------
 
 

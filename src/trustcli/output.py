@@ -312,6 +312,24 @@ def refuse_nul(text: str, where: str) -> None:
         )
 
 
+def refuse_nul_in(value: Any, source: str, where: str = "") -> None:
+    """Refuse a document (an import) with a NUL in any of its strings, naming where."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise TrustError(
+                f"{source}: {where or 'the document'} holds a NUL character, which cannot be "
+                "kept in a text record; nothing was written",
+                EXIT_BAD_INPUT,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul_in(key, source, where)
+            refuse_nul_in(item, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_nul_in(item, source, f"{where}[{index}]")
+
+
 def one_line(text: str) -> str:
     """Newlines and tabs in a table cell would break the table: show them as spaces."""
     return " ".join(text.split())

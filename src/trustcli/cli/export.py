@@ -11,7 +11,7 @@ import typer
 
 from trustcli import export, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
-from trustcli.output import clean, say
+from trustcli.output import clean, refuse_nul_in, say
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -92,6 +92,7 @@ def import_command(
         document = json.loads(text)
     except ValueError as exc:
         raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
+    refuse_nul_in(document, source)  # text is kept as typed, but a NUL is not text
     outcome = export.restore(document, merge)
     for note in outcome.notes:
         say(note)
