@@ -93,20 +93,9 @@ def _painted_pattern() -> re.Pattern[str]:
     return compiled
 
 
-def cleaned(value: Any) -> Any:
-    """A copy of JSON-like data with every string ``clean``: for renderers (rich) that
-    show text themselves."""
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {key: cleaned(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [cleaned(item) for item in value]
-    return value
-
-
 def for_rich(value: Any) -> Any:
-    """``cleaned``, and rich markup in people's words shown as typed, not applied."""
+    """A copy of JSON-like data for rich, which shows text itself: every string
+    ``clean``, and rich markup in people's words shown as typed, not applied."""
     from rich.markup import escape
 
     if isinstance(value, str):
@@ -167,11 +156,6 @@ def emit(text: str) -> None:
 def emit_json(value: Any) -> None:
     """JSON stays exact (json.dumps already escapes the C0 controls)."""
     _write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
-
-def emit_raw(text: str) -> None:
-    """A document in a data format (JSON, iCalendar) on stdout, byte for byte."""
-    _write(text)
 
 
 def _write(text: str) -> None:
