@@ -118,6 +118,31 @@ def test_list_shows_name_title_count_and_description(cli):
     assert "Ten questions to rebuild trust" in human.out
 
 
+def test_list_json_gives_each_set_s_question_ids(cli, all_kinds):
+    sets = {s["name"]: s for s in json.loads(cli("ask", "--list", "--json").out)}
+    assert sets[all_kinds]["question_ids"] == [
+        "name-it",
+        "tell-more",
+        "how-often",
+        "how-much",
+        "agree",
+    ]
+    ten = questions.load("rebuild-trust")
+    assert sets["rebuild-trust"]["question_ids"] == [q.id for q in ten.questions]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_one_broken_set_is_named_and_every_other_set_still_listed(cli, home, all_kinds, as_json):
+    folder = home / "templates" / "questions"
+    (folder / "bad.toml").write_text('title = "Unfinished\n')
+    result = cli("ask", "--list", *(["--json"] if as_json else []))
+    assert result.code == 0
+    (line,) = result.err.splitlines()
+    assert "bad.toml" in line and "line 1" in line
+    assert all_kinds in result.out and "rebuild-trust" in result.out and "bad" not in result.out
+    assert cli("ask", all_kinds, "--answers", "-", stdin="a\n\n1\n2\nyes\n").code == 0
+
+
 def test_a_user_set_overrides_a_built_in_one_by_name(cli, home):
     folder = home / "templates" / "questions"
     folder.mkdir(parents=True)
@@ -223,6 +248,25 @@ def test_unknown_set_lists_the_known_ones(cli, home):
     assert "no question set 'rebuild'" in result.err and "rebuild-trust" in result.err
 
 
+@pytest.mark.parametrize("args", [["nosuchset"], ["nosuchset", "--resume"]])
+def test_an_unknown_set_is_named_as_such_without_a_terminal_too(sh, home, args):
+    result = sh("ask", *args)
+    assert result.code == 2
+    assert "no question set 'nosuchset'" in result.err and "terminal" not in result.err
+
+
+def test_a_wrong_question_id_in_a_toml_file_lists_the_valid_ids(cli, home, all_kinds, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('name_it = "a walk"\n')
+    result = cli("ask", all_kinds, "--answers", str(answers))
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"trustcli: {answers}: 'every-kind' has no question 'name_it'; its question ids are: "
+        "name-it, tell-more, how-often, how-much, agree"
+    ]
+    assert session_files(home) == []
+
+
 def test_without_a_terminal_or_answers_it_stops_at_once_naming_answers(sh, home):
     result = sh("ask")
     assert result.code == 2
@@ -246,6 +290,30 @@ def test_list_and_scripted_sessions_do_not_import_questionary(home, all_kinds):
 
 
 # --- history, show, compare -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "skipped", ["skipped = 5", 'skipped = "how-often"', "skipped = [1]"], ids=["int", "str", "ints"]
+)
+def test_a_hand_edited_session_is_named_with_what_to_fix(cli, home, all_kinds, skipped):
+    assert cli("ask", all_kinds, "--answers", "-", stdin="a\n\n1\n2\nyes\n").code == 0
+    (record,) = session_files(home)
+    record.write_text(record.read_text().replace('skipped = [\n    "tell-more",\n]', skipped))
+    assert skipped in record.read_text()
+    for args in (["ask", "history"], ["ask", "show", "1"], ["report"], ["export"]):
+        result = cli(*args)
+        assert result.code == 2, (args, result.err)
+        assert result.err.splitlines() == [
+            f"trustcli: {record}: 'skipped' must be a list of question ids; fix it in an editor"
+        ]
+
+
+def test_a_toml_answer_must_be_one_value(cli, home, all_kinds, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('name-it = ["a", "b"]\n')
+    result = cli("ask", all_kinds, "--answers", str(answers))
+    assert result.code == 2 and "name-it: an answer is text" in result.err
+    assert session_files(home) == []
 
 
 def test_history_and_show(cli, home, all_kinds):
@@ -281,9 +349,22 @@ def test_compare_waits_until_both_have_finished(cli, home):
     assert [s["who"] for s in data["sessions"]] == ["alex", "sam"]
 
 
-def test_resume_with_nothing_to_resume(sh, home):
+def test_answers_cannot_be_combined_with_resume(sh, home):
     result = sh("ask", "--resume", "--answers", "-")
     assert result.code == 2 and "--resume" in result.err
+
+
+def test_resume_without_a_terminal_and_nothing_to_resume_says_so(sh, home, all_kinds):
+    result = sh("ask", "--resume", "--as", "alex")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "trustcli: nothing to resume for alex: every session is finished "
+        "(start one with 'trustcli ask')"
+    ]
+    assert sh("ask", all_kinds, "--answers", "-", "--as", "alex", stdin="\n" * 5).code == 0
+    result = sh("ask", "--resume", "--as", "alex")  # a finished session is not resumed
+    assert result.code == 1 and "nothing to resume for alex" in result.err
+    assert len(session_files(home)) == 1
 
 
 # --- on a real terminal ------------------------------------------------------------------

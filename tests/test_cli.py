@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -67,6 +69,29 @@ def test_every_command_has_help_with_examples(cli, path):
     assert "Examples" in result.out, f"'trustcli {' '.join(path)} --help' shows no examples"
 
 
+@pytest.mark.parametrize(
+    "group, options",
+    [
+        ("ask", ["[SET]", "--as", "--answers", "--resume", "--list", "--json"]),
+        ("checkin", ["--rating", "--note", "--as", "--on", "--json"]),
+    ],
+)
+def test_a_group_s_help_shows_its_default_command_s_options(cli, group, options):
+    """`trustcli ask --help` is where people look for `--answers`, not `ask run --help`."""
+    result = cli(group, "--help")
+    assert result.code == 0
+    for option in options:
+        assert option in result.out, f"'trustcli {group} --help' does not show {option}"
+    assert result.out.count("Show this message") == 1  # --help once, not twice
+
+
+@pytest.mark.parametrize("group", ["promise", "worksheet"])
+def test_a_group_without_its_command_shows_help_and_no_empty_error(cli, group):
+    result = cli(group)
+    assert result.code == 2
+    assert "Usage" in result.out and result.err == ""
+
+
 def test_the_help_lists_every_group(cli):
     result = cli("--help")
     for group in ("ask", "checkin", "export", "import", "init", "promise", "report", "worksheet"):
@@ -77,13 +102,46 @@ def test_shell_completion_is_offered(cli):
     assert "--install-completion" in cli("--help").out
 
 
-def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(sh, home):
+def test_a_broken_file_is_one_line_not_a_traceback(sh, home):
     home.mkdir()
     (home / "promises.toml").write_text("promise = 5\n")
     result = sh("promise", "list")
     assert result.code == 2
     assert "Traceback" not in result.err
     assert len(result.err.splitlines()) == 1
+
+
+# A real process with a real bug in it (a function that divides by zero), run through
+# the same entry point as the console script.
+BUGGY = (
+    "import trustcli.promises as p\n"
+    "p.load_promises = lambda: 1 / 0\n"
+    "from trustcli.cli import main\n"
+    "raise SystemExit(main(['promise', 'list']))\n"
+)
+
+
+def test_a_bug_is_one_line_and_trustcli_debug_shows_the_traceback(home):
+    plain = subprocess.run(
+        [sys.executable, "-c", BUGGY], capture_output=True, text=True, timeout=60
+    )
+    assert plain.returncode == 1
+    assert plain.stderr.splitlines() == [
+        "trustcli: internal error (ZeroDivisionError: division by zero); "
+        "run again with TRUSTCLI_DEBUG=1 to see where"
+    ]
+    debug = subprocess.run(
+        [sys.executable, "-c", BUGGY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TRUSTCLI_DEBUG": "1"},
+    )
+    assert debug.returncode == 1
+    assert debug.stderr.startswith("Traceback (most recent call last):")
+    assert "<lambda>" in debug.stderr and debug.stderr.endswith(
+        "ZeroDivisionError: division by zero\n"
+    )
 
 
 def test_internal_errors_become_one_line_unless_debugging(cli, monkeypatch):
@@ -143,6 +201,20 @@ def test_init_on_a_terminal_asks_for_missing_names(home):
     assert names == {"me": "alex", "partner": "sam"}
 
 
+def test_init_on_a_terminal_takes_an_empty_partner_name(home):
+    """The other person's name is optional, at the prompt as with flags."""
+    child = spawn("init")
+    child.expect("Your name")
+    child.sendline("alex")
+    child.expect("other person's name")
+    child.expect("optional")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert tomllib.loads((home / "config.toml").read_text())["names"] == {"me": "alex"}
+
+
 def test_init_on_a_terminal_only_asks_what_was_not_given(home):
     child = spawn("init", "--me", "alex")
     child.expect("other person's name")
@@ -181,15 +253,58 @@ def test_builtin_templates_are_found():
     assert (templates.builtin_dir() / "README.md").is_file()
 
 
-def test_an_installed_package_carries_its_templates():
-    """In a real (non-editable) install, as CI does it, templates live in the package."""
+def test_templates_are_found_through_the_package_from_anywhere(sh, tmp_path, monkeypatch):
+    """A real install (CI's `pip install .`) finds them inside the package; an editable
+    one finds the source checkout's folder, which is the very folder the wheel ships
+    (pyproject's force-include). Either way, not through the working directory."""
     package = Path(trustcli.__file__).resolve().parent
-    if "site-packages" in package.parts:
-        assert templates.builtin_dir() == package / "templates"
-    assert (templates.builtin_dir() / "README.md").is_file()
+    builtin = templates.builtin_dir()
+    if (package / "templates").is_dir():
+        assert builtin == package / "templates"
+    else:
+        checkout = package.parent.parent
+        wheel = tomllib.loads((checkout / "pyproject.toml").read_text())["tool"]["hatch"]
+        shipped = wheel["build"]["targets"]["wheel"]["force-include"]
+        assert shipped == {"templates": "trustcli/templates"}
+        assert builtin == checkout / "templates"
+    monkeypatch.chdir(tmp_path)  # far from the checkout
+    sets = {s["name"] for s in json.loads(sh("ask", "--list", "--json").out)}
+    assert sets == {path.stem for path in (builtin / "questions").glob("*.toml")}
+    assert {"rebuild-trust", "after-a-lie", "weekly-checkin"} <= sets
+    sheets = {s["name"] for s in json.loads(sh("worksheet", "list", "--json").out)}
+    assert sheets == {path.stem for path in (builtin / "worksheets").glob("*.md")}
+    assert {"repair-plan", "apology", "progress"} <= sheets
 
 
 def test_a_name_must_be_one_line(cli, home):
     result = cli("init", "--me", "alex\nsam")
     assert result.code == 2 and "one line" in result.err
     assert cli("promise", "add", "x", "--to", "sa\tm").code == 2
+
+
+# --- remind install --------------------------------------------------------------------------
+
+
+def test_remind_install_never_silently_moves_a_unit_to_another_data_home(
+    cli, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    unit = tmp_path / "config" / "systemd" / "user" / "trustcli-remind.service"
+    first, second = tmp_path / "first home", tmp_path / "second"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(first))
+    assert cli("remind", "install").code == 0
+    assert cli("remind", "install").code == 0  # the same home again: fine
+    installed = unit.read_text()
+    monkeypatch.setenv("TRUSTCLI_HOME", str(second))
+    result = cli("remind", "install")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"trustcli: {unit} already runs the reminders of {first}, not of {second}: "
+        f"pass --force to switch it to {second}"
+    ]
+    assert unit.read_text() == installed
+    monkeypatch.delenv("TRUSTCLI_HOME")  # the platform's data folder is another home too
+    assert cli("remind", "install").code == 2
+    monkeypatch.setenv("TRUSTCLI_HOME", str(second))
+    assert cli("remind", "install", "--force").code == 0
+    assert f'Environment="TRUSTCLI_HOME={second}"' in unit.read_text()

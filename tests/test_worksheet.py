@@ -42,6 +42,9 @@ def populated(cli, monkeypatch):
     for day in ("2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"):
         assert cli("promise", "kept", "1", "--on", day).code == 0
     cli("promise", "missed", "2", "--on", "2026-11-03")
+    for day, rating in (("2026-11-02", "3"), ("2026-11-10", "5"), ("2026-11-18", "8")):
+        assert cli("checkin", "--rating", rating, "--on", day, "--note", f"felt {rating}").code == 0
+    assert cli("checkin", "--rating", "6", "--as", "sam", "--note", "sam's own words").code == 0
     ten = "# not a heading\n" * 3 + "yes\n" + "answer | with pipe\n" * 6
     assert cli("ask", "--answers", "-", stdin=ten).code == 0
     lie = "7\nwhat happened\nI need honesty\n\n\n\n2\n"
@@ -87,6 +90,15 @@ def test_prefill_shows_promises_made_through_the_cli(cli, populated):
     progress = rendered(cli, "progress")
     assert "Walk the dog" in progress and "Fix the shelf" in progress
     assert "80%" in progress  # 4 kept, 1 missed overall
+
+
+def test_prefill_shows_check_ins_and_the_person_s_own_trend(cli, populated):
+    progress = rendered(cli, "progress")
+    assert "| 2026-11-18 | alex | 8 | felt 8 |" in progress
+    assert "| 2026-11-26 | sam | 6 | sam's own words |" in progress
+    assert "has risen, from 3 in the first week to 8 in the latest week" in progress
+    plan = rendered(cli, "repair-plan")  # alex's own ratings only, not sam's 6
+    assert "Your own check-in ratings so far: 3 in the first week, 8 in the latest week" in plan
 
 
 def test_prefill_shows_session_answers(cli, populated):
@@ -156,6 +168,9 @@ def test_a_user_template_overrides_a_built_in_and_adds_new_ones(cli, home):
         ("# Broken\n{% if me %}\nno end\n", "line"),
         ("# Broken\n{{ mee }}\n", "'mee' is undefined"),
         ("# Broken\n{{ me.__class__.__mro__ }}\n", "broken.md"),
+        ("# Broken\n{{ 1 / 0 }}\n", "ZeroDivisionError"),
+        ("# Broken\n{{ me + 1 }}\n", "TypeError"),
+        ("# Broken\n{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n", "RecursionError"),
     ],
 )
 def test_a_broken_user_template_names_its_file(cli, home, tmp_path, template, phrase):
@@ -168,6 +183,19 @@ def test_a_broken_user_template_names_its_file(cli, home, tmp_path, template, ph
     assert "broken.md" in result.err and phrase in result.err
     assert len(result.err.splitlines()) == 1
     assert not target.exists()
+
+
+def test_an_unreadable_template_of_one_s_own_is_named_and_the_others_listed(cli, home):
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "mine.md").write_bytes(b"# Mine \xff\n")
+    result = cli("worksheet", "list")
+    assert result.code == 0
+    (line,) = result.err.splitlines()
+    assert "mine.md" in line and "repair-plan" in result.out and "mine" not in result.out
+    assert rendered(cli, "apology")  # every other sheet still works
+    broken = cli("worksheet", "new", "mine", "-o", "-")
+    assert broken.code == 2 and "mine.md" in broken.err
 
 
 def test_unknown_sheet_suggests_the_closest(cli):

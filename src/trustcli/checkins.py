@@ -44,7 +44,7 @@ LOG = store.Log(CHECKINS, "checkin", normalise_checkin, version=1)
 
 def parse_rating(text: str | int) -> int:
     raw = str(text).strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10:
         raise TrustError(f"the rating must be a whole number from 1 to 10, not {text!r}")
     return int(raw)
 

@@ -60,7 +60,7 @@ def parse_every(text: str) -> str:
 def parse_id(text: str | int) -> int:
     """Promise ids are small positive integers, sometimes typed as '#3'."""
     raw = str(text).strip().lstrip("#")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:  # "²".isdigit() is True
         raise TrustError(
             f"{text!r} is not a promise id: ids are numbers like 3 (see 'trustcli promise list')"
         )

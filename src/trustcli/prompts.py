@@ -12,40 +12,57 @@ import textwrap
 
 import questionary
 
-from trustcli.output import paint
+from trustcli.output import clean, emit, paint
 from trustcli.questions import Answer, Question, parse_answer
 
 SKIP = "(skip this one)"
 ANSWER_MARK = "  >"
 
 
-def ask_question(question: Question, number: int, total: int) -> Answer | None:
-    """Ask one question with the widget that fits its kind; None means skipped.
+def ask_question(
+    question: Question, number: int, total: int, required: bool = False
+) -> Answer | None:
+    """Ask one question with the widget that fits its kind; None means skipped (never,
+    when ``required``: then an empty answer is asked for again, and no hint offers it).
 
     The question is printed above the input, wrapped to the terminal: prompt_toolkit
     cannot draw a multi-line input whose first line is wider than the screen.
     """
     _print_question(question, f"{number}/{total}")
     if question.kind in ("choice", "yesno"):
-        options = list(question.choices) if question.kind == "choice" else ["yes", "no"]
+        values = list(question.choices) if question.kind == "choice" else ["yes", "no"]
+        # A custom set's words are shown made safe; the answer kept is the set's own.
+        choices = [
+            questionary.Choice(clean(value), value=index) for index, value in enumerate(values)
+        ]
         picked = questionary.select(
-            "", choices=[*options, SKIP], qmark=ANSWER_MARK, instruction="(arrow keys, Enter)"
+            "",
+            choices=[*choices, questionary.Choice(SKIP, value=-1)],
+            qmark=ANSWER_MARK,
+            instruction="(arrow keys, Enter)",
         ).unsafe_ask()
-        if picked == SKIP:
+        if picked == -1:
             return None
-        return picked == "yes" if question.kind == "yesno" else str(picked)
+        value = str(values[int(picked)])
+        return value == "yes" if question.kind == "yesno" else value
 
     hints = {
-        "scale": "(1-10, Enter to skip)",
-        "long": "(Esc then Enter to finish; empty skips)",
-        "text": "(Enter to skip)",
+        "scale": "(1-10)" if required else "(1-10, Enter to skip)",
+        "long": "(Esc then Enter to finish)"
+        if required
+        else "(Esc then Enter to finish; empty skips)",
+        "text": "" if required else "(Enter to skip)",
     }
 
     def valid(text: str) -> bool | str:
         try:
-            parse_answer(question, text)
+            answer = parse_answer(question, text)
         except ValueError as exc:
             return f"This answer {exc}."
+        if answer is None and required:
+            return "An answer is needed here" + (
+                ": a number from 1 to 10." if question.kind == "scale" else "."
+            )
         return True
 
     text = questionary.text(
@@ -72,13 +89,13 @@ def _print_block(title: str, details: str = "", lead: str = "") -> None:
     asked = textwrap.wrap(title, width, initial_indent=lead, subsequent_indent=indent)
     helped = textwrap.wrap(details, width, initial_indent=indent, subsequent_indent=indent)
     lines = [paint(line, "bold") for line in asked] + [paint(line, "dim") for line in helped]
-    print("\n" + "\n".join(lines))
+    emit("\n" + "\n".join(lines))
 
 
 def show_text(text: str) -> None:
     """A short text (a set's intro), each line wrapped to the terminal."""
     width = max(40, min(shutil.get_terminal_size().columns, 100)) - 1
-    print("\n" + "\n".join(textwrap.fill(line, width) for line in text.splitlines()))
+    emit("\n" + "\n".join(textwrap.fill(line, width) for line in text.splitlines()))
 
 
 def yes_no(message: str, instruction: str = "") -> bool:

@@ -58,6 +58,7 @@ class QuestionSet:
             "name": self.name,
             "title": self.title,
             "questions": len(self.questions),
+            "question_ids": [question.id for question in self.questions],
             "description": self.description,
             "audience": self.audience,
             "source": self.source,
@@ -84,8 +85,15 @@ def load(name: str) -> QuestionSet:
     return load_file(path, name, source)
 
 
-def load_all() -> list[QuestionSet]:
-    return [load_file(path, name, source) for name, (path, source) in available().items()]
+def load_all() -> tuple[list[QuestionSet], list[TrustError]]:
+    """Every set that loads, and the problem with each one that does not."""
+    loaded, broken = [], []
+    for name, (path, source) in available().items():
+        try:
+            loaded.append(load_file(path, name, source))
+        except TrustError as problem:
+            broken.append(problem)
+    return loaded, broken
 
 
 def load_file(path: Path, name: str, source: str) -> QuestionSet:
@@ -181,10 +189,12 @@ def parse_answer(question: Question, text: str) -> Answer | None:
     Raises ValueError saying what a valid answer looks like.
     """
     value = text.strip()
+    if "\x00" in value:
+        raise ValueError("holds a NUL character, which cannot be kept in a text record")
     if not value:
         return None
     if question.kind == "scale":
-        if not value.isdigit() or not 1 <= int(value) <= 10:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10:
             raise ValueError(f"needs a whole number from 1 to 10, not {value!r}")
         return int(value)
     if question.kind == "yesno":

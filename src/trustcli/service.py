@@ -87,7 +87,34 @@ def _launchd() -> str:
     )
 
 
-def write(path: Path, text: str) -> None:
+def installed_home(text: str) -> Path:
+    """The data home an installed unit or agent runs the daemon for."""
+    import re
+    from xml.sax.saxutils import unescape
+
+    unit = re.search(r'^Environment="TRUSTCLI_HOME=((?:[^"\\]|\\.)*)"$', text, re.M)
+    if unit:
+        return Path(re.sub(r"\\(.)", r"\1", unit.group(1)))
+    agent = re.search(r"<key>TRUSTCLI_HOME</key>\s*<string>(.*?)</string>", text, re.S)
+    if agent:
+        return Path(unescape(agent.group(1)))
+    import platformdirs  # no TRUSTCLI_HOME: the daemon uses the platform's data folder
+
+    return Path(platformdirs.user_data_dir("trustcli", appauthor=False))
+
+
+def write(path: Path, text: str, force: bool = False) -> None:
+    """Write the unit or agent; never silently over one that serves another data home."""
+    if not force:
+        try:
+            existing = path.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            existing = None  # none yet (or unreadable: writing it will say why)
+        if existing is not None and installed_home(existing) != store.home():
+            raise TrustError(
+                f"{path} already runs the reminders of {installed_home(existing)}, not of "
+                f"{store.home()}: pass --force to switch it to {store.home()}"
+            )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

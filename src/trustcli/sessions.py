@@ -122,7 +122,7 @@ def load_all() -> list[Session]:
 
 def load(ident: str | int) -> Session:
     raw = str(ident).strip().lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # '²'.isdigit(), yet int('²') fails
         raise TrustError(
             f"{ident!r} is not a session id: ids are numbers (see 'trustcli ask history')"
         )
@@ -143,13 +143,19 @@ def _load(name: str) -> Session:
             "who": _typed(raw, "who", str),
             "started": _typed(raw, "started", datetime),
             "answers": dict(_typed(raw, "answers", dict)),
-            "skipped": list(raw.get("skipped", [])),
+            "skipped": _skipped(raw.get("skipped", [])),
         }
         if "finished" in raw:
             session["finished"] = _typed(raw, "finished", datetime)
     except ValueError as exc:
         raise TrustError(f"{path}: {exc}; fix it in an editor") from None
     return session
+
+
+def _skipped(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("'skipped' must be a list of question ids")
+    return value
 
 
 def _typed(raw: dict[str, Any], key: str, kind: type) -> Any:

@@ -39,13 +39,25 @@ class Sheet:
 
 def available() -> dict[str, Sheet]:
     """Sheet name → Sheet; a person's own template replaces a built-in of that name."""
+    return survey()[0]
+
+
+def survey() -> tuple[dict[str, Sheet], dict[str, TrustError]]:
+    """The sheets that can be read, and the problem with each one that cannot: one
+    unreadable file of one's own must not hide every other sheet."""
     found: dict[str, Sheet] = {}
+    broken: dict[str, TrustError] = {}
     user, builtin = templates.search_path("worksheets")
     for folder, source in ((builtin, "built-in"), (user, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.md")):
-                found[path.stem] = _describe(path, source)
-    return dict(sorted(found.items()))
+                try:
+                    found[path.stem] = _describe(path, source)
+                    broken.pop(path.stem, None)
+                except TrustError as problem:
+                    found.pop(path.stem, None)
+                    broken[path.stem] = problem
+    return dict(sorted(found.items())), broken
 
 
 def _describe(path: Path, source: str) -> Sheet:
@@ -70,9 +82,11 @@ def _describe(path: Path, source: str) -> Sheet:
 
 
 def find(name: str) -> Sheet:
-    sheets = available()
+    sheets, broken = survey()
     if name in sheets:
         return sheets[name]
+    if name in broken:
+        raise broken[name]
     close = difflib.get_close_matches(name, list(sheets), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise TrustError(f"no worksheet {name!r}.{hint} The worksheets are: {', '.join(sheets)}")
@@ -104,6 +118,11 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         raise TrustError(f"{sheet.path}: {exc.message or exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read {sheet.path}: {exc}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # A template is a person's own code: what fails in it is named with its file.
+        raise TrustError(
+            f"{sheet.path}: the template failed ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _bytecode_cache() -> Any:

@@ -92,7 +92,9 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        print(f"trustcli {__version__}")
+        from trustcli.output import emit
+
+        emit(f"trustcli {__version__}")
         raise typer.Exit()
 
 
@@ -109,7 +111,9 @@ def root(
     ($TRUSTCLI_HOME, or your platform's data folder). Nothing leaves this computer.
     """
     if ctx.invoked_subcommand is None:
-        print(WELCOME, end="")
+        from trustcli.output import emit
+
+        emit(WELCOME.rstrip("\n"))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -117,15 +121,23 @@ def run(argv: list[str] | None = None) -> int:
     from typer._click import exceptions as click_errors
     from typer.main import get_command
 
-    from trustcli.output import say
+    from trustcli import output
+    from trustcli.output import PipeClosed, say
 
+    output.reset()
     try:
         command = get_command(app)
-        code = command.main(args=argv, prog_name="trustcli", standalone_mode=False)
+        with output.guarded_stdout():
+            code = command.main(args=argv, prog_name="trustcli", standalone_mode=False)
+    except (PipeClosed, BrokenPipeError):  # `| head` has read enough: a quiet end
+        output.silence_stdout()
+        return 0
     except TrustError as error:
         say(f"trustcli: {error.message}")
         return error.exit_code
     except click_errors.UsageError as error:
+        if not error.format_message():  # a group without its command: help is shown
+            return EXIT_BAD_INPUT
         hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
         say(f"trustcli: {error.format_message()}{hint}")
         return EXIT_BAD_INPUT
@@ -136,6 +148,10 @@ def run(argv: list[str] | None = None) -> int:
         say("trustcli: input ended; nothing was saved")
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: one line for the person, details on request
+        failed = output.stdout_failed(error)
+        if failed is not None:  # help, rich or a prompt could not write stdout
+            say(f"trustcli: {failed.message}")
+            return failed.exit_code
         if os.environ.get("TRUSTCLI_DEBUG"):
             raise
         say(

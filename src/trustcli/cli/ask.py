@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,17 @@ import typer
 from trustcli import config, questions, safety, sessions, store
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import (
+    emit,
+    emit_json,
+    on_terminal,
+    paint,
+    read_stdin,
+    refuse_nul,
+    saved,
+    say,
+    table,
+)
 from trustcli.questions import Answer, QuestionSet
 
 app = typer.Typer(
@@ -19,7 +28,7 @@ app = typer.Typer(
     cls=defaulting_to("run"),
     help="""Guided question sessions, for one or both of you, saved as you go.
 
-    'trustcli ask [SET]' runs a session (the 'run' command); see 'trustcli ask run --help'.
+    'trustcli ask [SET]' runs a session (the 'run' command), with the options below.
 
     \b
     Examples:
@@ -34,6 +43,7 @@ app = typer.Typer(
 
 AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who answers (default: your name).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")
+ANSWERS_HINT = "pass --answers FILE, or pipe the answers in: trustcli ask --answers - < answers.txt"
 
 
 @app.command(name="run")
@@ -80,17 +90,21 @@ def run(
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
         return
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise TrustError(
-            "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
-            "one answer per line in question order"
-        )
+    # What is wrong with the request itself comes before "no terminal": an unknown set,
+    # or nothing to resume, is said as such wherever the command runs.
     if resume:
+        if set_name:
+            questions.load(set_name)
         session = sessions.latest_unfinished(person, set_name)
         qset = questions.load(session["set"])
     else:
         qset = questions.load(set_name or questions.DEFAULT_SET)
         session = None
+    if not on_terminal():
+        raise TrustError(
+            "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
+            "one answer per line in question order"
+        )
     _interactive(qset, person, session, screen, as_json)
 
 
@@ -143,13 +157,14 @@ def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
 def _read_answers(qset: QuestionSet, source: str) -> list[Answer | None]:
     """Answers from a file or stdin, all checked before anything is saved."""
     if source == "-":
-        text, name = sys.stdin.read(), "stdin"
+        text, name = read_stdin(ANSWERS_HINT), "stdin"
     else:
         path = Path(source)
         try:
             text, name = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TrustError(f"cannot read the answers file {source}: {exc}") from None
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the name
+            raise TrustError(f"cannot read the answers file {source!r}: {exc}") from None
+        refuse_nul(text, name)
         if path.suffix == ".toml":
             return _answers_from_toml(qset, text, name)
     lines = text.splitlines()
@@ -180,10 +195,18 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
     known = {question.id for question in qset.questions}
     unknown = sorted(set(document) - known)
     if unknown:
-        raise TrustError(f"{name}: {qset.name!r} has no question {unknown[0]!r}")
+        ids = ", ".join(question.id for question in qset.questions)
+        raise TrustError(
+            f"{name}: {qset.name!r} has no question {unknown[0]!r}; its question ids are: {ids}"
+        )
     parsed: list[Answer | None] = []
     for question in qset.questions:
         value = document.get(question.id)
+        if isinstance(value, dict | list):
+            raise TrustError(
+                f"{name}, {question.id}: an answer is text, a number or true/false, "
+                "not a table or a list"
+            )
         try:
             parsed.append(None if value is None else questions.parse_answer(question, str(value)))
         except ValueError as exc:
@@ -192,6 +215,7 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
 
 
 def _report_saved(session: dict[str, Any], as_json: bool) -> None:
+    saved(f"session {session['id']}")
     if as_json:
         emit_json(sessions.as_json(session))
         return
@@ -200,7 +224,10 @@ def _report_saved(session: dict[str, Any], as_json: bool) -> None:
 
 
 def _list(as_json: bool) -> None:
-    sets = [qset.summary() for qset in questions.load_all()]
+    loaded, broken = questions.load_all()
+    for problem in broken:  # one broken file of one's own must not hide every other set
+        say(f"trustcli: left out: {problem.message}")
+    sets = [qset.summary() for qset in loaded]
     if as_json:
         emit_json(sets)
         return

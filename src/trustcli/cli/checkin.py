@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from trustcli import checkins, config, dates
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
-from trustcli.output import emit, emit_json, say, table
+from trustcli.output import emit, emit_json, on_terminal, saved, say, table
 
 app = typer.Typer(
     add_completion=False,
@@ -48,12 +46,13 @@ def add(
     """
     day = dates.parse_date(on, past=True) if on else None
     if rating is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if not on_terminal():
             raise TrustError("no terminal to ask on: pass --rating 1-10 (and --note TEXT)")
         value, note = _ask(note)
     else:
         value = checkins.parse_rating(rating)
     entry = checkins.add(value, config.person(who), note, day)
+    saved(f"the check-in for {entry['on']}")
     if as_json:
         emit_json(entry)
         return
@@ -74,15 +73,12 @@ def _ask(note: str) -> tuple[int, str]:
     )
     text = Question(id="note", prompt="Anything you want to note? (optional)", kind="text")
     try:
-        value = prompts.ask_question(scale, 1, 2)
-        while value is None:
-            say("A rating is what a check-in keeps: a number from 1 to 10, please.")
-            value = prompts.ask_question(scale, 1, 2)
+        value = prompts.ask_question(scale, 1, 2, required=True)  # a check-in is its rating
         written = note or str(prompts.ask_question(text, 2, 2) or "")
     except (KeyboardInterrupt, EOFError):
         say("\nNo check-in saved.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    return int(value), written
+    return checkins.parse_rating(str(value)), written
 
 
 @app.command(name="list")

@@ -11,7 +11,7 @@ import typer
 
 from trustcli import export, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
-from trustcli.output import say
+from trustcli.output import clean, refuse_nul_in, say
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -51,7 +51,7 @@ def export_command(
         text = calendar_export.ics()
     if output == "-":
         try:
-            _write_stdout(text)
+            _write_stdout(clean(text) if kind == "markdown" else text)  # Markdown: for people
         except OSError as exc:
             raise TrustError(
                 f"could not write the export to standard output ({exc.strerror or exc}); "
@@ -92,6 +92,7 @@ def import_command(
         document = json.loads(text)
     except ValueError as exc:
         raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
+    refuse_nul_in(document, source)  # text is kept as typed, but a NUL is not text
     outcome = export.restore(document, merge)
     for note in outcome.notes:
         say(note)

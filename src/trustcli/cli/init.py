@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from trustcli import config, store
-from trustcli.errors import TrustError
-from trustcli.output import say
+from trustcli.errors import EXIT_INTERRUPTED, TrustError
+from trustcli.output import on_terminal, say
 
 app = typer.Typer(add_completion=False)
 
@@ -30,7 +28,7 @@ def init(
       trustcli init --me alex --partner sam
     """
     current = config.names()
-    if (me is None or partner is None) and sys.stdin.isatty() and sys.stdout.isatty():
+    if (me is None or partner is None) and on_terminal():
         me, partner = _ask(me, partner, current)
     elif me is None and partner is None:
         raise TrustError("no terminal to ask on: pass --me NAME and/or --partner NAME", exit_code=2)
@@ -39,18 +37,28 @@ def init(
     say(f"Saved in {store.path_of(config.CONFIG)}: {who}")
 
 
-def _ask(me: str | None, partner: str | None, current: dict[str, str]) -> tuple[str, str]:
+def _ask(
+    me: str | None, partner: str | None, current: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """Ask for the names not given. Your name is needed; the other person's is optional
+    (Enter leaves it as it is, or unset)."""
     import questionary  # only on a terminal: it is slow to import
 
     def not_empty(text: str) -> bool | str:
         return bool(text.strip()) or "A name, please (any name or nickname works)."
 
-    if me is None:
-        me = questionary.text("Your name:", default=current.get("me", ""), validate=not_empty).ask()
-    if me is not None and partner is None:
-        partner = questionary.text(
-            "The other person's name:", default=current.get("partner", ""), validate=not_empty
-        ).ask()
-    if me is None or partner is None:  # questionary returns None on Ctrl-C
-        raise typer.Exit(130)
+    try:
+        if me is None:
+            me = questionary.text(
+                "Your name:", default=current.get("me", ""), validate=not_empty
+            ).unsafe_ask()
+        if partner is None:
+            answer = questionary.text(
+                "The other person's name:",
+                default=current.get("partner", ""),
+                instruction="(optional: Enter to leave it out)",
+            ).unsafe_ask()
+            partner = answer if answer.strip() else None
+    except (KeyboardInterrupt, EOFError):
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     return me, partner

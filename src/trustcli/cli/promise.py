@@ -8,7 +8,7 @@ import typer
 
 from trustcli import config, dates, promises
 from trustcli.errors import TrustError
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import emit, emit_json, paint, saved, say, table
 
 app = typer.Typer(
     add_completion=False,
@@ -88,6 +88,7 @@ def add(
         tags=tag or [],
         since=since_date,
     )
+    saved(f"promise {ident}")
     made, _ = _load()
     if as_json:
         emit_json(promises.find(made, ident))

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from trustcli import promises
-from trustcli.output import emit, emit_json, paint, say, table
+from trustcli.output import emit, emit_json, paint, saved, say, table
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +80,7 @@ def add(
 
     promise_id = promises.parse_id(promise) if promise is not None else None
     reminder = reminders.add(when, message, kind.lower(), promise_id)
+    saved(f"reminder {reminder['id']}")
     upcoming = reminders.next_times(reminder)
     if as_json:
         emit_json(reminders.as_json(reminder, upcoming))
@@ -214,6 +215,7 @@ def due(
 @app.command()
 def install(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be written."),
+    force: bool = typer.Option(False, "--force", help="Replace one set up for another data home."),
 ) -> None:
     """Start the daemon with your session: a systemd user unit or a launchd agent.
 
@@ -229,5 +231,5 @@ def install(
         emit(text.rstrip("\n"))
         say(f"Would write {path}; then run: {command}")
         return
-    service.write(path, text)
+    service.write(path, text, force)
     say(f"Wrote {path}. To start it now and at every login, run:\n  {command}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from trustcli import checkins, dates, promises, report, sessions, store
+from trustcli import checkins, dates, output, promises, report, sessions, store
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say
 
@@ -80,10 +80,9 @@ def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
 
 def _show(data: dict[str, Any]) -> None:
     """A compact summary with rich: colour on a terminal unless NO_COLOR; plain in pipes."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console, data = output.rich_console(), output.for_rich(data)
     overall = data["followthrough"]["overall"]
     console.print("[bold]Progress[/bold]" + (f" since {data['since']}" if data["since"] else ""))
     if data["followthrough"]["promises"]:

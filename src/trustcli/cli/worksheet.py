@@ -26,7 +26,10 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdo
       trustcli worksheet list
       trustcli worksheet list --json
     """
-    sheets = [sheet.summary() for sheet in worksheets.available().values()]
+    found, broken = worksheets.survey()
+    for problem in broken.values():
+        say(f"trustcli: left out: {problem.message}")
+    sheets = [sheet.summary() for sheet in found.values()]
     if as_json:
         emit_json(sheets)
         return
