@@ -258,9 +258,10 @@ def acknowledge(now: datetime | None = None) -> None:
 
 def _fire_times_between(since: datetime | None, now: datetime) -> dict[str, list[str]]:
     """Fire times per reminder, from the cache when it covers [since, now] for the
-    current files; otherwise computed with APScheduler (slow) and cached."""
+    current files; otherwise computed with APScheduler (slow) and cached. It looks back
+    at most _WINDOW_BEHIND, even when the last acknowledgement is older."""
     source = _source_checksum()
-    start = since or now - _WINDOW_BEHIND
+    start = max(since or now, now - _WINDOW_BEHIND)
     cached = _read_times_cache()
     if (
         cached
@@ -279,17 +280,18 @@ def refresh_times_cache(
     start = start or now - _WINDOW_BEHIND
     since = acknowledged()
     if since is not None:
-        start = min(start, since)
+        start = max(min(start, since), now - _WINDOW_BEHIND)
     until = now + _WINDOW_AHEAD
-    times = {
-        str(r["id"]): [
-            t.isoformat()
-            for t in schedules.fire_times(
-                r["schedule"], max(start, r["created"]) - timedelta(seconds=1), until, _MAX_TIMES
-            )
-        ]
-        for r in load(include_paused=False)
-    }
+    times: dict[str, list[str]] = {}
+    for reminder in load(include_paused=False):
+        begin = max(start, reminder["created"]) - timedelta(seconds=1)
+        found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES and found[-1] < now:  # very often: keep the latest
+            begin = now - (found[-1] - begin) / 2
+            found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES:  # the cache covers only this far
+            until = min(until, found[-1])
+        times[str(reminder["id"])] = [moment.isoformat() for moment in found]
     document = {
         "source": _source_checksum(),
         "from": start.isoformat(),
@@ -311,7 +313,7 @@ def _read_times_cache() -> dict[str, Any] | None:
 
 def _source_checksum() -> int:
     """Changes whenever anything that decides fire times changes."""
-    crc = 0
+    crc = zlib.crc32(str(schedules.zone()).encode())  # a new zone moves every time
     for name in (REMINDERS, promises.PROMISES, config.CONFIG):
         try:
             crc = zlib.crc32(store.path_of(name).read_bytes(), crc)

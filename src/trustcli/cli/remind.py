@@ -66,8 +66,10 @@ def add(
     """Schedule a reminder; prints its id and the next three times it fires.
 
     WHEN is one of: daily 21:00, weekdays 08:30, weekends 10:00, weekly sun 19:00,
-    mon,thu 20:00, every 2 weeks sat 10:00, a cron expression ('30 8 * * 1-5'), or one
-    date and time (2026-12-01T19:00).
+    mon,thu 20:00, every 2 weeks sat 10:00, fortnightly sat 10:00, monthly 10:00 (on
+    today's day of the month), a cron expression ('30 8 * * 1-5'), or one date and time
+    (2026-12-01T19:00). Times stay local across daylight saving: a time that happens
+    twice comes once, and one that does not exist comes when the clocks jump.
 
     \b
     Examples:
