@@ -158,7 +158,10 @@ class Daemon:
         reminders are left to ``catch_up``, which reports them as missed.
         """
         try:
-            current = {str(r["id"]): r for r in reminders.load(include_paused=False)}
+            found, problems = reminders.read(include_paused=False)
+            current = {str(r["id"]): r for r in found}
+            for problem in problems:  # the others still run
+                log(f"left out: {problem}")
         except TrustError as error:
             if self.active:
                 log(f"reload failed, keeping the previous schedule: {error.message}")

@@ -167,6 +167,13 @@ def add(
 ) -> int:
     """Record a new promise and return its id (the next small integer)."""
     text = clean_text(text)
+    if every is not None and not every.strip():
+        raise TrustError(f"--every needs a schedule: {EVERY_FORMS}")
+    if every is not None and due is not None:
+        raise TrustError(
+            "a promise repeats (--every) or is due once (--due), not both: "
+            "drop --due, or make two promises"
+        )
     if due is not None and due < dates.today():
         raise TrustError(f"the due date {due.isoformat()} is in the past: pick today or later")
     record: Record = {"id": 0, "text": text, "by": config.clean_name(by, "--by")}
@@ -175,7 +182,7 @@ def add(
     record["created"] = dates.now()
     if due is not None:
         record["due"] = due
-    if every:
+    if every is not None:
         record["every"] = parse_every(every)
     if tags:
         record["tags"] = [clean_text(tag, "--tag") for tag in tags]
