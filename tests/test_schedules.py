@@ -215,3 +215,26 @@ def test_the_daemon_runs_the_good_reminders_and_names_the_bad_one(notifications,
     text = log.read_text()
     assert f"left out: {home / 'reminders.toml'}, line 8: reminder 2" in text, text
     assert "Traceback" not in text
+
+
+def test_a_promise_with_a_schedule_no_one_can_read_does_not_break_the_reminders(cli, home):
+    cli("promise", "add", "Walk together", "--every", "mon,thu")
+    cli("promise", "add", "Call at lunch", "--every", "daily")
+    path = home / "promises.toml"
+    path.write_text(path.read_text().replace('every = "daily"', 'every = "blursday"'))
+    listed = cli("remind", "list", "--json")
+    assert [r["id"] for r in json.loads(listed.out)] == ["p1"]
+    assert listed.code == 2 and "promise 2" in listed.err and "blursday" in listed.err
+    assert len(listed.err.splitlines()) == 1
+    due = cli("remind", "due")
+    assert due.code == 2 and "promise 2" in due.err
+
+
+def test_a_bad_promise_time_is_named_and_promise_reminders_keep_20_00(cli, home):
+    cli("promise", "add", "Call at lunch", "--every", "weekdays")
+    cli("remind", "add", "daily 21:00")
+    (home / "config.toml").write_text('[remind]\npromise_time = "noon"\n')
+    listed = cli("remind", "list", "--json")
+    assert [r["when"] for r in json.loads(listed.out)] == ["daily 21:00", "weekdays 20:00"]
+    assert listed.code == 2 and "promise_time must be a time" in listed.err
+    assert cli("remind", "add", "daily 08:00").code == 0  # reminders.toml itself is fine

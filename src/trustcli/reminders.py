@@ -43,9 +43,37 @@ def load(include_paused: bool = True) -> list[Reminder]:
 
 
 def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder], list[str]]:
-    """The reminders that work, and one line for each stored entry that does not
-    (hand-edited, or written by an older version), with the file and line. ``check``
+    """The reminders that work, and one line for each one that does not (a stored entry
+    edited by hand or written by an older version, with its file and line; a promise
+    whose schedule cannot be read; a bad promise_time, then 20:00 is used). ``check``
     as for schedules.parse."""
+    stored, problems = _stored(check)
+    covered = {r["promise"] for r in stored if r.get("promise") is not None}
+    repeating = [p for p in promises.load_promises() if p["every"]]
+    clock = PROMISE_TIME
+    if repeating:
+        try:
+            clock = _promise_clock()
+        except TrustError as exc:
+            problems.append(exc.message)
+    derived = []
+    for promise in repeating:
+        if promise["closed"] or promise["id"] in covered:
+            continue
+        try:
+            derived.append(_for_promise(promise, clock))
+        except TrustError:
+            problems.append(
+                f"{store.path_of(promises.PROMISES)}: promise {promise['id']} repeats "
+                f"{promise['every']!r}, which is not a schedule ({promises.EVERY_FORMS}), "
+                "so it has no reminder; fix it in an editor"
+            )
+    everything = stored + derived
+    return [r for r in everything if include_paused or not r["paused"]], problems
+
+
+def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
+    """The entries of reminders.toml that work, and a line for each that does not."""
     stored: list[Reminder] = []
     problems: list[str] = []
     first_line: dict[int, int] = {}
@@ -65,23 +93,15 @@ def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder
             continue
         first_line[ident] = _line(index)
         stored.append(reminder)
-    covered = {r["promise"] for r in stored if r.get("promise") is not None}
-    repeating = [p for p in promises.load_promises() if p["every"]]
-    clock = _promise_clock() if repeating else PROMISE_TIME
-    derived = [
-        _for_promise(p, clock) for p in repeating if not p["closed"] and p["id"] not in covered
-    ]
-    everything = stored + derived
-    return [r for r in everything if include_paused or not r["paused"]], problems
+    return stored, problems
 
 
 def check_all() -> None:
-    """Refuse to go on (and so to rewrite reminders.toml) while an entry is bad."""
-    problems = read()[1]
+    """Refuse to go on (and so to rewrite reminders.toml) while one of its entries is bad."""
+    problems = _stored()[1]
     if problems:
-        raise TrustError(
-            problems[0] + ("" if len(problems) == 1 else f" (and {len(problems) - 1} more)")
-        )
+        more = len(problems) - 1
+        raise TrustError(problems[0] + (f" (and {more} more)" if more else ""))
 
 
 def _raw_list() -> list[dict[str, Any]]:
@@ -193,7 +213,7 @@ def find(ident: str) -> Reminder:
     for reminder in load():
         if str(reminder["id"]) == wanted:
             return reminder
-    problems = read()[1]
+    problems = _stored()[1]
     if problems:  # perhaps the one they mean: name what is wrong first
         raise TrustError(problems[0])
     raise TrustError(f"no reminder {ident!r} (see 'trustcli remind list')")
