@@ -302,7 +302,9 @@ class FakeClockDaemon:
 
     def set_clock(self, moment: datetime) -> None:
         offset = round((moment - datetime.now(UTC)).total_seconds())
-        self.clock.write_text(f"{offset:+d}\n")
+        draft = self.clock.with_suffix(".new")  # replaced whole: never read half-written
+        draft.write_text(f"{offset:+d}\n")
+        draft.replace(self.clock)
 
     def move_clock(self, moment: datetime) -> None:
         self.set_clock(moment)
