@@ -400,3 +400,23 @@ def test_the_daemon_does_not_repeat_a_time_when_the_clocks_go_back(
     assert [n["body"] for n in notifications.received()] == ["Marker"], running.log.read_text()
     records = tomllib.loads((home / "deliveries.toml").read_text())["delivery"]
     assert [r["reminder"] for r in records] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-11-01T01:15:00-04:00", "2026-11-01T01:30:00-04:00"),  # first pass: still to come
+        ("2026-11-01T01:15:00-05:00", "2026-11-02T01:30:00-05:00"),  # second pass: it came
+        ("2026-11-01T01:45:00-05:00", "2026-11-02T01:30:00-05:00"),
+    ],
+)
+def test_inside_the_repeated_hour_the_next_time_is_not_the_repeat(cli, in_zone, pin, now, expected):
+    in_zone("America/New_York")
+    pin(datetime.fromisoformat("2026-10-30T12:00:00-04:00"))
+    cli("remind", "add", "daily 01:30")
+    pin(datetime.fromisoformat(now))
+    (row,) = json.loads(cli("remind", "list", "--json").out)
+    assert row["next"] == [expected]
+    created = datetime.fromisoformat("2026-10-30T12:00:00-04:00")
+    fire = schedules.trigger(schedules.parse("daily 01:30", created), ZoneInfo("America/New_York"))
+    assert fire.get_next_fire_time(None, datetime.fromisoformat(now)).isoformat() == expected
