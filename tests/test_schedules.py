@@ -238,3 +238,30 @@ def test_a_bad_promise_time_is_named_and_promise_reminders_keep_20_00(cli, home)
     assert [r["when"] for r in json.loads(listed.out)] == ["daily 21:00", "weekdays 20:00"]
     assert listed.code == 2 and "promise_time must be a time" in listed.err
     assert cli("remind", "add", "daily 08:00").code == 0  # reminders.toml itself is fine
+
+
+@pytest.mark.parametrize(
+    ("when", "days"),
+    [
+        ("0 20 * * 0-7/2", ["Sun", "Tue", "Thu", "Sat"]),
+        ("0 20 * * 1-5", ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        ("0 20 * * 7", ["Sun"]),
+        ("0 20 * * */3", ["Sun", "Wed", "Sat"]),
+    ],
+)
+def test_cron_days_of_the_week_count_from_sunday(cli, monkeypatch, when, days):
+    added = cli("remind", "add", when)
+    assert added.code == 0, added.err
+    cli("remind", "due", "--ack")
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-12-03T20:00:00+01:00")  # a week later
+    week = json.loads(cli("remind", "due", "--json").out)
+    shown = [f"{datetime.fromisoformat(d['at']).astimezone():%a}" for d in week]
+    assert sorted(shown) == sorted(days)
+
+
+@pytest.mark.parametrize("when", ["0 0 * * 1/0", "0 0 * * */0", "0 0 * * 1/"])
+def test_a_cron_step_of_zero_is_one_clear_line(cli, home, when):
+    result = cli("remind", "add", when)
+    assert result.code == 2 and len(result.err.splitlines()) == 1, result
+    assert "internal error" not in result.err
+    assert not (home / "reminders.toml").exists()

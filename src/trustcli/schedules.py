@@ -149,13 +149,17 @@ def _cron_weekdays(field: str, text: str) -> str:
         return field
     chosen: set[int] = set()
     for part in field.split(","):
-        span, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() else 1
+        span, slash, step_text = part.partition("/")
+        step = int(step_text) if step_text.isdigit() else 0 if slash else 1
+        if step < 1:
+            raise TrustError(f"{text!r}: the step after '/' must be a whole number from 1")
         if span in ("*", "?"):
             low, high = 0, 6
         elif "-" in span:
             low_text, _, high_text = span.partition("-")
             low, high = _cron_day(low_text, text), _cron_day(high_text, text)
+            if high == 0 and high_text.strip() == "7":
+                high = 7  # 0-7/2 is Sunday, Tuesday, Thursday, Saturday
         else:
             low = high = _cron_day(span, text)
         if high < low:
