@@ -112,6 +112,7 @@ BAD = {
     "no created": entry(created=False),
     "bad kind": entry(kind="party"),
     "bad id": entry(ident='"two"'),
+    "created without its offset": entry().replace("+01:00", ""),
 }
 
 
@@ -265,3 +266,15 @@ def test_a_cron_step_of_zero_is_one_clear_line(cli, home, when):
     assert result.code == 2 and len(result.err.splitlines()) == 1, result
     assert "internal error" not in result.err
     assert not (home / "reminders.toml").exists()
+
+
+def test_times_stored_without_an_offset_do_not_crash_remind(cli, home):
+    """A hand-edited remind-state.toml or promises.toml with a local date-time."""
+    cli("remind", "add", "daily 21:00")
+    cli("promise", "add", "Call at lunch", "--every", "daily")
+    (home / "remind-state.toml").write_text("acknowledged = 2026-11-20T09:00:00\n")
+    path = home / "promises.toml"
+    path.write_text(path.read_text().replace("+01:00", ""))
+    for args in (["remind", "due"], ["remind", "list"], ["remind", "due", "--ack"]):
+        result = cli(*args)
+        assert result.code == 0 and "internal error" not in result.err, (args, result)

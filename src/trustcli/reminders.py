@@ -138,6 +138,10 @@ def _normalise(raw: dict[str, Any], index: int, check: bool = True) -> Reminder:
         raise bad("this reminder has no valid 'id' (a whole number from 1); fix it in an editor")
     if not isinstance(when, str) or not isinstance(created, datetime):
         raise bad(f"reminder {ident} needs 'when' (text) and 'created' (a date-time)")
+    if created.tzinfo is None:
+        raise bad(
+            f"reminder {ident}: 'created' needs its UTC offset, like 2026-11-20T09:00:00+01:00"
+        )
     kind = raw.get("kind", "custom")
     if kind not in KINDS:
         raise bad(f"reminder {ident}: kind must be checkin, promise or custom")
@@ -177,6 +181,8 @@ def _promise_clock() -> str:
 def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
     """The follow-through reminder a repeating promise brings with it, at ``clock``."""
     created = datetime.fromisoformat(promise["created"])
+    if created.tzinfo is None:  # edited by hand without its offset: local time
+        created = created.astimezone()
     hour, _, minute = clock.partition(":")
     weekday = schedules.DAY_NAMES[created.weekday()]
     every = promise["every"]
@@ -347,7 +353,9 @@ def due(now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
 
 def acknowledged() -> datetime | None:
     value = store.read(STATE).get("acknowledged")
-    return value if isinstance(value, datetime) else None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.astimezone()  # without its offset: local time
 
 
 def acknowledge(now: datetime | None = None) -> None:
