@@ -163,7 +163,10 @@ class Daemon:
         reminders are left to ``catch_up``, which reports them as missed.
         """
         try:
-            current = {str(r["id"]): r for r in reminders.load(include_paused=False)}
+            found, problems = reminders.read(include_paused=False)
+            current = {str(r["id"]): r for r in found}
+            for problem in problems:  # the others still run
+                log(f"left out: {problem}")
         except TrustError as error:
             if self.active:
                 log(f"reload failed, keeping the previous schedule: {error.message}")
@@ -201,6 +204,9 @@ class Daemon:
     def reload(self) -> None:
         log("reloading")
         self.load()
+        # Look at the clock again too: after a suspend or a change of the system time,
+        # a SIGHUP is how to make the scheduler notice what is due now.
+        self.scheduler.wakeup()
 
     def catch_up(self) -> None:
         try:

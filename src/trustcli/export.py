@@ -69,7 +69,7 @@ def _raw_promises() -> list[Record]:
 
 def _raw_reminders() -> list[Record]:
     """The stored reminders as written (those a promise brings come with the promise)."""
-    reminders.load()  # checks the file first: a broken entry is named, never carried on
+    reminders.check_all()  # a broken entry is named, never carried into a backup
     found = store.read(reminders.REMINDERS).get("reminder", [])
     if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
         raise TrustError(

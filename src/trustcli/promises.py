@@ -230,6 +230,13 @@ def add(
 
     ``since`` is the day it was really made, when that was before it was typed in."""
     text = clean_text(text)
+    if every is not None and not every.strip():
+        raise TrustError(f"--every needs a schedule: {EVERY_FORMS}")
+    if every is not None and due is not None:
+        raise TrustError(
+            "a promise repeats (--every) or is due once (--due), not both: "
+            "drop --due, or make two promises"
+        )
     if due is not None and due < dates.today():
         raise TrustError(f"the due date {due.isoformat()} is in the past: pick today or later")
     if due is not None and (due - dates.today()).days > dates.EARLIEST_YEARS * 366:
@@ -245,7 +252,7 @@ def add(
         record["since"] = _check_since(since)
     if due is not None:
         record["due"] = due
-    if every:
+    if every is not None:
         record["every"] = parse_every(every)
     if tags:
         record["tags"] = [clean_text(tag, "--tag") for tag in tags]

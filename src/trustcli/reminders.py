@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,17 +37,71 @@ Reminder = dict[str, Any]
 
 
 def load(include_paused: bool = True) -> list[Reminder]:
-    """Stored reminders, then the ones promises with --every bring, in id order."""
-    stored = [_normalise(raw, index) for index, raw in enumerate(_raw_list(), start=1)]
+    """Stored reminders, then the ones promises with --every bring, in id order. A bad
+    stored entry is left out (``read`` names it)."""
+    return read(include_paused)[0]
+
+
+def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder], list[str]]:
+    """The reminders that work, and one line for each one that does not (a stored entry
+    edited by hand or written by an older version, with its file and line; a promise
+    whose schedule cannot be read; a bad promise_time, then 20:00 is used). ``check``
+    as for schedules.parse."""
+    stored, problems = _stored(check)
     covered = {r["promise"] for r in stored if r.get("promise") is not None}
-    clock = _promise_clock()
-    derived = [
-        _for_promise(p, clock)
-        for p in promises.load_promises()
-        if p["every"] and not p["closed"] and p["id"] not in covered
-    ]
+    repeating = [p for p in promises.load_promises() if p["every"]]
+    clock = PROMISE_TIME
+    if repeating:
+        try:
+            clock = _promise_clock()
+        except TrustError as exc:
+            problems.append(exc.message)
+    derived = []
+    for promise in repeating:
+        if promise["closed"] or promise["id"] in covered:
+            continue
+        try:
+            derived.append(_for_promise(promise, clock))
+        except TrustError:
+            problems.append(
+                f"{store.path_of(promises.PROMISES)}: promise {promise['id']} repeats "
+                f"{promise['every']!r}, which is not a schedule ({promises.EVERY_FORMS}), "
+                "so it has no reminder; fix it in an editor"
+            )
     everything = stored + derived
-    return [r for r in everything if include_paused or not r["paused"]]
+    return [r for r in everything if include_paused or not r["paused"]], problems
+
+
+def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
+    """The entries of reminders.toml that work, and a line for each that does not."""
+    stored: list[Reminder] = []
+    problems: list[str] = []
+    first_line: dict[int, int] = {}
+    for index, raw in enumerate(_raw_list(), start=1):
+        try:
+            reminder = _normalise(raw, index, check)
+        except TrustError as exc:
+            problems.append(exc.message)
+            continue
+        ident = reminder["id"]
+        if ident in first_line:
+            problems.append(
+                f"{store.path_of(REMINDERS)}, lines {first_line[ident]} and {_line(index)}: "
+                f"two reminders have id {ident}; give one of them another id in an editor "
+                "(the second is left out until then)"
+            )
+            continue
+        first_line[ident] = _line(index)
+        stored.append(reminder)
+    return stored, problems
+
+
+def check_all() -> None:
+    """Refuse to go on (and so to rewrite reminders.toml) while one of its entries is bad."""
+    problems = _stored()[1]
+    if problems:
+        more = len(problems) - 1
+        raise TrustError(problems[0] + (f" (and {more} more)" if more else ""))
 
 
 def _raw_list() -> list[dict[str, Any]]:
@@ -56,27 +111,54 @@ def _raw_list() -> list[dict[str, Any]]:
     return raw
 
 
-def _normalise(raw: dict[str, Any], index: int) -> Reminder:
-    where = f"{store.path_of(REMINDERS)}: reminder number {index}"
+_HEADER = re.compile(rb"^\s*\[\[\s*reminder\s*\]\]")
+
+
+def _line(index: int) -> int:
+    """The line of the index-th [[reminder]] in reminders.toml (read only to name it)."""
+    try:
+        text = store.path_of(REMINDERS).read_bytes()
+    except OSError:
+        return 0
+    seen = 0
+    for number, line in enumerate(text.split(b"\n"), start=1):
+        if _HEADER.match(line):
+            seen += 1
+            if seen == index:
+                return number
+    return 0
+
+
+def _normalise(raw: dict[str, Any], index: int, check: bool = True) -> Reminder:
+    def bad(problem: str) -> TrustError:
+        return TrustError(f"{store.path_of(REMINDERS)}, line {_line(index)}: {problem}")
+
     ident, when, created = raw.get("id"), raw.get("when"), raw.get("created")
     if not isinstance(ident, int) or isinstance(ident, bool) or ident < 1:
-        raise TrustError(f"{where} has no valid 'id'; fix it in an editor")
+        raise bad("this reminder has no valid 'id' (a whole number from 1); fix it in an editor")
     if not isinstance(when, str) or not isinstance(created, datetime):
-        raise TrustError(f"{where} needs 'when' (text) and 'created' (a date-time)")
+        raise bad(f"reminder {ident} needs 'when' (text) and 'created' (a date-time)")
+    if created.tzinfo is None:
+        raise bad(
+            f"reminder {ident}: 'created' needs its UTC offset, like 2026-11-20T09:00:00+01:00"
+        )
     kind = raw.get("kind", "custom")
     if kind not in KINDS:
-        raise TrustError(f"{where}: kind must be checkin, promise or custom")
+        raise bad(f"reminder {ident}: kind must be checkin, promise or custom")
+    promise = raw.get("promise")
+    if promise is not None and (not isinstance(promise, int) or isinstance(promise, bool)):
+        raise bad(f"reminder {ident}: 'promise' must be a promise id")
     try:
-        schedule = schedules.parse(when, created)
+        schedule = schedules.parse(when, created, check)
     except TrustError as exc:
-        raise TrustError(f"{where}: {exc.message}") from None
+        raise bad(f"reminder {ident}: {exc.message}") from None
     return {
         "id": ident,
         "when": when,
         "schedule": schedule,
-        "message": str(raw.get("message") or default_message(kind, raw.get("promise"))),
+        "message": str(raw.get("message") or default_message(kind, promise)),
         "kind": kind,
-        "promise": raw.get("promise"),
+        "promise": promise,
         "created": created,
         "paused": bool(raw.get("paused", False)),
     }
@@ -99,6 +181,8 @@ def _promise_clock() -> str:
 def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
     """The follow-through reminder a repeating promise brings with it, at ``clock``."""
     created = datetime.fromisoformat(promise["created"])
+    if created.tzinfo is None:  # edited by hand without its offset: local time
+        created = created.astimezone()
     hour, _, minute = clock.partition(":")
     weekday = schedules.DAY_NAMES[created.weekday()]
     every = promise["every"]
@@ -135,6 +219,9 @@ def find(ident: str) -> Reminder:
     for reminder in load():
         if str(reminder["id"]) == wanted:
             return reminder
+    problems = _stored()[1]
+    if problems:  # perhaps the one they mean: name what is wrong first
+        raise TrustError(problems[0])
     raise TrustError(f"no reminder {ident!r} (see 'trustcli remind list')")
 
 
@@ -180,9 +267,8 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         record["promise"] = promise_id
     record["created"] = created
     with store.updating(REMINDERS) as document:
+        check_all()  # never rewrite a file with broken entries
         existing = document.setdefault("reminder", [])
-        for index, raw in enumerate(existing, start=1):
-            _normalise(raw, index)  # never rewrite a file with broken entries
         record["id"] = max((r["id"] for r in existing), default=0) + 1
         existing.append(record)
     return find(str(record["id"]))
@@ -196,6 +282,7 @@ def remove(ident: str) -> Reminder:
             f"promise is closed (trustcli promise close {reminder['promise']})"
         )
     with store.updating(REMINDERS) as document:
+        check_all()  # never rewrite a file with broken entries, nor delete two at once
         document["reminder"] = [
             r for r in document.get("reminder", []) if r.get("id") != reminder["id"]
         ]
@@ -214,6 +301,7 @@ def set_paused(ident: str, paused: bool) -> Reminder:
     if reminder["paused"] == paused:
         raise TrustError(f"reminder {ident} is already {'paused' if paused else 'active'}")
     with store.updating(REMINDERS) as document:
+        check_all()
         for raw in document.get("reminder", []):
             if raw.get("id") == reminder["id"]:
                 if paused:
@@ -230,37 +318,62 @@ def next_times(reminder: Reminder, count: int = 3) -> list[datetime]:
     return schedules.fire_times(reminder["schedule"], dates.now(), limit=count)
 
 
-def due(now: datetime | None = None) -> list[dict[str, Any]]:
-    """What fired or fell due since the last acknowledgement (oldest first)."""
+def due(now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """What fired or fell due since the last acknowledgement, oldest first, leaving out
+    days already recorded (kept or missed) for a promise's reminder; and the problems
+    with stored entries (see ``read``)."""
     now = now or dates.now()
     since = acknowledged()
-    times = _fire_times_between(since, now)
+    times, problems = _fire_times_between(since, now)
     found = []
-    for reminder in load(include_paused=False):
+    for reminder in read(include_paused=False, check=False)[0]:
         key = str(reminder["id"])
         start = max(since, reminder["created"]) if since else reminder["created"]
         for moment in times.get(key, []):
             at = datetime.fromisoformat(moment)
             if start < at <= now:
-                found.append({"id": reminder["id"], "at": moment, "message": reminder["message"]})
-    return sorted(found, key=lambda item: item["at"])
+                about = reminder["promise"] if reminder["kind"] == "promise" else None
+                found.append(
+                    (
+                        at,
+                        about,
+                        {"id": reminder["id"], "at": moment, "message": reminder["message"]},
+                    )
+                )
+    if any(about is not None for _, about, _ in found):
+        recorded = {(f["promise"], f["on"]) for f in promises.load_followups()}
+        found = [
+            entry
+            for entry in found
+            if (entry[1], entry[0].astimezone().date().isoformat()) not in recorded
+        ]
+    found.sort(key=lambda entry: entry[0])
+    return [item for _, _, item in found], problems
 
 
 def acknowledged() -> datetime | None:
     value = store.read(STATE).get("acknowledged")
-    return value if isinstance(value, datetime) else None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.astimezone()  # without its offset: local time
 
 
 def acknowledge(now: datetime | None = None) -> None:
+    if not store.home().exists():  # nothing to acknowledge; a read must not make the home
+        return
     with store.updating(STATE) as state:
         state["acknowledged"] = now or dates.now()
 
 
-def _fire_times_between(since: datetime | None, now: datetime) -> dict[str, list[str]]:
-    """Fire times per reminder, from the cache when it covers [since, now] for the
-    current files; otherwise computed with APScheduler (slow) and cached."""
+def _fire_times_between(
+    since: datetime | None, now: datetime
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Fire times per reminder (and the problems with stored entries), from the cache
+    when it covers [since, now] for the current files; otherwise computed (slow) and
+    cached. It looks back at most _WINDOW_BEHIND, even when the last acknowledgement
+    is older."""
     source = _source_checksum()
-    start = since or now - _WINDOW_BEHIND
+    start = max(since, now - _WINDOW_BEHIND) if since else now - _WINDOW_BEHIND
     cached = _read_times_cache()
     if (
         cached
@@ -268,37 +381,41 @@ def _fire_times_between(since: datetime | None, now: datetime) -> dict[str, list
         and datetime.fromisoformat(cached["from"]) <= start
         and datetime.fromisoformat(cached["until"]) >= now
     ):
-        return dict(cached["times"])
+        return dict(cached["times"]), list(cached.get("problems", []))
     return refresh_times_cache(start, now)
 
 
 def refresh_times_cache(
     start: datetime | None = None, now: datetime | None = None
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], list[str]]:
     now = now or dates.now()
     start = start or now - _WINDOW_BEHIND
     since = acknowledged()
     if since is not None:
-        start = min(start, since)
+        start = max(min(start, since), now - _WINDOW_BEHIND)
     until = now + _WINDOW_AHEAD
-    times = {
-        str(r["id"]): [
-            t.isoformat()
-            for t in schedules.fire_times(
-                r["schedule"], max(start, r["created"]) - timedelta(seconds=1), until, _MAX_TIMES
-            )
-        ]
-        for r in load(include_paused=False)
-    }
+    times: dict[str, list[str]] = {}
+    active, problems = read(include_paused=False)
+    for reminder in active:
+        begin = max(start, reminder["created"]) - timedelta(seconds=1)
+        found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES and found[-1] < now:  # very often: keep the latest
+            begin = now - (found[-1] - begin) / 2
+            found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES:  # the cache covers only this far
+            until = min(until, found[-1])
+        times[str(reminder["id"])] = [moment.isoformat() for moment in found]
     document = {
         "source": _source_checksum(),
         "from": start.isoformat(),
         "until": until.isoformat(),
         "times": times,
+        "problems": problems,
     }
-    with contextlib.suppress(TrustError):  # a cache only saves time
-        store.write_text(_TIMES_CACHE, json.dumps(document), durable=False)
-    return times
+    if store.home().is_dir():  # a cache only saves time: never make a data home for it
+        with contextlib.suppress(TrustError):
+            store.write_text(_TIMES_CACHE, json.dumps(document), durable=False)
+    return times, problems
 
 
 def _read_times_cache() -> dict[str, Any] | None:
@@ -311,7 +428,7 @@ def _read_times_cache() -> dict[str, Any] | None:
 
 def _source_checksum() -> int:
     """Changes whenever anything that decides fire times changes."""
-    crc = 0
+    crc = zlib.crc32(str(schedules.zone()).encode())  # a new zone moves every time
     for name in (REMINDERS, promises.PROMISES, config.CONFIG):
         try:
             crc = zlib.crc32(store.path_of(name).read_bytes(), crc)

@@ -66,8 +66,10 @@ def add(
     """Schedule a reminder; prints its id and the next three times it fires.
 
     WHEN is one of: daily 21:00, weekdays 08:30, weekends 10:00, weekly sun 19:00,
-    mon,thu 20:00, every 2 weeks sat 10:00, a cron expression ('30 8 * * 1-5'), or one
-    date and time (2026-12-01T19:00).
+    mon,thu 20:00, every 2 weeks sat 10:00, fortnightly sat 10:00, monthly 10:00 (on
+    today's day of the month), a cron expression ('30 8 * * 1-5'), or one date and time
+    (2026-12-01T19:00). Times stay local across daylight saving: a time that happens
+    twice comes once, and one that does not exist comes when the clocks jump.
 
     \b
     Examples:
@@ -96,6 +98,9 @@ def add(
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout.")) -> None:
     """List reminders with their schedule as written and the next time each fires.
 
+    A stored reminder that cannot be read is named (file and line); the others are
+    still listed, and the exit code is 2.
+
     \b
     Examples:
       trustcli remind list
@@ -104,15 +109,29 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdo
     from trustcli import reminders
 
     rows: list[dict[str, Any]] = []
-    for reminder in reminders.load():
+    found, problems = reminders.read()
+    for reminder in found:
         upcoming = [] if reminder["paused"] else reminders.next_times(reminder, 1)
         rows.append(reminders.as_json(reminder, upcoming))
     if as_json:
         emit_json(rows)
-        return
-    if not rows:
+    elif not rows and not problems:
         say('No reminders yet. Try: trustcli remind add "daily 21:00"')
-        return
+    elif rows:
+        _table(rows)
+    _name_problems(problems)
+
+
+def _name_problems(problems: list[str]) -> None:
+    """A bad stored entry is named (one line each) and makes the exit code 2; the
+    others still work."""
+    for problem in problems:
+        say(problem)
+    if problems:
+        raise typer.Exit(2)
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
     emit(
         table(
             ["id", "when", "message", "kind", "next"],
@@ -202,7 +221,7 @@ def due(
     from trustcli import dates, reminders
 
     now = dates.now()
-    items = reminders.due(now)
+    items, problems = reminders.due(now)
     if as_json:
         emit_json(items)
     else:
@@ -210,6 +229,7 @@ def due(
             emit(f"{_local(item['at'])}  {item['message']}")
     if ack:
         reminders.acknowledge(now)
+    _name_problems(problems)
 
 
 @app.command()
