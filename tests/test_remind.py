@@ -266,6 +266,9 @@ def test_the_daemon_delivers_a_reminder_to_the_desktop(sh, notifications, start_
         "delivery"
     ]
     assert (record["reminder"], record["status"]) == ("1", "sent")
+    (item,) = json.loads(sh("remind", "due", "--json").out)
+    assert item["delivery"] == "sent"
+    assert record["scheduled"] == datetime.fromisoformat(item["at"])  # when due, not when run
 
 
 def test_a_reminder_added_while_running_fires_without_restart(sh, notifications, start_daemon):
@@ -354,11 +357,12 @@ def test_a_second_daemon_exits_and_a_stale_pid_file_is_replaced(notifications, s
 def test_without_a_bus_it_logs_the_reminder_and_keeps_running(sh, start_daemon, tmp_path):
     env = {"DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus", "PATH": "/nonexistent"}
     running = start_daemon(env)
-    add_once_ready(sh, running, "-m", "Nobody is listening")
-    running.wait_for_log("Nobody is listening (no notification:")
+    add_once_ready(sh, running, "-m", "Nobody is listening\x1b]0;a new title\x07")
+    running.wait_for_log("Nobody is listening\\x1b]0;a new title\\x07 (no notification:")
     assert running.process.poll() is None
     assert running.stop() == 0
     assert "Traceback" not in running.text()
+    assert "\x1b" not in running.text()  # the log reaches a terminal or the journal
 
 
 def _deliveries(home: Path) -> list[dict]:
@@ -377,6 +381,11 @@ def test_a_bus_with_no_notification_server_is_not_counted_as_delivered(
     assert "notified" not in running.text()
     assert running.stop() == 0
     assert [d["status"] for d in _deliveries(home)] == ["failed"]
+    due = sh("remind", "due")
+    assert due.out.rstrip().endswith("Nobody serves this bus  (not shown: no notification service)")
+    (item,) = json.loads(sh("remind", "due", "--json").out)
+    assert item["delivery"] == "failed"
+    assert _deliveries(home)[0]["scheduled"] == datetime.fromisoformat(item["at"])
 
 
 def test_without_a_notification_server_notify_send_takes_over(

@@ -24,7 +24,6 @@ import os
 import signal
 import sys
 from datetime import datetime, timedelta
-from typing import Any
 
 from trustcli import dates, notify, reminders, schedules, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
@@ -36,23 +35,11 @@ GRACE = timedelta(hours=12)
 SUMMARY = "trustcli"
 
 
-def normalise_delivery(raw: dict[str, Any]) -> dict[str, Any]:
-    reminder, status = raw.get("reminder"), raw.get("status")
-    if not isinstance(reminder, str) or status not in ("sent", "missed", "failed"):
-        raise ValueError("needs 'reminder' and a status of sent, missed or failed")
-    return {
-        "reminder": reminder,
-        "scheduled": dates.moment_field(raw, "scheduled"),
-        "status": status,
-        "at": dates.moment_field(raw, "at"),
-    }
-
-
-DELIVERIES = store.Log("deliveries.toml", "delivery", normalise_delivery, version=1)
-
-
 def log(text: str) -> None:
-    print(f"{dates.now():%Y-%m-%d %H:%M:%S} {text}", file=sys.stderr, flush=True)
+    """One line on stderr (the journal, under systemd); people's words shown escaped."""
+    from trustcli.output import clean
+
+    print(f"{dates.now():%Y-%m-%d %H:%M:%S} {clean(text)}", file=sys.stderr, flush=True)
 
 
 # --- one instance per data home -----------------------------------------------------------
@@ -128,7 +115,7 @@ def catch_up(
 
 def last_deliveries() -> dict[str, datetime]:
     latest: dict[str, datetime] = {}
-    for record in store.read_log(DELIVERIES):
+    for record in store.read_log(reminders.DELIVERIES):
         moment = datetime.fromisoformat(record["scheduled"])
         if record["reminder"] not in latest or moment > latest[record["reminder"]]:
             latest[record["reminder"]] = moment
@@ -227,7 +214,7 @@ class Daemon:
         reminder = self.active.get(key)
         if reminder is None:
             return
-        moment = scheduled or dates.now()
+        moment = scheduled or _latest_fire(reminder, dates.now())
         problem = self._notify(reminder, "Late: " if late else "")
         self._record(key, moment, "failed" if problem else "sent")
 
@@ -243,7 +230,7 @@ class Daemon:
     def _record(self, key: str, scheduled: datetime, status: str) -> None:
         record = {"reminder": key, "scheduled": scheduled, "status": status, "at": dates.now()}
         try:
-            store.append(DELIVERIES, record)
+            store.append(reminders.DELIVERIES, record)
         except TrustError as error:
             log(f"could not record the delivery: {error.message}")
 
@@ -266,6 +253,13 @@ class Daemon:
                 self.reload()  # a SIGHUP during a reload stays pending: none is lost
         finally:
             self.scheduler.shutdown(wait=True)  # lets a delivery under way finish
+
+
+def _latest_fire(reminder: reminders.Reminder, now: datetime) -> datetime:
+    """The fire time a job that runs now belongs to, so deliveries.toml records when it
+    was due (what ``remind due`` and catch-up compare), not when the job got to run."""
+    passed = schedules.fire_times(reminder["schedule"], now - GRACE, until=now, limit=10_000)
+    return passed[-1] if passed else now
 
 
 def _same(one: reminders.Reminder, other: reminders.Reminder) -> bool:

@@ -33,6 +33,27 @@ _MAX_TIMES = 2000
 Reminder = dict[str, Any]
 
 
+# --- what the daemon did --------------------------------------------------------------------
+
+DELIVERY_STATUSES = ("sent", "failed", "missed")  # failed: no notification could be shown
+
+
+def normalise_delivery(raw: dict[str, Any]) -> dict[str, Any]:
+    reminder, status = raw.get("reminder"), raw.get("status")
+    if not isinstance(reminder, str) or status not in DELIVERY_STATUSES:
+        raise ValueError("needs 'reminder' and a status of sent, failed or missed")
+    return {
+        "reminder": reminder,
+        "scheduled": dates.moment_field(raw, "scheduled"),
+        "status": status,
+        "at": dates.moment_field(raw, "at"),
+    }
+
+
+# Appended by the daemon; read by its catch-up and by `remind due`.
+DELIVERIES = store.Log("deliveries.toml", "delivery", normalise_delivery, version=1)
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -348,7 +369,23 @@ def due(now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
             if (entry[1], entry[0].astimezone().date().isoformat()) not in recorded
         ]
     found.sort(key=lambda entry: entry[0])
-    return [item for _, _, item in found], problems
+    items = [item for _, _, item in found]
+    if items:
+        _mark_deliveries(items)
+    return items, problems
+
+
+def _mark_deliveries(items: list[dict[str, Any]]) -> None:
+    """Say what the daemon did about each item: 'sent', 'failed' (no notification could
+    be shown: it is up to ``remind due`` to tell) or 'missed'; None if it did nothing
+    (not running). Read only when something is due, so an idle prompt stays fast."""
+    try:
+        records = store.read_log(DELIVERIES)
+    except TrustError:
+        records = []  # a broken delivery log must not hide what is due
+    status = {(r["reminder"], datetime.fromisoformat(r["scheduled"])): r["status"] for r in records}
+    for item in items:
+        item["delivery"] = status.get((str(item["id"]), datetime.fromisoformat(item["at"])))
 
 
 def acknowledged() -> datetime | None:

@@ -226,7 +226,10 @@ def due(
         emit_json(items)
     else:
         for item in items:
-            emit(f"{_local(item['at'])}  {item['message']}")
+            unseen = (
+                "  (not shown: no notification service)" if item["delivery"] == "failed" else ""
+            )
+            emit(f"{_local(item['at'])}  {item['message']}{unseen}")
     if ack:
         reminders.acknowledge(now)
     _name_problems(problems)
