@@ -35,6 +35,10 @@ def pinned(monkeypatch):
         ("Europe/Berlin", "0 0 30 2 *", "never happens"),
         ("Europe/Berlin", "every 2 weeks sat,sun 10:00", "takes one day"),
         ("Europe/Berlin", "fortnightly 25:00", "not a time of day"),
+        # Unicode digits pass str.isdigit() but not int(): bad input, not a crash.
+        ("Europe/Berlin", "every ² weeks sat 10:00", "can't read the schedule"),
+        ("Europe/Berlin", "0 10 * * ²", "can't read the schedule"),
+        ("Europe/Berlin", "0 10 * * 1-5/²", "can't read the schedule"),
     ],
 )
 def test_a_schedule_that_cannot_fire_is_refused_before_it_is_saved(

@@ -56,7 +56,7 @@ def running_pid() -> int | None:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:  # held: a daemon is alive
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else -1
+        return int(text) if text.isascii() and text.isdigit() else -1
     finally:
         os.close(fd)
     return None

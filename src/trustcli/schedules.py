@@ -122,7 +122,7 @@ def _form(head: list[str], text: str, anchor: date) -> tuple[str, dict[str, Any]
         head = ["every", "2", "weeks", *head[1:]]
     if len(head) == 1 and all(dates.weekday_number(p) is not None for p in head[0].split(",")):
         return "cron", {"day_of_week": _days(head[0], text)}
-    if len(head) in (3, 4) and head[0] == "every" and head[1].isdigit() and int(head[1]) > 0:
+    if len(head) in (3, 4) and head[0] == "every" and _digits(head[1]) and int(head[1]) > 0:
         count, unit = int(head[1]), head[2].rstrip("s")
         if unit == "week" and len(head) in (3, 4):
             if count > MAX_WEEKS:
@@ -150,7 +150,7 @@ def _cron_weekdays(field: str, text: str) -> str:
     chosen: set[int] = set()
     for part in field.split(","):
         span, slash, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() else 0 if slash else 1
+        step = int(step_text) if _digits(step_text) else 0 if slash else 1
         if step < 1:
             raise TrustError(f"{text!r}: the step after '/' must be a whole number from 1")
         if span in ("*", "?"):
@@ -169,8 +169,13 @@ def _cron_weekdays(field: str, text: str) -> str:
     return ",".join(names[day] for day in (1, 2, 3, 4, 5, 6, 0) if day in chosen)
 
 
+def _digits(word: str) -> bool:
+    """Plain 0-9 digits only: '²'.isdigit() is true, yet int('²') fails."""
+    return word.isascii() and word.isdigit()
+
+
 def _cron_day(word: str, text: str) -> int:
-    if word.isdigit() and int(word) <= 7:
+    if _digits(word) and int(word) <= 7:
         return int(word) % 7
     number = dates.weekday_number(word)
     if number is None:
