@@ -310,6 +310,7 @@ def assert_refused(result, *phrases: str, code: int = 2) -> None:
         (["promise", "add", "x", "--due", "2020-01-01"], "in the past"),
         (["promise", "add", "x", "--due", "2999-01-01"], "years away"),
         (["promise", "add", "x", "--every", "blursday"], "can't read the schedule"),
+        (["promise", "add", "x", "--tag", " "], "--tag is empty: give a word"),
         (["promise", "add", "x", "--by", " "], "--by is empty"),
         (["promise", "kept", "1", "--on", "+2d"], "in the future"),
         (["promise", "kept", "1", "--on", "2026-13-01"], "not a real date"),

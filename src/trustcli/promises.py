@@ -31,11 +31,13 @@ Record = dict[str, Any]
 # --- checking what people type ----------------------------------------------------
 
 
-def clean_text(text: str, what: str = "the promise") -> str:
-    """Text as typed, minus surrounding space; empty text is refused."""
+def clean_text(
+    text: str, what: str = "the promise", hint: str = "write what you promise, in a few words"
+) -> str:
+    """Text as typed, minus surrounding space; empty text is refused with ``hint``."""
     stripped = text.strip()
     if not stripped:
-        raise TrustError(f"{what} is empty: write what you promise, in a few words")
+        raise TrustError(f"{what} is empty: {hint}")
     try:
         stripped.encode("utf-8")
     except UnicodeEncodeError:
@@ -255,7 +257,7 @@ def add(
     if every is not None:
         record["every"] = parse_every(every)
     if tags:
-        record["tags"] = [clean_text(tag, "--tag") for tag in tags]
+        record["tags"] = [clean_text(tag, "--tag", "give a word, or leave --tag out") for tag in tags]
     with store.updating(PROMISES) as document:
         _checked(document, writing=True)
         record["id"] = next_id(document)
