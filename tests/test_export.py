@@ -606,3 +606,30 @@ def test_a_broken_reminders_file_is_named_before_anything_is_imported(cli, fille
     result = cli("import", str(source), "--merge")
     assert result.code == 2 and "reminders.toml" in result.err, result.text
     assert snapshot(home) == before
+
+
+def test_a_restored_home_never_gives_a_deleted_promise_s_id_again(cli, home, monkeypatch, tmp_path):
+    """promises.toml remembers the highest id given; the backup carries it across."""
+    for text in ("first", "second"):
+        assert cli("promise", "add", text).code == 0
+    path = home / "promises.toml"
+    text = path.read_text()
+    path.write_text(text[: text.rindex("[[promise]]")])  # the second, deleted by hand
+    source = tmp_path / "backup.json"
+    assert cli("export", "-o", str(source)).code == 0
+    assert json.loads(source.read_text())["last_promise_id"] == 2
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))
+    assert cli("import", str(source)).code == 0
+    added = cli("promise", "add", "third")
+    assert added.out.strip() == "3", added.text
+
+
+def test_a_bad_last_promise_id_imports_nothing(cli, tmp_path, monkeypatch):
+    source = tmp_path / "backup.json"
+    assert cli("promise", "add", "first").code == 0
+    document = json.loads(cli("export").out)
+    source.write_text(json.dumps({**document, "last_promise_id": "two"}))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))
+    result = cli("import", str(source))
+    assert result.code == 2 and "last_promise_id" in result.err
+    assert not (tmp_path / "restored").exists()

@@ -51,6 +51,9 @@ def collect() -> Record:
         "version": VERSION,
         "config": _plain(config.load()),
         "promises": [_plain(raw) for raw in _raw_promises()],
+        # The highest promise id ever given here: a restored home never hands out again
+        # the id of a promise deleted by hand (see promises.next_id).
+        "last_promise_id": promises.last_id(),
         "followups": [_stored(f) for f in promises.load_followups()],
         "checkins": [_stored(c) for c in store.read_log(checkins.LOG)],
         "sessions": [_plain(sessions.record_for_disk(s)) for s in sessions.load_all()],
@@ -135,6 +138,7 @@ class Backup:
     safety: list[Record]
     reminders: list[Record]
     templates: dict[str, dict[str, str]]
+    last_promise_id: int = 0
 
 
 class _Fields:
@@ -322,7 +326,16 @@ def read_backup(document: Any) -> Backup:
             each("reminders", lambda index, raw: _reminder(index, raw, known)), "reminders"
         ),
         templates=_templates(document.get("templates") or {}),
+        last_promise_id=_last_promise_id(document.get("last_promise_id", 0)),
     )
+
+
+def _last_promise_id(raw: Any) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+        raise TrustError(
+            f"last_promise_id: {raw!r} is not a whole number from 0; nothing was imported"
+        )
+    return raw
 
 
 def _unique(records: list[Record], kind: str) -> list[Record]:
@@ -554,6 +567,8 @@ def restore(document: Any, merge: bool) -> Outcome:
     _restore_config(backup.config, outcome)
     _restore_templates(backup.templates, existing["templates"], outcome)
     ids = _restore_promises(backup.promises, existing["promises"], not has_data, outcome)
+    if not has_data:
+        promises.raise_last_id(backup.last_promise_id)
     _restore_log(
         promises.FOLLOWUPS,
         [{**f, "promise": ids[f["promise"]]} for f in backup.followups],

@@ -257,7 +257,9 @@ def add(
     if every is not None:
         record["every"] = parse_every(every)
     if tags:
-        record["tags"] = [clean_text(tag, "--tag", "give a word, or leave --tag out") for tag in tags]
+        record["tags"] = [
+            clean_text(tag, "--tag", "give a word, or leave --tag out") for tag in tags
+        ]
     with store.updating(PROMISES) as document:
         _checked(document, writing=True)
         record["id"] = next_id(document)
@@ -401,6 +403,23 @@ def edit_since(ident: int, since: date) -> Record:
         raw["since"] = since
         _remember_ids(document)
     return normalise_promise(raw)
+
+
+def last_id() -> int:
+    """The highest promise id this home has given (0 for none yet)."""
+    document = store.read(PROMISES)
+    return max([int(document.get(LAST_ID, 0)), *(int(p["id"]) for p in _checked(document))])
+
+
+def raise_last_id(given: int) -> None:
+    """Make sure no id up to ``given`` is handed out again (a restore keeps the mark)."""
+    if given <= last_id():
+        return
+    with store.updating(PROMISES) as document:
+        _checked(document, writing=True)
+        _remember_ids(document)
+        if given > document[LAST_ID]:
+            document[LAST_ID] = given
 
 
 def _remember_ids(document: Record) -> None:
