@@ -61,6 +61,8 @@ def hostile_home(cli, home, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T20:00:00+01:00")
     assert cli("promise", "kept", "1", "--note", HOSTILE).code == 0
     assert cli("checkin", "--rating", "6", "--note", HOSTILE).code == 0
+    # Names end up as keys of the report's data: rich markup in one must show as typed.
+    assert cli("checkin", "--rating", "4", "--as", "[/][bold red]sam").code == 0
     folder = home / "templates" / "questions"
     folder.mkdir(parents=True)
     (folder / "hostile.toml").write_text(HOSTILE_SET)
@@ -109,6 +111,21 @@ def test_through_the_installed_script_too(sh, hostile_home, args):
     assert result.code == 0, result.err
     assert_shown_safely(result.out + result.err)
     assert "\\x1b[2JB\\x1b]0;owned\\x07" in result.out or args == ["ask", "history"]
+
+
+def test_a_name_with_rich_markup_is_shown_as_typed_in_the_report(cli, hostile_home):
+    result = cli("report")
+    assert result.code == 0, result.err
+    assert "[/][bold red]sam" in result.out
+
+
+def test_a_hand_edited_name_with_an_escape_is_named_not_stored(cli, home):
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('[names]\nme = "a\\u001b[2J"\n')
+    for args in (["checkin", "--rating", "5"], ["promise", "add", "b"]):
+        result = cli(*args)
+        assert result.code == 2 and "config.toml: [names] me" in result.err, result.err
+    assert not (home / "checkins.toml").exists() and not (home / "promises.toml").exists()
 
 
 def test_escapes_are_shown_visibly_as_typed(cli, hostile_home):

@@ -20,9 +20,23 @@ def load() -> dict[str, Any]:
 
 
 def names() -> dict[str, str]:
-    """The configured names, e.g. {'me': 'alex', 'partner': 'sam'}; missing ones absent."""
+    """The configured names, e.g. {'me': 'alex', 'partner': 'sam'}; missing ones absent.
+
+    A name edited by hand is checked as ``init`` checks it: it goes into records,
+    titles and file names, so a bad one is named here, never carried on."""
     configured = load().get("names", {})
-    return {key: value for key, value in configured.items() if isinstance(value, str) and value}
+    found = {}
+    for key, value in configured.items():
+        if not isinstance(value, str) or not value:
+            continue
+        try:
+            found[key] = clean_name(value, f"--{key}")
+        except TrustError:
+            raise TrustError(
+                f"{store.path_of(CONFIG)}: [names] {key} must be one line of text; fix it "
+                f"in an editor, or run: trustcli init --{key} NAME"
+            ) from None
+    return found
 
 
 def me() -> str:

@@ -94,14 +94,15 @@ def _painted_pattern() -> re.Pattern[str]:
 
 
 def for_rich(value: Any) -> Any:
-    """A copy of JSON-like data for rich, which shows text itself: every string
-    ``clean``, and rich markup in people's words shown as typed, not applied."""
+    """A copy of JSON-like data for rich, which shows text itself: every string, keys
+    too (people's names are keys), ``clean``, and rich markup in people's words shown
+    as typed, not applied."""
     from rich.markup import escape
 
     if isinstance(value, str):
         return escape(clean(value))
     if isinstance(value, dict):
-        return {key: for_rich(item) for key, item in value.items()}
+        return {for_rich(key): for_rich(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [for_rich(item) for item in value]
     return value
