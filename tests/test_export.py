@@ -212,11 +212,24 @@ def _spoil(document: dict, how: str) -> str:
     if how == "null-in-promise":
         document["promises"][-1]["tags"] = ["ok", None]
         return f"promises[{len(document['promises']) - 1}].tags[1]"
+    # Days the CLI refuses (see `promise kept --on`): an import must refuse them too.
+    if how in ("year-1", "next-year", "before-made"):
+        last = len(document["followups"]) - 1
+        made = next(
+            p for p in document["promises"] if p["id"] == document["followups"][last]["promise"]
+        )
+        day = {"year-1": "0001-01-01", "next-year": "2027-11-01"}.get(how)
+        document["followups"][last]["on"] = day or made["created"][:8] + "01"
+        made.pop("since", None)
+        return f"followups[{last}].on"
+    if how == "checkin-year-1":
+        document["checkins"][-1]["on"] = "0001-01-01"
+        return f"checkins[{len(document['checkins']) - 1}].on"
     raise AssertionError(how)
 
 
 SPOILS = ("rating", "date", "duplicate-id", "when", "orphan", "nested", "surrogate")
-SPOILS += ("null-in-promise",)
+SPOILS += ("null-in-promise", "year-1", "next-year", "before-made", "checkin-year-1")
 
 
 @pytest.mark.parametrize("how", SPOILS)

@@ -14,8 +14,8 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from trustcli import (
     checkins,
@@ -315,10 +315,11 @@ def read_backup(document: Any) -> Backup:
 
     made = _unique(each("promises", _promise), "promises")
     known = {promise["id"] for promise in made}
+    made_on = {p["id"]: p.get("since") or p["created"].date() for p in made}
     return Backup(
         config=_config(document.get("config") or {}),
         promises=made,
-        followups=each("followups", lambda index, raw: _followup(index, raw, known)),
+        followups=each("followups", lambda index, raw: _followup(index, raw, made_on)),
         checkins=each("checkins", _checkin),
         sessions=_unique(each("sessions", _session), "sessions"),
         safety=each("safety", _screen),
@@ -376,15 +377,24 @@ def _promise(index: int, raw: Any) -> Record:
     return fields.record
 
 
-def _followup(index: int, raw: Any, known: set[int]) -> Record:
+def _followup(index: int, raw: Any, made_on: dict[int, date]) -> Record:
+    """A follow-up as `promise kept/missed` would take it: for a promise in the backup,
+    on a day from the one it was made, and not in the future."""
     fields = _Fields("followups", index, raw)
     promise = fields.whole("promise")
-    if promise not in known:
+    if promise not in made_on:
         raise _Refused(
             f"{fields.place}.promise",
             f"there is no promise {promise} in this backup (add it, or delete this follow-up)",
         )
-    fields.day("on")
+    day = _happened(fields, "on")
+    if day < made_on[promise]:
+        raise _Refused(
+            f"{fields.place}.on",
+            f"{day.isoformat()} is before promise {promise} was made "
+            f"({made_on[promise].isoformat()}); if it was made earlier, give that promise "
+            "a 'since' date",
+        )
     result = fields.text("result")
     if result not in promises.RESULTS:
         raise _Refused(f"{fields.place}.result", f"{result!r} is neither kept nor missed")
@@ -394,9 +404,24 @@ def _followup(index: int, raw: Any, known: set[int]) -> Record:
     return fields.last("at")
 
 
+def _happened(fields: _Fields, key: str) -> date:
+    """A day something happened, checked as the CLI checks it (see dates.past_day); a
+    day of slack for a backup made in a zone already in tomorrow."""
+    day = cast(date, fields.day(key))  # required: a missing day is refused there
+    try:
+        dates.past_day(day - timedelta(days=1) if day > dates.today() else day, "")
+    except TrustError:
+        raise _Refused(
+            f"{fields.place}.{key}",
+            f"{day.isoformat()} cannot be the day it happened (in the future, or more than "
+            f"{dates.EARLIEST_YEARS} years ago)",
+        ) from None
+    return day
+
+
 def _checkin(index: int, raw: Any) -> Record:
     fields = _Fields("checkins", index, raw)
-    fields.day("on")
+    _happened(fields, "on")
     fields.name("who")
     fields.whole("rating", 1, 10)
     fields.text("note", required=False)
