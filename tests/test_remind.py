@@ -509,3 +509,62 @@ def test_promise_text_reaches_the_lock_screen_only_when_allowed(
     got = notifications.wait_for(2)[1]
     assert got["body"] == "Did you keep it?\n“Tell you when I am late”"
     assert running.stop() == 0
+
+
+def test_a_deleted_reminder_s_id_is_never_given_again(cli, home):
+    for when in ("daily 10:00", "daily 11:00"):
+        assert cli("remind", "add", when).code == 0
+    assert cli("remind", "rm", "2").code == 0
+    assert cli("remind", "add", "daily 12:00").out.splitlines()[0] == "3"
+    path = home / "reminders.toml"  # even when the newest is deleted by hand
+    path.write_text(path.read_text()[: path.read_text().rindex("[[reminder]]")])
+    assert cli("remind", "add", "daily 13:00").out.splitlines()[0] == "4"
+
+
+def test_a_reminder_that_cannot_be_read_can_still_be_deleted(cli, home):
+    for when in ("daily 10:00", "daily 11:00"):
+        assert cli("remind", "add", when).code == 0
+    path = home / "reminders.toml"
+    path.write_text(path.read_text().replace("daily 10:00", "daily 25:00"))
+    assert cli("remind", "add", "daily 12:00").code == 2  # the file must be fixed first
+    removed = cli("remind", "rm", "1")
+    assert (removed.code, removed.err) == (0, "Reminder 1 deleted.\n")
+    listed = cli("remind", "list", "--json")
+    assert listed.code == 0 and [r["id"] for r in json.loads(listed.out)] == [2]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('paused = "no"', "'paused' must be true or false"),
+        ("message = 7", "'message' must be text"),
+    ],
+)
+def test_a_hand_edited_value_of_the_wrong_kind_is_named(cli, home, line, problem):
+    assert cli("remind", "add", "daily 10:00", "-m", "Walk").code == 0
+    path = home / "reminders.toml"
+    path.write_text(path.read_text() + line + "\n")
+    listed = cli("remind", "list")
+    assert listed.code == 2 and problem in listed.err and "line 3" in listed.err
+
+
+def test_a_reminder_under_a_reused_id_does_not_inherit_old_deliveries(
+    notifications, start_daemon, home
+):
+    """Deliveries recorded under id 2 before this reminder 2 was made are not its own:
+    nothing fired since it was made, so nothing may come 'late'."""
+    home.mkdir(parents=True, exist_ok=True)
+    now = datetime.now().astimezone()
+    due, created = now - timedelta(minutes=5), now - timedelta(minutes=1)
+    old = (due - timedelta(days=3)).replace(second=0, microsecond=0).isoformat()
+    (home / "reminders.toml").write_text(
+        f'[[reminder]]\nid = 2\nwhen = "daily {due:%H:%M}"\nkind = "custom"\n'
+        f'message = "Made a minute ago"\ncreated = {created.isoformat(timespec="seconds")}\n'
+    )
+    (home / "deliveries.toml").write_text(
+        f'[[delivery]]\nreminder = "2"\nscheduled = {old}\nstatus = "sent"\nat = {old}\n'
+    )
+    running = start_daemon()
+    running.wait_for_log("ready")
+    assert running.stop() == 0
+    assert notifications.received() == []

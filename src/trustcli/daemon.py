@@ -100,7 +100,8 @@ def catch_up(
     ten times is delivered, or reported, once."""
     actions = []
     for reminder in active:
-        since = last.get(str(reminder["id"])) or reminder["created"]
+        # Never before it was made: a delivery under the same id may be an older one's.
+        since = max(last.get(str(reminder["id"])) or reminder["created"], reminder["created"])
         passed = schedules.fire_times(reminder["schedule"], since, until=now, limit=10_000)
         if not passed:
             continue

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from trustcli import config, dates, promises, schedules, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
 
 REMINDERS = "reminders.toml"
+LAST_ID = "last_id"  # in reminders.toml: the highest reminder id ever given here
 STATE = "remind-state.toml"
 KINDS = ("checkin", "promise", "custom")
 PROMISE_TIME = "20:00"  # when promise reminders fire, unless config [remind] promise_time
@@ -125,29 +125,18 @@ def check_all() -> None:
         raise TrustError(problems[0] + (f" (and {more} more)" if more else ""))
 
 
-def _raw_list() -> list[dict[str, Any]]:
-    raw = store.read(REMINDERS).get("reminder", [])
+def _raw_list(document: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The [[reminder]] tables of reminders.toml (or of ``document``, read from it)."""
+    raw = (store.read(REMINDERS) if document is None else document).get("reminder", [])
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise TrustError(f"{store.path_of(REMINDERS)}: reminders must be [[reminder]] tables")
     return raw
 
 
-_HEADER = re.compile(rb"^\s*\[\[\s*reminder\s*\]\]")
-
-
 def _line(index: int) -> int:
     """The line of the index-th [[reminder]] in reminders.toml (read only to name it)."""
-    try:
-        text = store.path_of(REMINDERS).read_bytes()
-    except OSError:
-        return 0
-    seen = 0
-    for number, line in enumerate(text.split(b"\n"), start=1):
-        if _HEADER.match(line):
-            seen += 1
-            if seen == index:
-                return number
-    return 0
+    lines = store.header_lines(REMINDERS, "reminder")
+    return lines[index - 1] if index <= len(lines) else 0
 
 
 def _normalise(raw: dict[str, Any], index: int, check: bool = True) -> Reminder:
@@ -169,6 +158,11 @@ def _normalise(raw: dict[str, Any], index: int, check: bool = True) -> Reminder:
     promise = raw.get("promise")
     if promise is not None and (not isinstance(promise, int) or isinstance(promise, bool)):
         raise bad(f"reminder {ident}: 'promise' must be a promise id")
+    message, paused = raw.get("message"), raw.get("paused", False)
+    if message is not None and not isinstance(message, str):
+        raise bad(f"reminder {ident}: 'message' must be text in quotes")
+    if not isinstance(paused, bool):  # "no" would otherwise count as paused
+        raise bad(f"reminder {ident}: 'paused' must be true or false, without quotes")
     try:
         schedule = schedules.parse(when, created, check)
     except TrustError as exc:
@@ -177,11 +171,11 @@ def _normalise(raw: dict[str, Any], index: int, check: bool = True) -> Reminder:
         "id": ident,
         "when": when,
         "schedule": schedule,
-        "message": str(raw.get("message") or default_message(kind, promise)),
+        "message": message or default_message(kind, promise),
         "kind": kind,
         "promise": promise,
         "created": created,
-        "paused": bool(raw.get("paused", False)),
+        "paused": paused,
     }
 
 
@@ -290,26 +284,43 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
     with store.updating(REMINDERS) as document:
         check_all()  # never rewrite a file with broken entries
         existing = document.setdefault("reminder", [])
-        record["id"] = max((r["id"] for r in existing), default=0) + 1
+        # One above every id ever given here (``last_id``), as promises do: a deleted
+        # reminder's id, and with it its delivery history, never comes back.
+        mark = document.get(LAST_ID, 0)
+        mark = mark if isinstance(mark, int) and not isinstance(mark, bool) else 0
+        record["id"] = max([mark, *(r["id"] for r in existing)]) + 1
+        document[LAST_ID] = record["id"]
         existing.append(record)
     return find(str(record["id"]))
 
 
-def remove(ident: str) -> Reminder:
-    reminder = find(ident)
-    if isinstance(reminder["id"], str):
+def remove(ident: str) -> int:
+    """Delete a stored reminder; returns its id. An entry that cannot be read can be
+    deleted too (often that is the fix), when its id names exactly one entry; the
+    others are written back as they are."""
+    wanted = ident.strip().lstrip("#").lower()
+    if not (wanted.isascii() and wanted.isdigit()):
+        reminder = find(ident)  # a promise's own reminder (p3), or none at all
         raise TrustError(
             f"reminder {ident} comes with promise {reminder['promise']}: it stops when the "
             f"promise is closed (trustcli promise close {reminder['promise']})"
         )
+    number = int(wanted)
     with store.updating(REMINDERS) as document:
-        check_all()  # never rewrite a file with broken entries, nor delete two at once
-        document["reminder"] = [
-            r for r in document.get("reminder", []) if r.get("id") != reminder["id"]
-        ]
+        entries = _raw_list(document)
+        matches = [i for i, raw in enumerate(entries, start=1) if raw.get("id") == number]
+        if not matches:
+            raise TrustError(f"no reminder {ident!r} (see 'trustcli remind list')")
+        if len(matches) > 1:
+            lines = " and ".join(str(_line(i)) for i in matches[:2])
+            raise TrustError(
+                f"{store.path_of(REMINDERS)}, lines {lines}: two reminders have id {number}; "
+                "give one of them another id in an editor first, so the right one goes"
+            )
+        document["reminder"] = [r for r in entries if r.get("id") != number]
         if not document["reminder"]:
             del document["reminder"]
-    return reminder
+    return number
 
 
 def set_paused(ident: str, paused: bool) -> Reminder:

@@ -275,8 +275,8 @@ def header_lines(name: str, table: str) -> list[int]:
         data = path_of(name).read_bytes()
     except OSError:
         return []
-    marker = f"[[{table}]]".encode()
-    return [n for n, text in enumerate(data.split(b"\n"), 1) if text.strip().startswith(marker)]
+    header = re.compile(rb"\s*\[\[\s*" + re.escape(table.encode()) + rb"\s*\]\]")
+    return [n for n, text in enumerate(data.split(b"\n"), 1) if header.match(text)]
 
 
 def read_log(log: Log) -> list[Record]:

@@ -168,8 +168,7 @@ def rm(ident: str = typer.Argument(..., metavar="ID", help="The reminder's id.")
     """
     from trustcli import reminders
 
-    removed = reminders.remove(ident)
-    say(f"Reminder {removed['id']} deleted.")
+    say(f"Reminder {reminders.remove(ident)} deleted.")
     _reloaded()
 
 
