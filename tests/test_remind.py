@@ -541,7 +541,7 @@ def test_a_reminder_that_cannot_be_read_can_still_be_deleted(cli, home):
     ],
 )
 def test_a_hand_edited_value_of_the_wrong_kind_is_named(cli, home, line, problem):
-    assert cli("remind", "add", "daily 10:00", "-m", "Walk").code == 0
+    assert cli("remind", "add", "daily 10:00").code == 0  # no message of its own
     path = home / "reminders.toml"
     path.write_text(path.read_text() + line + "\n")
     listed = cli("remind", "list")
