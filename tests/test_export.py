@@ -222,6 +222,12 @@ def _spoil(document: dict, how: str) -> str:
         document["followups"][last]["on"] = day or made["created"][:8] + "01"
         made.pop("since", None)
         return f"followups[{last}].on"
+    if how == "huge-id":  # TOML integers are 64-bit; ids are typed by people
+        document["promises"][-1]["id"] = 2**70
+        return f"promises[{len(document['promises']) - 1}].id"
+    if how == "huge-number":
+        document["promises"][-1]["extra"] = -(2**64)
+        return f"promises[{len(document['promises']) - 1}].extra"
     if how == "checkin-year-1":
         document["checkins"][-1]["on"] = "0001-01-01"
         return f"checkins[{len(document['checkins']) - 1}].on"
@@ -230,6 +236,7 @@ def _spoil(document: dict, how: str) -> str:
 
 SPOILS = ("rating", "date", "duplicate-id", "when", "orphan", "nested", "surrogate")
 SPOILS += ("null-in-promise", "year-1", "next-year", "before-made", "checkin-year-1")
+SPOILS += ("huge-id", "huge-number")
 
 
 @pytest.mark.parametrize("how", SPOILS)

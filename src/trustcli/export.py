@@ -38,6 +38,8 @@ TEMPLATE_FOLDER = "templates"
 TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
 _LISTS = ("promises", "followups", "checkins", "sessions", "safety", "reminders")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT64 = -(2**63)  # TOML 1.0 integers are 64-bit: other TOML readers refuse larger ones
+MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
 
 
 # --- export --------------------------------------------------------------------------
@@ -289,6 +291,8 @@ def _tomlable(value: Any, place: str) -> Any:
             if item is None:
                 raise _Refused(f"{place}[{number}]", "is null, which a TOML file cannot hold")
             _tomlable(item, f"{place}[{number}]")
+    elif isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < -_INT64:
+        raise _Refused(place, f"{value} is larger than a TOML file can hold")
     elif isinstance(value, float) and not math.isfinite(value):
         raise _Refused(place, f"{value!r} is not a number a TOML file can hold")
     elif not isinstance(value, int | float | bool):
@@ -332,7 +336,7 @@ def read_backup(document: Any) -> Backup:
 
 
 def _last_promise_id(raw: Any) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= MAX_ID:
         raise TrustError(
             f"last_promise_id: {raw!r} is not a whole number from 0; nothing was imported"
         )
@@ -353,7 +357,7 @@ def _unique(records: list[Record], kind: str) -> list[Record]:
 
 def _promise(index: int, raw: Any) -> Record:
     fields = _Fields("promises", index, raw)
-    fields.whole("id")
+    fields.whole("id", 1, MAX_ID)
     fields.text("text")
     fields.name("by", required=False)
     if raw.get("to"):
@@ -432,7 +436,7 @@ def _checkin(index: int, raw: Any) -> Record:
 
 def _session(index: int, raw: Any) -> Record:
     fields = _Fields("sessions", index, raw, tables=("answers",))
-    fields.whole("id")
+    fields.whole("id", 1, MAX_ID)
     fields.name("set")  # part of the session's file name
     fields.text("title", required=False)
     fields.name("who")
@@ -462,7 +466,7 @@ def _reminder(index: int, raw: Any, known: set[int]) -> Record:
     from trustcli import schedules  # only an import with reminders needs it
 
     fields = _Fields("reminders", index, raw)
-    fields.whole("id")
+    fields.whole("id", 1, MAX_ID)
     when = fields.text("when")
     created = fields.moment("created")
     try:

@@ -168,8 +168,8 @@ def _checked(document: Record, writing: bool = False) -> list[Record]:
             )
             raise TrustError(
                 f"{path}: two promises have id {ident}, at {where}; give one of them an id "
-                f"no other promise has, in an editor (no command acts on promise {ident} "
-                "until then)"
+                f"no other promise has, in an editor (until then no command can read "
+                "promises.toml, so none acts on the wrong promise)"
             )
         first_of[ident] = index
     return made
@@ -408,7 +408,8 @@ def edit_since(ident: int, since: date) -> Record:
 def last_id() -> int:
     """The highest promise id this home has given (0 for none yet)."""
     document = store.read(PROMISES)
-    return max([int(document.get(LAST_ID, 0)), *(int(p["id"]) for p in _checked(document))])
+    made = _checked(document)  # checks last_id too
+    return max([int(document.get(LAST_ID, 0)), *(int(p["id"]) for p in made)])
 
 
 def raise_last_id(given: int) -> None:
