@@ -458,7 +458,9 @@ def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(cli, h
         ["promise", "list"],
         ["promise", "add", "c"],
     ):
-        assert_refused(cli(*args), "two promises have id 1", f"lines {first} and {second}", str(path))
+        assert_refused(
+            cli(*args), "two promises have id 1", f"lines {first} and {second}", str(path)
+        )
     assert path.read_text() == edited
     assert not (home / "followthrough.toml").exists()
 

@@ -365,6 +365,13 @@ def test_without_a_bus_it_logs_the_reminder_and_keeps_running(sh, start_daemon, 
     assert "\x1b" not in running.text()  # the log reaches a terminal or the journal
 
 
+def test_without_a_session_bus_the_log_says_so_plainly(sh, start_daemon):
+    running = start_daemon({"DBUS_SESSION_BUS_ADDRESS": "", "PATH": "/nonexistent"})
+    add_once_ready(sh, running, "-m", "No bus at all")
+    running.wait_for_log("No bus at all (no notification: dbus: no session bus")
+    assert running.stop() == 0
+
+
 def _deliveries(home: Path) -> list[dict]:
     path = home / "deliveries.toml"
     return tomllib.loads(path.read_text())["delivery"] if path.exists() else []

@@ -7,6 +7,7 @@ returns None when delivered, or why it was not, for the daemon's log.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,8 @@ def _dbus(summary: str, body: str) -> None:
     jeepney returns an error reply (no server on the bus, a refusal) as a message
     rather than raising, so the reply's type is checked here.
     """
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        raise RuntimeError("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
     from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
     from jeepney.io.blocking import open_dbus_connection
 
