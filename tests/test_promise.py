@@ -458,9 +458,9 @@ def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(cli, h
         ["promise", "list"],
         ["promise", "add", "c"],
     ):
-        assert_refused(
-            cli(*args), "two promises have id 1", f"lines {first} and {second}", str(path)
-        )
+        refused = cli(*args)
+        lines = f"lines {first} and {second}"
+        assert_refused(refused, "two promises have id 1", lines, str(path))
     assert path.read_text() == edited
     assert not (home / "followthrough.toml").exists()
 
