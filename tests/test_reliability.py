@@ -173,10 +173,17 @@ def test_concurrent_add_loops_lose_nothing(home: Path) -> None:
 
 # --- 2. writers killed with SIGKILL ---------------------------------------------------
 
-FOLLOWUP_WRITER = (
-    "from trustcli import promises\nwhile True:\n"
-    "    promises.record_followup(1, 'kept', replace=True)\n"
-)
+# Records one day after another, going back from the day before the earliest one
+# recorded so far: every record is a new day, so each one counts (one per day).
+FOLLOWUP_WRITER = """
+from datetime import date, timedelta
+from trustcli import dates, promises
+recorded = [date.fromisoformat(f["on"]) for f in promises.load_followups()]
+day = min(recorded, default=dates.today() + timedelta(days=1))
+while True:
+    day -= timedelta(days=1)
+    promises.record_followup(1, "kept" if day.day % 3 else "missed", on=day)
+"""
 PROMISE_WRITER = (
     "from trustcli import promises\nwhile True:\n    promises.add('written in a loop', by='me')\n"
 )
@@ -207,7 +214,8 @@ def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh) -> No
     """A follow-up writer killed at random moments never leaves a torn or unreadable log."""
     seed = _seed()
     rng = random.Random(seed)
-    assert cli("promise", "add", "Text when I'm late").code == 0
+    made = cli("promise", "add", "Text when I'm late", "--every", "daily", "--since", "-3000d")
+    assert made.code == 0, made.err
     log = home / "followthrough.toml"
     followups: list[dict[str, Any]] = []
     for attempt in range(8):
@@ -221,9 +229,13 @@ def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh) -> No
         assert listing.code == 0, f"{where}: {listing.err}"
         stats = cli("promise", "stats", "--json")
         assert stats.code == 0, f"{where}: {stats.err}"
-        days = {record["on"] for record in followups}  # one record per day counts
-        assert json.loads(stats.out)["overall"]["kept"] == len(days), where
-    assert followups, f"seed {seed}: the writer never wrote anything"
+        days = [record["on"] for record in followups]
+        assert len(set(days)) == len(days), f"{where}: a day recorded twice"
+        assert len(followups) > len(before), f"{where}: nothing new was written"
+        overall = json.loads(stats.out)["overall"]
+        kept = sum(record["result"] == "kept" for record in followups)
+        assert (overall["kept"], overall["missed"]) == (kept, len(days) - kept), where
+    assert cli("promise", "kept", "1").code == 2  # the writer recorded today first
     assert cli("promise", "kept", "1", "--replace").code == 0
     assert len(_parse(log)["followup"]) == len(followups) + 1
 
