@@ -213,36 +213,23 @@ class Log:
 def append(log: Log, record: Record, check: Callable[[list[Record]], None] | None = None) -> None:
     """Add one record to the end of a log with a single write under the lock.
 
-    The header is written by hand (see ``_dump``). Before writing, everything not yet
-    checked is checked, so a torn or hand-broken file is reported, never written to.
-    Thanks to the cache that is only the records added since the cache was saved.
-    ``check``, if given, sees every record already in the log, under the same lock, and
-    raises to refuse the new one: a rule such as "one record per day" holds even when
-    several processes append at once.
+    Before writing, everything not yet checked is checked, so a torn or hand-broken file
+    is reported, never written to. Thanks to the cache that is only the records added
+    since the cache was saved. ``check``, if given, sees every record already in the
+    log, under the same lock, and raises to refuse the new one: a rule such as "one
+    record per day" holds even when several processes append at once.
     """
-    chunk = ("\n" + _dump({log.table: [record]})).encode("utf-8")
-    path = path_of(log.name)
-    with lock():
-        existing = _read_checked(log, want_records=check is not None)
-        if check is not None:
-            check(existing)
-        try:
-            fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-            try:
-                _write_all(fd, chunk)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    append_many(log, [record], check)
 
 
-def append_many(log: Log, records: list[Record]) -> None:
-    """Add many records (an import) to the end of a log: one check, then one write.
+def append_many(
+    log: Log, records: list[Record], check: Callable[[list[Record]], None] | None = None
+) -> None:
+    """Add records to the end of a log: one check, then one write (see ``append``).
 
-    Each record as ``append`` writes it, and the whole text checked once against what
-    must come back, so ten thousand records cost about what reading them costs instead
-    of ten thousand locks, checks and fsyncs. The caller checks the records first.
+    The header of each record is written by hand (see ``_dump``) and the whole text is
+    checked against what must come back, so ten thousand records (an import) cost about
+    what reading them costs, not ten thousand locks, checks and fsyncs.
     """
     if not records:
         return
@@ -256,7 +243,9 @@ def append_many(log: Log, records: list[Record]) -> None:
     chunk = text.encode("utf-8")
     path = path_of(log.name)
     with lock():
-        _read_checked(log, want_records=False)
+        existing = _read_checked(log, want_records=check is not None)
+        if check is not None:
+            check(existing)
         try:
             fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
