@@ -417,22 +417,32 @@ def test_without_a_notification_server_notify_send_takes_over(
     assert [d["status"] for d in _deliveries(home)] == ["sent"]
 
 
+def _daily_reminder_delivered_before(
+    home: Path, ident: int, message: str, made_ago: timedelta, delivered_days_ago: int
+) -> None:
+    """reminders.toml with one daily reminder due five minutes ago, made ``made_ago``,
+    and deliveries.toml with its delivery ``delivered_days_ago``, as a stopped daemon
+    leaves them."""
+    home.mkdir(parents=True, exist_ok=True)
+    now = datetime.now().astimezone()
+    due = now - timedelta(minutes=5)
+    created = (now - made_ago).isoformat(timespec="seconds")
+    last = (due - timedelta(days=delivered_days_ago)).replace(second=0, microsecond=0)
+    (home / "reminders.toml").write_text(
+        f'[[reminder]]\nid = {ident}\nwhen = "daily {due:%H:%M}"\nkind = "custom"\n'
+        f'message = "{message}"\ncreated = {created}\n'
+    )
+    (home / "deliveries.toml").write_text(
+        f'[[delivery]]\nreminder = "{ident}"\nscheduled = {last.isoformat()}\nstatus = "sent"\n'
+        f"at = {last.isoformat()}\n"
+    )
+
+
 def test_a_daily_reminder_missed_for_days_while_stopped_comes_once(
     notifications, start_daemon, home
 ):
     """trustcli's own daemon, stopped for three days: one late delivery, not three."""
-    home.mkdir(parents=True, exist_ok=True)
-    now = datetime.now().astimezone()
-    due = now - timedelta(minutes=5)
-    created = (now - timedelta(days=4)).isoformat(timespec="seconds")
-    last = (due - timedelta(days=3)).replace(second=0, microsecond=0).isoformat()
-    (home / "reminders.toml").write_text(
-        f'[[reminder]]\nid = 1\nwhen = "daily {due:%H:%M}"\nkind = "custom"\n'
-        f'message = "Our evening walk"\ncreated = {created}\n'
-    )
-    (home / "deliveries.toml").write_text(
-        f'[[delivery]]\nreminder = "1"\nscheduled = {last}\nstatus = "sent"\nat = {last}\n'
-    )
+    _daily_reminder_delivered_before(home, 1, "Our evening walk", timedelta(days=4), 3)
     first = start_daemon()
     first.wait_for_log("reminder 1: notified")
     first.wait_for_log("ready")
@@ -560,17 +570,7 @@ def test_a_reminder_under_a_reused_id_does_not_inherit_old_deliveries(
 ):
     """Deliveries recorded under id 2 before this reminder 2 was made are not its own:
     nothing fired since it was made, so nothing may come 'late'."""
-    home.mkdir(parents=True, exist_ok=True)
-    now = datetime.now().astimezone()
-    due, created = now - timedelta(minutes=5), now - timedelta(minutes=1)
-    old = (due - timedelta(days=3)).replace(second=0, microsecond=0).isoformat()
-    (home / "reminders.toml").write_text(
-        f'[[reminder]]\nid = 2\nwhen = "daily {due:%H:%M}"\nkind = "custom"\n'
-        f'message = "Made a minute ago"\ncreated = {created.isoformat(timespec="seconds")}\n'
-    )
-    (home / "deliveries.toml").write_text(
-        f'[[delivery]]\nreminder = "2"\nscheduled = {old}\nstatus = "sent"\nat = {old}\n'
-    )
+    _daily_reminder_delivered_before(home, 2, "Made a minute ago", timedelta(minutes=1), 3)
     running = start_daemon()
     running.wait_for_log("ready")
     assert running.stop() == 0
