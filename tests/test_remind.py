@@ -575,3 +575,17 @@ def test_a_reminder_under_a_reused_id_does_not_inherit_old_deliveries(
     running.wait_for_log("ready")
     assert running.stop() == 0
     assert notifications.received() == []
+
+
+def test_a_config_broken_while_the_daemon_runs_still_gives_a_private_reminder(
+    sh, notifications, start_daemon, home
+):
+    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    (home / "config.toml").write_text("[notify]\nshow_details = true\n")
+    running = start_daemon()
+    running.wait_for_log("ready")
+    (home / "config.toml").write_text("[notify\nshow_details = true\n")  # broken by hand
+    add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
+    assert notifications.wait_for(1)[0]["body"] == "Did you keep it?"
+    assert running.stop() == 0
+    assert "Traceback" not in running.text()

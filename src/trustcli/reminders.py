@@ -241,8 +241,13 @@ def find(ident: str) -> Reminder:
 
 
 def details_allowed() -> bool:
-    """Lock screens show notifications: promise text only when config says so."""
-    notify = config.load().get("notify", {})
+    """Lock screens show notifications: promise text only when config says so. A
+    config.toml that cannot be read says no: the private default, and the reminder
+    still comes (the commands name the broken file)."""
+    try:
+        notify = config.load().get("notify", {})
+    except TrustError:
+        return False
     return isinstance(notify, dict) and notify.get("show_details") is True
 
 
