@@ -10,6 +10,7 @@ server on a real session bus, a notify-send and an editor that record their argv
 
 from __future__ import annotations
 
+import html
 import os
 import plistlib
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import require_binary, trustcli_executable
+from .test_remind import add_once_ready, start_daemon  # noqa: F401 (a fixture)
 
 # Data homes and install folders an attacker (or an unlucky person) might give:
 # specifiers, variables, quotes, backslashes, spaces, a would-be separator.
@@ -224,3 +226,89 @@ def test_a_launchd_agent_refuses_a_control_character(cli, tmp_path, monkeypatch,
     assert result.code == 2 and len(result.err.splitlines()) == 1, result
     assert "control character" in result.err
     assert not (tmp_path / "user").exists()
+
+
+# --- notification bodies are text, not markup ------------------------------------------
+
+# freedesktop servers render <a>, <img>, <b>... in a body; "&amp;" written by a person
+# must reach the screen as those five characters.
+MARKUP = '<a href="https://example.com/x">open</a> <img src="file:///etc/passwd"/> Tom &amp; me'
+ESCAPED = (
+    '&lt;a href="https://example.com/x"&gt;open&lt;/a&gt; '
+    '&lt;img src="file:///etc/passwd"/&gt; Tom &amp;amp; me'
+)
+
+
+def test_a_message_reaches_the_notification_server_as_text(sh, notifications, start_daemon):
+    running = start_daemon()
+    add_once_ready(sh, running, "-m", MARKUP)
+    (got,) = notifications.wait_for(1)
+    assert got["body"] == ESCAPED
+    assert html.unescape(got["body"]) == MARKUP  # what is shown is what was written
+    assert running.stop() == 0
+
+
+def test_promise_text_reaches_the_notification_server_as_text(
+    sh, notifications, start_daemon, home
+):
+    assert sh("promise", "add", f"Call at 6 {MARKUP}", "--every", "daily").code == 0
+    (home / "config.toml").write_text("[notify]\nshow_details = true\n")
+    running = start_daemon()
+    add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Kept <it>?")
+    (got,) = notifications.wait_for(1)
+    assert got["body"] == f"Kept &lt;it&gt;?\n“Call at 6 {ESCAPED}”"
+    assert running.stop() == 0
+
+
+def _notify_send_stand_in(tmp_path: Path, status: int = 0) -> tuple[Path, Path]:
+    """A real notify-send on PATH that records its argv; returns (bin folder, record)."""
+    bin_dir, record = tmp_path / "bin", tmp_path / "notify-send.args"
+    bin_dir.mkdir()
+    script = bin_dir / "notify-send"
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\necho "failed: $*" >&2\nexit {status}\n'
+    )
+    script.chmod(0o755)
+    return bin_dir, record
+
+
+def test_notify_send_gets_the_body_as_text(sh, session_bus, start_daemon, tmp_path):
+    bin_dir, record = _notify_send_stand_in(tmp_path)
+    running = start_daemon({"DBUS_SESSION_BUS_ADDRESS": session_bus, "PATH": str(bin_dir)})
+    add_once_ready(sh, running, "-m", MARKUP)
+    running.wait_for_log("reminder 1: notified")
+    assert running.stop() == 0
+    assert record.read_text().splitlines() == ["--app-name=trustcli", "--", "trustcli", ESCAPED]
+
+
+# --- the daemon's log: ids, not texts; one line per event --------------------------------
+
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S")
+SECRET = "I lied about the money\n2026-01-01 00:00:00 reminder 9: notified"
+
+
+def test_a_failed_delivery_is_logged_by_id_on_one_line(sh, session_bus, start_daemon, tmp_path):
+    """No server on the bus and a notify-send that fails (echoing what it was given)."""
+    bin_dir, _record = _notify_send_stand_in(tmp_path, status=3)
+    running = start_daemon({"DBUS_SESSION_BUS_ADDRESS": session_bus, "PATH": str(bin_dir)})
+    add_once_ready(sh, running, "-m", SECRET)
+    running.wait_for_log("reminder 1: not shown (dbus: ")
+    assert running.stop() == 0
+    text = running.text()
+    assert "money" not in text and "reminder 9" not in text
+    for line in text.splitlines():
+        assert LOG_LINE.match(line), text
+    (line,) = [line for line in text.splitlines() if "reminder 1:" in line]
+    assert "ServiceUnknown" in line
+    assert line.endswith("; notify-send: exited with status 3)"), line
+
+
+def test_a_data_home_with_a_newline_stays_on_one_log_line(start_daemon, tmp_path):
+    home = tmp_path / "two\nlines"
+    running = start_daemon({"TRUSTCLI_HOME": str(home), "PATH": "/nonexistent"})
+    running.wait_for_log("ready")
+    assert running.stop() == 0
+    text = running.text()
+    assert "data home " + str(tmp_path) + "/two\\nlines)" in text
+    for line in text.splitlines():
+        assert LOG_LINE.match(line), text
