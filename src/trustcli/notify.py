@@ -77,21 +77,7 @@ def _notify_send(summary: str, body: str) -> None:
     program = shutil.which("notify-send")
     if program is None:
         raise RuntimeError("notify-send is not installed")
-    # The reasons go to the daemon's log, which names reminders by id: never say the
-    # command line (it holds the body), only how notify-send ended.
-    try:
-        finished = subprocess.run(
-            [program, f"--app-name={APP_NAME}", "--", summary, body],
-            check=False,
-            timeout=TIMEOUT,
-            capture_output=True,
-        )
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"did not finish within {TIMEOUT} s") from None
-    except OSError as exc:
-        raise RuntimeError(f"did not start ({exc.strerror})") from None
-    if finished.returncode != 0:
-        raise RuntimeError(f"exited with status {finished.returncode}")
+    _run([program, f"--app-name={APP_NAME}", "--", summary, body])
 
 
 def _osascript(summary: str, body: str) -> None:
@@ -100,6 +86,17 @@ def _osascript(summary: str, body: str) -> None:
         "-e", "display notification (item 2 of argv) with title (item 1 of argv)",
         "-e", "end run",
     ]  # fmt: skip
-    subprocess.run(
-        ["osascript", *script, summary, body], check=True, timeout=TIMEOUT, capture_output=True
-    )
+    _run(["osascript", *script, summary, body])
+
+
+def _run(command: list[str]) -> None:
+    """Run a notifier. Its failure is said without the command line: the reasons go to
+    the daemon's log, which names reminders by id and never holds their words."""
+    try:
+        finished = subprocess.run(command, check=False, timeout=TIMEOUT, capture_output=True)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"did not finish within {TIMEOUT} s") from None
+    except OSError as exc:
+        raise RuntimeError(f"did not start ({exc.strerror})") from None
+    if finished.returncode != 0:
+        raise RuntimeError(f"exited with status {finished.returncode}")
