@@ -312,3 +312,81 @@ def test_a_data_home_with_a_newline_stays_on_one_log_line(start_daemon, tmp_path
     assert "data home " + str(tmp_path) + "/two\\nlines)" in text
     for line in text.splitlines():
         assert LOG_LINE.match(line), text
+
+
+# --- the editor gets a path, never something it could read as a command or option --------
+
+
+def _recording_editor(tmp_path: Path) -> tuple[str, Path]:
+    """A real editor stand-in on PATH, run as `vim -es` would be; records its argv."""
+    bin_dir, record = tmp_path / "editor-bin", tmp_path / "editor.args"
+    bin_dir.mkdir()
+    script = bin_dir / "fake-vim"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{record}"\n')
+    script.chmod(0o755)
+    return f"{script} -es", record
+
+
+@pytest.mark.parametrize("name", ["+!touch pwned", "-c", "--cmd=!touch pwned"])
+def test_edit_passes_an_absolute_path_for_a_name_an_editor_would_run(
+    sh, tmp_path, monkeypatch, name
+):
+    editor, record = _recording_editor(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = sh("worksheet", "new", "empathy", "-o", f"{name}.md", "--edit", env={
+        "EDITOR": editor, "VISUAL": ""})  # fmt: skip
+    assert result.code == 0, result.err
+    assert record.read_text().splitlines() == ["-es", str(work / f"{name}.md")]
+    assert (work / f"{name}.md").read_text().startswith("# ")
+
+
+def test_edit_passes_an_absolute_path_for_a_template_named_like_a_command(
+    sh, home, tmp_path, monkeypatch
+):
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "+!touch pwned.md").write_text("# Mine\n")
+    editor, record = _recording_editor(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = sh("worksheet", "new", "+!touch pwned", "--edit", env={"EDITOR": editor, "VISUAL": ""})
+    assert result.code == 0, result.err
+    (written,) = work.glob("*.md")
+    assert record.read_text().splitlines() == ["-es", str(written)]
+    assert written.name.startswith("+!touch pwned-")
+
+
+# --- a person's own templates run in Jinja2's sandbox, on a release that holds -----------
+
+
+def test_the_jinja2_floor_is_the_release_whose_sandbox_holds():
+    from importlib.metadata import requires
+
+    floors = [r for r in requires("trustcli") or [] if r.lower().startswith("jinja2")]
+    assert floors == ["jinja2>=3.1.6"]
+
+
+@pytest.mark.parametrize(
+    "escape",
+    [
+        # 3.1.5 (CVE-2025-27516): |attr('format') handed out str.format unsandboxed.
+        "{{ '{0.__class__.__base__.__subclasses__}'|attr('format')(me) }}",
+        "{{ ('{0.__globals__}'|attr('format'))(cycler.__init__) }}",
+        "{{ '{0.__class__}'.format(me) }}",
+        "{{ '{x.__class__}'|attr('format_map')({'x': me}) }}",
+    ],
+)
+def test_the_sandbox_refuses_an_escape_in_a_user_template(cli, home, tmp_path, escape):
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "x.md").write_text(f"# X\n{escape}\n")
+    target = tmp_path / "x-out.md"
+    result = cli("worksheet", "new", "x", "-o", str(target))
+    assert result.code == 2, result
+    (line,) = result.err.splitlines()
+    assert "x.md" in line and "unsafe" in line, line
+    assert "<class" not in result.text and "subclasses" not in result.out
+    assert not target.exists()
