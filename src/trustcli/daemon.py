@@ -36,10 +36,12 @@ SUMMARY = "trustcli"
 
 
 def log(text: str) -> None:
-    """One line on stderr (the journal, under systemd); people's words shown escaped."""
+    """One line on stderr (the journal, under systemd) per event: control characters,
+    newlines and tabs too, are shown escaped, so nothing can fake or split a line."""
     from trustcli.output import clean
 
-    print(f"{dates.now():%Y-%m-%d %H:%M:%S} {clean(text)}", file=sys.stderr, flush=True)
+    line = clean(text).replace("\n", "\\n").replace("\t", "\\t")
+    print(f"{dates.now():%Y-%m-%d %H:%M:%S} {line}", file=sys.stderr, flush=True)
 
 
 # --- one instance per data home -----------------------------------------------------------
@@ -222,8 +224,8 @@ class Daemon:
     def _notify(self, reminder: reminders.Reminder, prefix: str) -> str | None:
         body = prefix + reminders.notification_body(reminder)
         problem = notify.send(SUMMARY, body)
-        if problem:
-            log(f"reminder {reminder['id']}: {body} (no notification: {problem})")
+        if problem:  # by id: a reminder's words stay out of the log (and the journal)
+            log(f"reminder {reminder['id']}: not shown ({problem})")
         else:
             log(f"reminder {reminder['id']}: notified")
         return problem

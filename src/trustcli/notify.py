@@ -24,14 +24,23 @@ def send(summary: str, body: str) -> str | None:
         return "desktop notifications are not supported on Windows yet"
     else:
         backends = [_dbus, _notify_send]
+        body = as_text(body)  # both reach a freedesktop server, which reads markup
     reasons = []
     for backend in backends:
         try:
             backend(summary, body)
             return None
         except Exception as exc:  # any failure: try the next way, never crash the daemon
-            reasons.append(f"{backend.__name__.strip('_')}: {exc or type(exc).__name__}")
+            name = backend.__name__.strip("_").replace("_", "-")
+            reasons.append(f"{name}: {exc or type(exc).__name__}")
     return "; ".join(reasons)
+
+
+def as_text(body: str) -> str:
+    """A body for a freedesktop notification server, shown as written: servers render
+    a subset of HTML in bodies (links, images from file:// URLs), so ``&``, ``<`` and
+    ``>`` are sent as entities."""
+    return body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _dbus(summary: str, body: str) -> None:
@@ -68,12 +77,7 @@ def _notify_send(summary: str, body: str) -> None:
     program = shutil.which("notify-send")
     if program is None:
         raise RuntimeError("notify-send is not installed")
-    subprocess.run(
-        [program, f"--app-name={APP_NAME}", "--", summary, body],
-        check=True,
-        timeout=TIMEOUT,
-        capture_output=True,
-    )
+    _run([program, f"--app-name={APP_NAME}", "--", summary, body])
 
 
 def _osascript(summary: str, body: str) -> None:
@@ -82,6 +86,17 @@ def _osascript(summary: str, body: str) -> None:
         "-e", "display notification (item 2 of argv) with title (item 1 of argv)",
         "-e", "end run",
     ]  # fmt: skip
-    subprocess.run(
-        ["osascript", *script, summary, body], check=True, timeout=TIMEOUT, capture_output=True
-    )
+    _run(["osascript", *script, summary, body])
+
+
+def _run(command: list[str]) -> None:
+    """Run a notifier. Its failure is said without the command line: the reasons go to
+    the daemon's log, which names reminders by id and never holds their words."""
+    try:
+        finished = subprocess.run(command, check=False, timeout=TIMEOUT, capture_output=True)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"did not finish within {TIMEOUT} s") from None
+    except OSError as exc:
+        raise RuntimeError(f"did not start ({exc.strerror})") from None
+    if finished.returncode != 0:
+        raise RuntimeError(f"exited with status {finished.returncode}")

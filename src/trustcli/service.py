@@ -10,10 +10,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from trustcli import store
-from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_RUNTIME, TrustError
 
 UNIT = "trustcli-remind.service"
 AGENT = "org.trustcli.remind"
@@ -46,58 +45,112 @@ def plan() -> tuple[Path, str, str]:
     )
 
 
-def _systemd() -> str:
-    def quoted(arg: str) -> str:
-        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _checked(value: str, what: str) -> str:
+    """A value for a unit or an agent: one line of text, or a clear refusal.
 
+    A newline would start a line of its own in the unit (an ``ExecStartPre=`` of
+    anyone's choosing); other control characters have no safe spelling in either file.
+    """
+    from trustcli.output import clean
+
+    shown = clean(value).replace("\n", "\\n").replace("\t", "\\t")
+    if any(_is_control(char) for char in value):
+        raise TrustError(
+            f"the {what} {shown} holds a control character, which a startup file cannot "
+            "carry safely: use a path without one",
+            EXIT_BAD_INPUT,
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TrustError(
+            f"the {what} {shown} is not valid UTF-8, which a startup file cannot carry: "
+            "use a path without such bytes",
+            EXIT_BAD_INPUT,
+        ) from None
+    return value
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F or char in "\u2028\u2029"
+
+
+def _values() -> tuple[list[str], str | None]:
+    """(the daemon's command line, the data home to pass or None), each checked."""
+    argv = command()
+    argv[0] = os.path.abspath(argv[0])  # systemd reads a leading "-", "@", "+" as flags
+    argv = [_checked(arg, "program path") for arg in argv]
+    home = None
+    if os.environ.get("TRUSTCLI_HOME"):
+        home = _checked(str(store.home()), "data home")
+    return argv, home
+
+
+def _systemd() -> str:
+    """The unit; every value quoted for systemd.service(5) / systemd.exec(5).
+
+    In double quotes, ``\\`` and ``"`` are escaped with a backslash; ``%`` starts a
+    specifier everywhere (``%%`` is one ``%``); in a command's arguments ``$`` starts a
+    variable (``$$`` is one ``$``), while in the program's own path and in
+    ``Environment=`` it has no meaning. systemd refuses to start a program whose path
+    holds a quote or a backslash, however quoted: that is said now, not at login.
+    """
+
+    def quoted(arg: str, dollar: bool) -> str:
+        text = arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+        return '"' + (text.replace("$", "$$") if dollar else text) + '"'
+
+    argv, home = _values()
+    if any(char in argv[0] for char in "\"'\\"):
+        raise TrustError(
+            f"systemd cannot start a program whose path holds a quote or a backslash: "
+            f"{argv[0]}; install trustcli in a folder without them",
+            EXIT_BAD_INPUT,
+        )
     lines = [
         "[Unit]",
         "Description=trustcli reminders (desktop notifications for your check-ins)",
         "After=graphical-session.target",
         "",
         "[Service]",
-        "ExecStart=" + " ".join(quoted(arg) for arg in command()),
+        "ExecStart=" + " ".join([quoted(argv[0], False), *(quoted(a, True) for a in argv[1:])]),
         "Restart=on-failure",
     ]
-    if os.environ.get("TRUSTCLI_HOME"):
-        lines.append(f"Environment={quoted('TRUSTCLI_HOME=' + str(store.home()))}")
+    if home is not None:
+        lines.append(f"Environment={quoted('TRUSTCLI_HOME=' + home, dollar=False)}")
     lines += ["", "[Install]", "WantedBy=default.target"]
     return "\n".join(lines) + "\n"
 
 
 def _launchd() -> str:
-    arguments = "\n".join(f"    <string>{escape(arg)}</string>" for arg in command())
-    environment = ""
-    if os.environ.get("TRUSTCLI_HOME"):
-        environment = (
-            "  <key>EnvironmentVariables</key>\n  <dict>\n"
-            f"    <key>TRUSTCLI_HOME</key><string>{escape(str(store.home()))}</string>\n"
-            "  </dict>\n"
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
-        '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
-        '<plist version="1.0">\n<dict>\n'
-        f"  <key>Label</key><string>{AGENT}</string>\n"
-        f"  <key>ProgramArguments</key>\n  <array>\n{arguments}\n  </array>\n"
-        f"{environment}"
-        "  <key>RunAtLoad</key><true/>\n  <key>KeepAlive</key><true/>\n"
-        "</dict>\n</plist>\n"
-    )
+    """The agent, written by plistlib: it escapes what XML needs."""
+    import plistlib
+
+    argv, home = _values()
+    agent: dict[str, object] = {"Label": AGENT, "ProgramArguments": argv}
+    if home is not None:
+        agent["EnvironmentVariables"] = {"TRUSTCLI_HOME": home}
+    agent.update({"RunAtLoad": True, "KeepAlive": True})
+    return plistlib.dumps(agent, sort_keys=False).decode("utf-8")
 
 
 def installed_home(text: str) -> Path:
     """The data home an installed unit or agent runs the daemon for."""
     import re
-    from xml.sax.saxutils import unescape
 
     unit = re.search(r'^Environment="TRUSTCLI_HOME=((?:[^"\\]|\\.)*)"$', text, re.M)
     if unit:
-        return Path(re.sub(r"\\(.)", r"\1", unit.group(1)))
-    agent = re.search(r"<key>TRUSTCLI_HOME</key>\s*<string>(.*?)</string>", text, re.S)
-    if agent:
-        return Path(unescape(agent.group(1)))
+        return Path(re.sub(r"\\(.)", r"\1", unit.group(1)).replace("%%", "%"))
+    if "<plist" in text:
+        import plistlib
+
+        try:
+            agent = plistlib.loads(text.encode("utf-8"))
+        except Exception:  # not a plist we can read: as if it named no home
+            agent = {}
+        configured = agent.get("EnvironmentVariables", {}).get("TRUSTCLI_HOME")
+        if isinstance(configured, str):
+            return Path(configured)
     import platformdirs  # no TRUSTCLI_HOME: the daemon uses the platform's data folder
 
     return Path(platformdirs.user_data_dir("trustcli", appauthor=False))

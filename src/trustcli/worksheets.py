@@ -217,7 +217,8 @@ def open_in_editor(path: Path) -> None:
             EXIT_RUNTIME,
         )
     try:
-        command = [*shlex.split(editor), str(path)]
+        # Absolute: a name like "+!cmd" or "-c" would be a command or an option to vim.
+        command = [*shlex.split(editor), str(path.absolute())]
         finished = subprocess.run(command, check=False)
     except (OSError, ValueError) as exc:
         raise TrustError(
