@@ -10,6 +10,7 @@ and a refused import leaves the data home as it was.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from trustcli import (
     checkins,
     config,
     dates,
+    limits,
     promises,
     questions,
     reminders,
@@ -40,6 +42,22 @@ _LISTS = ("promises", "followups", "checkins", "sessions", "safety", "reminders"
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT64 = -(2**63)  # TOML 1.0 integers are 64-bit: other TOML readers refuse larger ones
 MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
+
+# What a backup may hold: far above a decade of daily use (about 2 MB: a check-in and a
+# few follow-ups a day, a weekly session), far below what would make the import, and
+# every command after it, slow or hungry (see README, "import").
+MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 8  # a backup nests 4 deep (the document, its sessions, one, its answers)
+MAX_RECORDS = {
+    "promises": 5_000,
+    "followups": 200_000,
+    "checkins": 200_000,
+    "sessions": 10_000,
+    "safety": 100,
+    "reminders": 1_000,
+    "templates": 500,  # of each kind
+}
+SETTINGS = {"names": ("me", "partner"), "notify": ("show_details",), "remind": ("promise_time",)}
 
 
 # --- export --------------------------------------------------------------------------
@@ -121,6 +139,48 @@ def _plain(value: Any) -> Any:
 # --- import: read and check the whole backup first ---------------------------------------
 
 
+def parse(data: bytes, source: str) -> Any:
+    """The JSON document in ``data`` (at most ``MAX_BYTES + 1`` bytes read), refused in
+    one line when too big, not UTF-8, not JSON or nested deeper than a backup ever is."""
+    if len(data) > MAX_BYTES:
+        raise TrustError(
+            f"{source} is larger than {MAX_BYTES // 2**20} MB, far larger than any trustcli "
+            "export; nothing was imported"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TrustError(f"{source} is not a trustcli export (not UTF-8 text)") from None
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        document = None  # nested far too deep for json: refused below, as too deep
+        depth = MAX_DEPTH + 1
+    except ValueError as exc:
+        raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
+    else:
+        depth = _depth(document)
+    if depth > MAX_DEPTH:
+        raise TrustError(
+            f"{source} nests lists and objects deeper than a trustcli export ever does "
+            f"({MAX_DEPTH} levels); nothing was imported"
+        )
+    return document
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in ``value`` (without recursion: no limit hit)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
 class _Refused(TrustError):
     """Something in the backup is wrong: where, and what; nothing is written."""
 
@@ -192,17 +252,35 @@ class _Fields:
             raise _Refused(f"{self.place}.{key}", f"{value!r} is not a whole number {span}")
         return value
 
-    def text(self, key: str, required: bool = True) -> Any:
+    def text(
+        self, key: str, required: bool = True, limit: int = limits.LINE, blank: bool = True
+    ) -> Any:
+        """Text of at most ``limit`` characters (see ``limits``, as the commands take it);
+        without ``blank``, not empty either."""
         value = self._get(key, required)
-        if value is not None and not isinstance(value, str):
+        if value is None:
+            return None
+        if not isinstance(value, str) or (not blank and not value.strip()):
             raise _Refused(f"{self.place}.{key}", f"{value!r} is not text")
+        problem = limits.too_long(value, limit, "the text")
+        if problem:
+            raise _Refused(f"{self.place}.{key}", problem)
         return value
 
     def name(self, key: str, required: bool = True) -> Any:
         value = self._get(key, required)
         if value is not None:
-            plain_name(value, f"{self.place}.{key}")
+            person_name(value, f"{self.place}.{key}")
         return value
+
+    def made(self, key: str, required: bool = True, offset: bool = True) -> datetime | None:
+        """When something was made or done: as ``moment``, and a day the commands could
+        have recorded it on (see ``_happened``): a promise made in year 1 would make
+        every later command walk two thousand years of days."""
+        moment = self.moment(key, required, offset)
+        if moment is not None:
+            _within(self.place, key, moment.date())
+        return moment
 
     def flag(self, key: str) -> Any:
         value = self._get(key, False)
@@ -254,6 +332,19 @@ class _Fields:
             raise _Refused(self.place, str(exc)) from None
 
 
+def person_name(value: Any, place: str) -> str:
+    """A person's name as ``trustcli init`` and ``--as`` take it (config.clean_name), and
+    plain, as it becomes part of a session's file name."""
+    plain_name(value, place)
+    try:
+        cleaned = config.clean_name(value, "this name")
+    except TrustError as exc:
+        raise _Refused(place, exc.message.replace("the name for this name", "the name")) from None
+    if cleaned != value:
+        raise _Refused(place, f"{value!r} is not a name as trustcli writes one (one space apart)")
+    return cleaned
+
+
 def plain_name(value: Any, place: str) -> str:
     """A name that reaches file names must be plain: one line, no '/', '..' or leading dot."""
     if not isinstance(value, str) or not value.strip():
@@ -270,6 +361,8 @@ def plain_name(value: Any, place: str) -> str:
             place,
             f"{value!r} is not a plain name (no '/', '..', leading dot or control characters)",
         )
+    if len(value.encode("utf-8")) > limits.NAME:
+        raise _Refused(place, f"is longer than a name can be ({limits.NAME} bytes)")
     return value
 
 
@@ -300,8 +393,9 @@ def _tomlable(value: Any, place: str) -> Any:
     return value
 
 
-def read_backup(document: Any) -> Backup:
-    """Check the whole backup; the first fault found stops everything, named."""
+def read_backup(document: Any, with_config: bool = False) -> Backup:
+    """Check the whole backup; the first fault found stops everything, named. Its
+    settings are checked (and kept) only ``with_config``: otherwise they are not taken."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TrustError('this is not a trustcli export (no "format": "trustcli-export")')
     version = document.get("version")
@@ -311,28 +405,53 @@ def read_backup(document: Any) -> Backup:
             f"{VERSION}: upgrade trustcli to import it"
         )
     for kind in _LISTS:
-        if not isinstance(document.get(kind) or [], list):
+        found = document.get(kind) or []
+        if not isinstance(found, list):
             raise TrustError(f"this export's {kind!r} is not a list")
+        if len(found) > MAX_RECORDS[kind]:
+            raise _Refused(kind, f"{len(found):,} records, more than {MAX_RECORDS[kind]:,}")
 
     def each(kind: str, read: Callable[[int, Any], Record]) -> list[Record]:
         return [read(index, raw) for index, raw in enumerate(document.get(kind) or [])]
 
+    templates = _templates(document.get("templates") or {})
     made = _unique(each("promises", _promise), "promises")
     known = {promise["id"] for promise in made}
     made_on = {p["id"]: p.get("since") or p["created"].date() for p in made}
+    sets = _set_finder(templates.get("questions", {}))
     return Backup(
-        config=_config(document.get("config") or {}),
+        config=_config(document.get("config") or {}) if with_config else {},
         promises=made,
         followups=each("followups", lambda index, raw: _followup(index, raw, made_on)),
         checkins=each("checkins", _checkin),
-        sessions=_unique(each("sessions", _session), "sessions"),
+        sessions=_unique(each("sessions", lambda i, raw: _session(i, raw, sets)), "sessions"),
         safety=each("safety", _screen),
         reminders=_unique(
             each("reminders", lambda index, raw: _reminder(index, raw, known)), "reminders"
         ),
-        templates=_templates(document.get("templates") or {}),
+        templates=templates,
         last_promise_id=_last_promise_id(document.get("last_promise_id", 0)),
     )
+
+
+def _set_finder(incoming: dict[str, str]) -> Callable[[str], questions.QuestionSet | None]:
+    """The question set a session's answers are checked against: this home's own (it
+    wins over the backup's), else the backup's, else a built-in; None if none is."""
+    found: dict[str, questions.QuestionSet | None] = {}
+
+    def find(name: str) -> questions.QuestionSet | None:
+        if name not in found:
+            installed = questions.available().get(name)
+            if name in incoming and (installed is None or installed[1] != "user"):
+                found[name] = questions.from_text(incoming[name], name)  # checked already
+            else:
+                try:
+                    found[name] = questions.load(name)
+                except TrustError:
+                    found[name] = None
+        return found[name]
+
+    return find
 
 
 def _last_promise_id(raw: Any) -> int:
@@ -358,14 +477,37 @@ def _unique(records: list[Record], kind: str) -> list[Record]:
 def _promise(index: int, raw: Any) -> Record:
     fields = _Fields("promises", index, raw)
     fields.whole("id", 1, MAX_ID)
-    fields.text("text")
+    fields.text("text", blank=False)
     fields.name("by", required=False)
     if raw.get("to"):
         fields.name("to")
-    fields.moment("created", offset=False)
-    fields.day("since", required=False)  # the day it was really made, if typed in later
-    fields.day("due", required=False)
-    fields.moment("closed", required=False, offset=False)
+    created = cast(datetime, fields.made("created", offset=False))
+    if raw.get("since") is not None:  # the day it was really made, if typed in later
+        _happened(fields, "since")
+    due = fields.day("due", required=False)
+    if due is not None and (due - dates.today()).days > dates.EARLIEST_YEARS * 366:
+        raise _Refused(
+            f"{fields.place}.due",
+            f"{due.isoformat()} is more than {dates.EARLIEST_YEARS} "
+            "years away (as 'promise add --due' refuses it)",
+        )
+    if due is not None and raw.get("every") is not None:
+        raise _Refused(f"{fields.place}.due", "a promise repeats (every) or is due once, not both")
+    closed = fields.moment("closed", required=False, offset=False)
+    how = fields.text("closed_how", required=False)
+    if (closed is None) != (how is None) or how not in (None, "fulfilled", "released"):
+        raise _Refused(
+            f"{fields.place}.closed_how",
+            "a closed promise says how: closed_how = fulfilled or released, beside 'closed'",
+        )
+    if closed is not None and closed.date() < created.date():
+        raise _Refused(f"{fields.place}.closed", "is before the promise was made")
+    tags = raw.get("tags")
+    if tags is not None and (
+        not isinstance(tags, list)
+        or not all(isinstance(tag, str) and tag.strip() and len(tag) <= limits.LINE for tag in tags)
+    ):
+        raise _Refused(f"{fields.place}.tags", "is not a list of words (as --tag takes them)")
     every = fields.text("every", required=False)
     if every is not None:
         try:
@@ -402,7 +544,7 @@ def _followup(index: int, raw: Any, made_on: dict[int, date]) -> Record:
     result = fields.text("result")
     if result not in promises.RESULTS:
         raise _Refused(f"{fields.place}.result", f"{result!r} is neither kept nor missed")
-    fields.text("note", required=False)
+    fields.text("note", required=False, limit=limits.NOTE)
     fields.moment("at")
     fields.check(promises.normalise_followup)
     return fields.last("at")
@@ -412,11 +554,15 @@ def _happened(fields: _Fields, key: str) -> date:
     """A day something happened, checked as the CLI checks it (see dates.past_day); a
     day of slack for a backup made in a zone already in tomorrow."""
     day = cast(date, fields.day(key))  # required: a missing day is refused there
+    return _within(fields.place, key, day)
+
+
+def _within(place: str, key: str, day: date) -> date:
     try:
         dates.past_day(day - timedelta(days=1) if day > dates.today() else day, "")
     except TrustError:
         raise _Refused(
-            f"{fields.place}.{key}",
+            f"{place}.{key}",
             f"{day.isoformat()} cannot be the day it happened (in the future, or more than "
             f"{dates.EARLIEST_YEARS} years ago)",
         ) from None
@@ -428,20 +574,25 @@ def _checkin(index: int, raw: Any) -> Record:
     _happened(fields, "on")
     fields.name("who")
     fields.whole("rating", 1, 10)
-    fields.text("note", required=False)
+    fields.text("note", required=False, limit=limits.NOTE)
     fields.moment("at")
     fields.check(checkins.normalise_checkin)
     return fields.last("at")
 
 
-def _session(index: int, raw: Any) -> Record:
+def _session(index: int, raw: Any, sets: Callable[[str], questions.QuestionSet | None]) -> Record:
+    """A session as `ask` saves it: every answer one its question could have been given
+    (when the set is known: installed, or in the backup), none both answered and skipped."""
     fields = _Fields("sessions", index, raw, tables=("answers",))
     fields.whole("id", 1, MAX_ID)
-    fields.name("set")  # part of the session's file name
+    fields.text("set")
+    plain_name(raw["set"], f"{fields.place}.set")  # part of the session's file name
     fields.text("title", required=False)
     fields.name("who")
-    fields.moment("started")
-    fields.moment("finished", required=False)
+    started = cast(datetime, fields.made("started"))
+    finished = fields.moment("finished", required=False)
+    if finished is not None and finished < started:
+        raise _Refused(f"{fields.place}.finished", "is before the session started")
     skipped = raw.get("skipped", [])
     if not isinstance(skipped, list) or not all(isinstance(item, str) for item in skipped):
         raise _Refused(f"{fields.place}.skipped", "is not a list of question ids")
@@ -450,6 +601,26 @@ def _session(index: int, raw: Any) -> Record:
         isinstance(value, str | int | bool) for value in answers.values()
     ):
         raise _Refused(f"{fields.place}.answers", "is not a table of answers")
+    if set(skipped) & set(answers) or len(set(skipped)) != len(skipped):
+        raise _Refused(f"{fields.place}.skipped", "names a question answered or skipped before")
+    qset = sets(raw["set"])
+    by_id = {question.id: question for question in qset.questions} if qset else {}
+    for key, answer in answers.items():
+        place = f"{fields.place}.answers.{key}"
+        if qset is None:
+            if isinstance(answer, str) and len(answer) > limits.ANSWER:
+                raise _Refused(place, limits.too_long(answer, limits.ANSWER, "the answer") or "")
+            continue
+        if key not in by_id:
+            raise _Refused(
+                f"{fields.place}.answers",
+                f"{key!r} is not a question of {raw['set']!r} ({', '.join(by_id)})",
+            )
+        problem = questions.answer_problem(by_id[key], answer)
+        if problem:
+            raise _Refused(place, problem)
+    if qset is not None and set(skipped) - set(by_id):
+        raise _Refused(f"{fields.place}.skipped", f"names a question {raw['set']!r} does not have")
     fields.record.setdefault("skipped", [])
     return fields.record
 
@@ -457,7 +628,7 @@ def _session(index: int, raw: Any) -> Record:
 def _screen(index: int, raw: Any) -> Record:
     fields = _Fields("safety", index, raw)
     fields.name("who")
-    fields.moment("shown")
+    fields.made("shown")
     fields.flag("concern")
     return fields.record
 
@@ -468,7 +639,7 @@ def _reminder(index: int, raw: Any, known: set[int]) -> Record:
     fields = _Fields("reminders", index, raw)
     fields.whole("id", 1, MAX_ID)
     when = fields.text("when")
-    created = fields.moment("created")
+    created = cast(datetime, fields.made("created"))
     try:
         schedules.trigger(schedules.parse(when, created))  # read, and understood by the daemon
     except TrustError as exc:
@@ -487,15 +658,51 @@ def _reminder(index: int, raw: Any, known: set[int]) -> Record:
 
 
 def _config(raw: Any) -> Record:
+    """The backup's settings, checked as the commands check config.toml; only the
+    settings trustcli knows (``SETTINGS``): anything else in it is left out."""
     if not isinstance(raw, dict):
         raise _Refused("config", "is not an object")
     _tomlable(raw, "config")
-    names = raw.get("names", {})
-    if not isinstance(names, dict):
-        raise _Refused("config.names", "is not a table of names")
-    for key, value in names.items():
-        plain_name(value, f"config.names.{key}")
-    return dict(raw)
+    taken: Record = {}
+    for table, keys in SETTINGS.items():
+        values = raw.get(table, {})
+        if not isinstance(values, dict):
+            raise _Refused(f"config.{table}", "is not a table of settings")
+        for key in keys:
+            if key in values:
+                taken.setdefault(table, {})[key] = _setting(table, key, values[key])
+    return taken
+
+
+def _setting(table: str, key: str, value: Any) -> Any:
+    place = f"config.{table}.{key}"
+    if table == "names":
+        return person_name(value, place)
+    if key == "show_details":
+        if not isinstance(value, bool):
+            raise _Refused(place, f"{value!r} is not true or false")
+        return value
+    from trustcli import schedules  # promise_time is read as `remind` reads it
+
+    try:
+        if not isinstance(value, str) or len(value) > 5:
+            raise TrustError("")
+        schedules.parse(f"daily {value}")
+    except TrustError:
+        raise _Refused(place, f'{value!r} is not a time like "20:00"') from None
+    return value
+
+
+def _left_out(raw: Any) -> list[str]:
+    """The settings in a backup's config that trustcli does not know (not taken)."""
+    if not isinstance(raw, dict):
+        return []
+    return [
+        f"{table}.{key}" if isinstance(values, dict) else table
+        for table, values in raw.items()
+        for key in (values if isinstance(values, dict) else [None])
+        if table not in SETTINGS or key not in SETTINGS[table]
+    ]
 
 
 def _templates(raw: Any) -> dict[str, dict[str, str]]:
@@ -507,13 +714,38 @@ def _templates(raw: Any) -> dict[str, dict[str, str]]:
             raise _Refused(f"templates.{kind}", "is not questions or worksheets")
         if not isinstance(texts, dict):
             raise _Refused(f"templates.{kind}", "is not an object of name → text")
+        if len(texts) > MAX_RECORDS["templates"]:
+            raise _Refused(f"templates.{kind}", f"more than {MAX_RECORDS['templates']} templates")
         for name, text in texts.items():
             plain_name(name, f"templates.{kind}: the name {name!r}")
+            place = f"templates.{kind}.{name}"
             if not isinstance(text, str) or "\0" in text:
-                raise _Refused(f"templates.{kind}.{name}", "is not text")
-            _tomlable(text, f"templates.{kind}.{name}")
+                raise _Refused(place, "is not text")
+            _tomlable(text, place)
+            problem = limits.too_long(text, limits.TEMPLATE, "the template")
+            if problem:
+                raise _Refused(place, problem)
+            _template_problem(kind, name, text, place)
         found[kind] = dict(texts)
     return found
+
+
+def _template_problem(kind: str, name: str, text: str, place: str) -> None:
+    """A template is read as `ask` and `worksheet new` read it: one that cannot be is
+    named here, not when a command later needs it."""
+    if kind == "questions":
+        try:
+            questions.from_text(text, name)
+        except ValueError as exc:
+            raise _Refused(place, f"is not a question set trustcli can read ({exc})") from None
+        return
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    try:
+        SandboxedEnvironment(trim_blocks=True, lstrip_blocks=True).parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _Refused(place, f"line {exc.lineno}: {exc.message}") from None
 
 
 # --- import: then write, each file once ----------------------------------------------------
@@ -574,7 +806,7 @@ def _counted(count: int, kind: str) -> str:
     return f"{count} {_LABELS[kind][count != 1]}"
 
 
-def restore(document: Any, merge: bool) -> Outcome:
+def restore(document: Any, merge: bool, with_config: bool = False) -> Outcome:
     """Write an export back into the data home.
 
     The whole backup is checked first; a fault anywhere writes nothing. Into an empty
@@ -582,8 +814,30 @@ def restore(document: Any, merge: bool) -> Outcome:
     sessions and reminders get new ids after the existing ones, and records already
     present (same promise text and creation time, same check-in time …) are not added
     twice; this home's own settings and templates win, and a differing one is named.
+
+    Settings and the safety entry are the person's own: they are taken only
+    ``with_config``, and then the safety entry only for this home's own name (``me``,
+    or the backup's when this home has none). An entry says that person was already
+    shown the safety question: taken for someone else, it would skip a question they
+    never saw, or pause their sets for a concern they never raised.
     """
-    backup = read_backup(document)
+    backup = read_backup(document, with_config)
+    if with_config:
+        me = config.names().get("me") or backup.config.get("names", {}).get("me")
+        own = [entry for entry in backup.safety if entry["who"] == (me or config.DEFAULT_ME)]
+        others = sorted({entry["who"] for entry in backup.safety} - {e["who"] for e in own})
+        backup.safety = own
+    else:
+        others = []
+        not_taken = [
+            what
+            for what, held in (
+                ("settings (config.toml)", document.get("config")),
+                ("safety entry", backup.safety),
+            )
+            if held
+        ]
+        backup.safety = []
     existing = collect()
     has_data = any(existing[kind] for kind in _LISTS) or bool(existing["config"])
     has_data = has_data or any(existing["templates"].values())
@@ -593,6 +847,19 @@ def restore(document: Any, merge: bool) -> Outcome:
             "or set TRUSTCLI_HOME to an empty folder"
         )
     outcome = Outcome()
+    if with_config:
+        left_out = _left_out(document.get("config"))
+        if left_out:
+            outcome.notes.append(f"left out settings trustcli does not know: {', '.join(left_out)}")
+        if others:
+            outcome.notes.append(
+                f"left out the safety entries of {', '.join(others)}: only your own is taken"
+            )
+    elif not_taken:
+        outcome.notes.append(
+            f"the backup's {' and '.join(not_taken)} were not taken; they are your own: to "
+            "take them too, import again with --with-config (and --merge)"
+        )
     _restore_config(backup.config, outcome)
     _restore_templates(backup.templates, existing["templates"], outcome)
     ids = _restore_promises(backup.promises, existing["promises"], not has_data, outcome)
@@ -719,13 +986,30 @@ def _restore_sessions(
         try:
             qset = questions.load(record["set"])
         except TrustError:
-            qset = None  # the set is not installed here: keep the record, skip the transcript
+            qset = _stand_in(record)  # the set is not installed here: answers by their id
         stem = sessions.file_stem(record)
         with store.lock():
             store.write_document(f"{stem}.toml", sessions.record_for_disk(record))
-            if qset is not None:
-                store.write_text(f"{stem}.md", sessions.transcript(record, qset))
+            store.write_text(f"{stem}.md", sessions.transcript(record, qset))
         outcome.counts["sessions"] += 1
+
+
+def _stand_in(session: Record) -> questions.QuestionSet:
+    """A set for a session whose own set is gone: its question ids as the questions, so
+    its transcript still holds every answer."""
+    from pathlib import Path
+
+    ids = [*session["answers"], *session["skipped"]] or ["answers"]
+    return questions.QuestionSet(
+        name=session["set"],
+        title=session.get("title") or session["set"],
+        description="",
+        audience="self",
+        intro="",
+        questions=tuple(questions.Question(id=i, prompt=i, kind="text") for i in ids),
+        source="user",
+        path=Path(f"{session['set']}.toml"),
+    )
 
 
 def _restore_safety(incoming: list[Record], outcome: Outcome) -> None:

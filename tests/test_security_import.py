@@ -1,0 +1,264 @@
+"""`trustcli import` treats a backup as untrusted input (issue 10).
+
+A backup may come from someone else, or be crafted: every record is checked with the
+checks the commands use before anything is written, sizes are capped, and settings and
+safety entries are the person's own. Whatever a backup holds, once it is imported every
+reading command still works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+NOW = "2026-11-26T20:00:00+01:00"
+MADE = "2026-11-20T09:00:00+01:00"
+
+OWN_SET = """\
+title = "Our own questions"
+audience = "both"
+
+[[question]]
+id = "best"
+prompt = "What was the best moment this week?"
+kind = "text"
+"""
+
+
+def snapshot(folder: Path) -> dict[str, bytes] | None:
+    if not folder.exists():
+        return None
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def backup(cli, home, monkeypatch) -> dict[str, Any]:
+    """A backup of a home with one of everything, as a parsed document."""
+    monkeypatch.setenv("TRUSTCLI_NOW", MADE)
+    cli("init", "--me", "alex", "--partner", "sam")
+    with (home / "config.toml").open("a") as handle:
+        handle.write('\n[remind]\npromise_time = "19:30"\n')
+    (home / "templates" / "questions").mkdir(parents=True)
+    (home / "templates" / "questions" / "ours.toml").write_text(OWN_SET)
+    (home / "safety.toml").write_text(
+        '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\n'
+    )
+    assert cli("promise", "add", "Walk together", "--every", "daily").code == 0
+    assert cli("promise", "add", "Book the counsellor", "--due", "2026-12-01").code == 0
+    assert cli("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk").code == 0
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    assert cli("promise", "kept", "1", "--note", "by the river").code == 0
+    assert cli("checkin", "-r", "6", "--as", "sam").code == 0
+    assert cli("ask", "weekly-checkin", "--answers", "-", stdin="good\n\nwalks\n7\n1\n").code == 0
+    assert cli("ask", "ours", "--as", "sam", "--answers", "-", stdin="the walk\n").code == 0
+    result = cli("export")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def readers(cli, tmp_path: Path) -> list[tuple[str, ...]]:
+    """Every command that reads the data home, with the ids the home holds."""
+    commands: list[tuple[str, ...]] = [
+        ("promise", "list", "--all"),
+        ("promise", "list", "--json"),
+        ("promise", "stats"),
+        ("promise", "stats", "--json"),
+        ("checkin", "list"),
+        ("checkin", "list", "--json"),
+        ("report",),
+        ("report", "--json"),
+        ("report", "-o", str(tmp_path / "report.md")),
+        ("ask", "history"),
+        ("ask", "history", "--json"),
+        ("ask", "--list"),
+        ("worksheet", "list"),
+        ("export",),
+        ("export", "--format", "markdown"),
+        ("export", "--format", "ics"),
+        ("remind", "list"),
+        ("remind", "list", "--json"),
+        ("remind", "due", "--json"),
+    ]
+    made = json.loads(cli("promise", "list", "--all", "--json").out)
+    commands += [("promise", "show", str(p["id"])) for p in made]
+    commands += [("promise", "show", str(p["id"]), "--json") for p in made]
+    held = json.loads(cli("ask", "history", "--json").out)
+    commands += [("ask", "show", str(s["id"])) for s in held]
+    commands += [("ask", "show", str(s["id"]), "--json") for s in held]
+    sheets = json.loads(cli("worksheet", "list", "--json").out)
+    commands += [("worksheet", "new", sheet["name"], "-o", "-") for sheet in sheets]
+    return commands
+
+
+def _set(kind: str, key: str, value: Any, index: int = 0) -> Callable[[dict], None]:
+    def change(document: dict) -> None:
+        document[kind][index][key] = value
+
+    return change
+
+
+def _drop(kind: str, key: str, index: int = 0) -> Callable[[dict], None]:
+    def change(document: dict) -> None:
+        document[kind][index].pop(key, None)
+
+    return change
+
+
+def _config(value: Any) -> Callable[[dict], None]:
+    def change(document: dict) -> None:
+        document["config"] = value
+
+    return change
+
+
+def _template(kind: str, name: str, text: str) -> Callable[[dict], None]:
+    def change(document: dict) -> None:
+        document["templates"].setdefault(kind, {})[name] = text
+
+    return change
+
+
+# name → (change, the place an import must name when it refuses it; None: it may be taken)
+HOSTILE: dict[str, tuple[Callable[[dict], None], str | None]] = {
+    "answers-text": (_set("sessions", "answers", "abc"), "sessions[0].answers"),
+    "answers-list": (_set("sessions", "answers", {"went-well": [1, 2]}), "sessions[0].answers"),
+    "answer-unknown-id": (_set("sessions", "answers", {"nope": "x"}), "sessions[0].answers"),
+    "answer-scale-text": (
+        _set("sessions", "answers", {"trust-this-week": "very"}),
+        "sessions[0].answers.trust-this-week",
+    ),
+    "answer-scale-99": (
+        _set("sessions", "answers", {"trust-this-week": 99}),
+        "sessions[0].answers.trust-this-week",
+    ),
+    "answer-choice-other": (
+        _set("sessions", "answers", {"celebrate": "a surprise"}),
+        "sessions[0].answers.celebrate",
+    ),
+    "answer-yesno-for-text": (
+        _set("sessions", "answers", {"went-well": True}),
+        "sessions[0].answers.went-well",
+    ),
+    "skipped-and-answered": (
+        _set("sessions", "skipped", ["went-well"]),
+        "sessions[0].skipped",
+    ),
+    "skipped-unknown-id": (_set("sessions", "skipped", ["nope"]), "sessions[0].skipped"),
+    "session-who-number": (_set("sessions", "who", 5), "sessions[0].who"),
+    "session-who-long": (_set("sessions", "who", "a" * 300), "sessions[0].who"),
+    "session-set-long": (_set("sessions", "set", "s" * 300), "sessions[0].set"),
+    "session-title-number": (_set("sessions", "title", 5), "sessions[0].title"),
+    "session-finished-before": (
+        _set("sessions", "finished", "2020-01-01T00:00:00+01:00"),
+        "sessions[0].finished",
+    ),
+    "session-unknown-set": (_set("sessions", "set", "gone-set"), None),
+    "checkin-who-number": (_set("checkins", "who", 5), "checkins[0].who"),
+    "checkin-who-newline": (_set("checkins", "who", "sam\nalex"), "checkins[0].who"),
+    "checkin-who-bidi": (_set("checkins", "who", "sam\u202e"), "checkins[0].who"),
+    "checkin-note-escape": (_set("checkins", "note", "\x1b[2J\x1b]0;owned\x07"), None),
+    "promise-by-number": (_set("promises", "by", 5), "promises[0].by"),
+    "promise-text-blank": (_set("promises", "text", "   "), "promises[0]"),
+    "promise-created-year-1": (
+        _set("promises", "created", "0001-01-01T00:00:00+00:00"),
+        "promises[0].created",
+    ),
+    "promise-created-future": (
+        _set("promises", "created", "2099-01-01T00:00:00+00:00"),
+        "promises[0].created",
+    ),
+    "promise-due-9999": (_set("promises", "due", "9999-12-31", index=1), "promises[1].due"),
+    "promise-due-and-every": (_set("promises", "due", "2026-12-01"), "promises[0].due"),
+    "promise-closed-how-number": (
+        lambda d: d["promises"][0].update(closed=NOW, closed_how=5),
+        "promises[0].closed_how",
+    ),
+    "promise-closed-how-word": (
+        lambda d: d["promises"][0].update(closed=NOW, closed_how="<b>hidden</b>"),
+        "promises[0].closed_how",
+    ),
+    "promise-tags-empty": (_set("promises", "tags", ["", "ok"]), "promises[0].tags"),
+    "promise-text-escape": (_set("promises", "text", "walk\x1b[31m red\u202e"), None),
+    "followup-note-number": (_set("followups", "note", 5), "followups[0].note"),
+    "reminder-message-number": (_set("reminders", "message", 5), "reminders[0].message"),
+    "reminder-created-year-1": (
+        _set("reminders", "created", "0001-01-01T00:00:00+00:00"),
+        "reminders[0].created",
+    ),
+    "config-names-not-table": (_config({"names": "alex"}), "config.names"),
+    "config-name-newline": (_config({"names": {"me": "a\nb"}}), "config.names.me"),
+    "config-promise-time": (
+        _config({"remind": {"promise_time": "99:99"}}),
+        "config.remind.promise_time",
+    ),
+    "config-show-details-text": (
+        _config({"notify": {"show_details": "yes"}}),
+        "config.notify.show_details",
+    ),
+    "config-unknown": (_config({"zone": "Mars/Olympus", "names": {"me": "alex"}}), None),
+    "config-show-details": (_config({"notify": {"show_details": True}}), None),
+    "safety-other-person": (
+        lambda d: d["safety"].append({"who": "sam", "shown": NOW, "concern": True}),
+        None,
+    ),
+    "question-set-broken": (
+        _template("questions", "broken", "title = \n"),
+        "templates.questions.broken",
+    ),
+    "worksheet-broken": (
+        _template("worksheets", "progress", "{% for x in %}\n"),
+        "templates.worksheets.progress",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_whatever_a_backup_holds_every_reading_command_still_works(
+    cli, backup, home, tmp_path, monkeypatch, name
+):
+    change, place = HOSTILE[name]
+    change(backup)
+    source = tmp_path / "hostile.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    result = cli("import", str(source), "--with-config")  # the most taken: settings too
+    if place is not None:
+        assert result.code == 2, result.text
+        assert place in result.err and "nothing was imported" in result.err, result.err
+        assert len(result.err.strip().splitlines()) == 1 and result.out == ""
+        assert not new_home.exists()
+        return
+    assert result.code == 0, result.text
+    for command in readers(cli, tmp_path):
+        done = cli(*command)
+        if name == "session-unknown-set" and command[:2] == ("ask", "show") and done.code:
+            # As for any session whose set was removed: said in one line, and the
+            # transcript the import wrote holds the answers.
+            assert "no longer installed" in done.err and done.code == 1, done.text
+            transcripts = list((new_home / "sessions").glob(f"{int(command[2]):04d}-*.md"))
+            assert len(transcripts) == 1 and "good" in transcripts[0].read_text()
+            continue
+        assert done.code == 0, (command, done.text)
+        assert "internal error" not in done.text and "Traceback" not in done.text
+        if command[-1] != "--json" and command[0] != "export":
+            assert "\x1b" not in done.out, (command, done.out)
+
+
+def test_a_refused_answer_is_refused_after_nothing_was_written(cli, backup, tmp_path, monkeypatch):
+    """The first record of a kind written last is bad: promises are not written first."""
+    backup["sessions"][-1]["answers"] = "abc"
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
+    result = cli("import", str(source))
+    assert result.code == 2 and "sessions[1].answers" in result.err, result.text
+    assert not (tmp_path / "new-home").exists()
