@@ -262,3 +262,173 @@ def test_a_refused_answer_is_refused_after_nothing_was_written(cli, backup, tmp_
     result = cli("import", str(source))
     assert result.code == 2 and "sessions[1].answers" in result.err, result.text
     assert not (tmp_path / "new-home").exists()
+
+
+# --- settings and safety are the person's own ----------------------------------------------
+
+
+def test_settings_and_safety_are_taken_only_when_asked(cli, backup, tmp_path, monkeypatch):
+    backup["config"]["notify"] = {"show_details": True}
+    backup["safety"][0]["concern"] = True
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    result = cli("import", str(source))
+    assert result.code == 0, result.text
+    assert "settings (config.toml)" not in result.out and "safety" not in result.out
+    assert "not taken" in result.err and "--with-config" in result.err
+    assert not (new_home / "config.toml").exists() and not (new_home / "safety.toml").exists()
+    # Asked: the settings come, and the person's own safety entry with its answer.
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "asked"))
+    result = cli("import", str(source), "--with-config")
+    assert result.code == 0, result.text
+    assert "settings (config.toml)" in result.out and "1 safety entry" in result.out
+    assert json.loads(cli("export").out)["config"]["notify"] == {"show_details": True}
+    assert "concern = true" in (tmp_path / "asked" / "safety.toml").read_text()
+
+
+def test_a_safety_entry_for_anyone_else_is_never_taken(cli, backup, tmp_path, monkeypatch):
+    backup["safety"] += [
+        {"who": "sam", "shown": NOW},
+        {"who": "kim", "shown": NOW, "concern": True},
+    ]
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    result = cli("import", str(source), "--with-config")
+    assert result.code == 0, result.text
+    assert "1 safety entry" in result.out
+    assert "left out the safety entries of kim, sam" in result.err
+    safety = (new_home / "safety.toml").read_text()
+    assert 'who = "alex"' in safety and "sam" not in safety and "kim" not in safety
+
+
+def test_unknown_settings_are_left_out_and_named(cli, backup, tmp_path, monkeypatch):
+    backup["config"]["zone"] = "Mars/Olympus"
+    backup["config"]["notify"] = {"show_details": False, "sound": "loud"}
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    result = cli("import", str(source), "--with-config")
+    assert result.code == 0, result.text
+    assert "left out settings trustcli does not know: zone, notify.sound" in result.err
+    config = (new_home / "config.toml").read_text()
+    assert "Mars" not in config and "sound" not in config and "show_details = false" in config
+
+
+# --- sizes are capped ------------------------------------------------------------------------
+
+
+def _refused_cleanly(result, new_home: Path, phrase: str) -> None:
+    assert result.code == 2, result.text
+    assert phrase in result.err and "nothing was imported" in result.err, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "internal error" not in result.err
+    assert not new_home.exists()
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_deeply_nested_backup_is_refused_in_one_line(sh, tmp_path, how):
+    source = tmp_path / "deep.json"
+    source.write_text('{"format": "trustcli-export", "version": 2, "promises": ' + "[" * 100_000)
+    new_home = tmp_path / "new-home"
+    env = {"TRUSTCLI_HOME": str(new_home)}
+    if how == "file":
+        result = sh("import", str(source), env=env)
+    else:
+        result = sh("import", "-", stdin=source.read_text(), env=env)
+    _refused_cleanly(result, new_home, "deeper than a trustcli export")
+
+
+def test_nesting_json_can_read_is_refused_too(cli, backup, tmp_path, monkeypatch):
+    backup["config"]["names"] = {"me": [[[[[["alex"]]]]]]}
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    _refused_cleanly(cli("import", str(source)), new_home, "deeper than a trustcli export")
+
+
+def test_a_backup_larger_than_the_cap_is_refused_unread(sh, tmp_path):
+    from trustcli import export
+
+    source = tmp_path / "big.json"
+    with source.open("w") as handle:  # valid JSON, one byte over the cap
+        head = '{"format": "trustcli-export", "version": 2, "x": "'
+        handle.write(head + "a" * (export.MAX_BYTES - len(head) - 1) + '"}')
+    new_home = tmp_path / "new-home"
+    result = sh("import", str(source), env={"TRUSTCLI_HOME": str(new_home)})
+    _refused_cleanly(result, new_home, "larger than 32 MB")
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "limit"),
+    [
+        ("promises", "text", 1_000),
+        ("followups", "note", 10_000),
+        ("checkins", "note", 10_000),
+        ("reminders", "message", 1_000),
+        ("sessions", "title", 1_000),
+    ],
+)
+def test_each_text_in_a_backup_is_capped(cli, backup, tmp_path, monkeypatch, kind, field, limit):
+    backup[kind][0][field] = "x" * limit  # at the cap: taken
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "at-cap"))
+    assert cli("import", str(source)).code == 0
+    backup[kind][0][field] = "x" * (limit + 1)
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "over-cap"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    _refused_cleanly(cli("import", str(source)), new_home, f"{kind}[0].{field}")
+
+
+def test_an_answer_in_a_backup_is_capped(cli, backup, tmp_path, monkeypatch):
+    backup["sessions"][0]["answers"]["went-well"] = "x" * 50_001
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    _refused_cleanly(cli("import", str(source)), new_home, "sessions[0].answers.went-well")
+
+
+def test_the_number_of_records_is_capped(cli, backup, tmp_path, monkeypatch):
+    from trustcli import export
+
+    backup["reminders"] = backup["reminders"] * (export.MAX_RECORDS["reminders"] + 1)
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    _refused_cleanly(cli("import", str(source)), new_home, "reminders: 1,001 records")
+
+
+# --- the commands keep the same limits ----------------------------------------------------
+
+
+def test_typed_text_is_capped_as_a_backup_is(cli, home, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    huge = "x" * 1_000_000
+    cases = [
+        ("promise", "add", huge),
+        ("promise", "add", "walk", "--tag", "x" * 1_001),
+        ("checkin", "-r", "5", "--note", "x" * 10_001),
+        ("remind", "add", "daily 21:00", "-m", "x" * 1_001),
+        ("init", "--me", "x" * 101),
+        ("ask", "history", "--as", "x" * 101),
+    ]
+    for command in cases:
+        result = cli(*command)
+        assert result.code == 2, (command[:2], result.text[:300])
+        assert len(result.err.strip().splitlines()) == 1 and "internal error" not in result.err
+        assert len(result.err) < 400  # the line names the limit, it does not echo the text
+    assert cli("promise", "add", "x" * 1_000).code == 0  # at the cap
+    assert cli("promise", "kept", "1", "--note", "x" * 10_001).code == 2
+    assert cli("promise", "kept", "1", "--note", "x" * 10_000).code == 0
+    answers = "x" * 50_001 + "\n\n\n7\n1\n"
+    result = cli("ask", "weekly-checkin", "--answers", "-", stdin=answers)
+    assert result.code == 2 and "50,000" in result.err, result.text[:300]
+    assert not (home / "sessions").exists()
