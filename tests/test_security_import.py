@@ -432,3 +432,29 @@ def test_typed_text_is_capped_as_a_backup_is(cli, home, monkeypatch):
     result = cli("ask", "weekly-checkin", "--answers", "-", stdin=answers)
     assert result.code == 2 and "50,000" in result.err, result.text[:300]
     assert not (home / "sessions").exists()
+
+
+def test_a_backup_replaces_a_built_in_template_only_when_asked(cli, backup, tmp_path, monkeypatch):
+    """A joint set made one for "self" would skip the safety question: like settings, a
+    backup's own version of a built-in changes trustcli itself."""
+    builtin = Path(__file__).parent.parent / "templates" / "questions" / "rebuild-trust.toml"
+    backup["templates"]["questions"]["rebuild-trust"] = builtin.read_text().replace(
+        'audience = "both"', 'audience = "self"'
+    )
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+
+    def audience() -> str:
+        sets = json.loads(cli("ask", "--list", "--json").out)
+        return next(s["audience"] for s in sets if s["name"] == "rebuild-trust")
+
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "plain"))
+    result = cli("import", str(source))
+    assert result.code == 0, result.text
+    assert "own versions of built-in templates (rebuild-trust)" in result.err
+    assert "--with-config" in result.err and "1 template" in result.out  # ours only
+    assert audience() == "both"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "asked"))
+    result = cli("import", str(source), "--with-config")
+    assert result.code == 0 and "2 templates" in result.out, result.text
+    assert audience() == "self"

@@ -189,6 +189,7 @@ class Backup:
     reminders: list[Record]
     templates: dict[str, dict[str, str]]
     last_promise_id: int = 0
+    not_taken: list[str] = field(default_factory=list)  # templates that replace built-ins
 
 
 def read_backup(document: Any, with_config: bool = False) -> Backup:
@@ -214,6 +215,7 @@ def read_backup(document: Any, with_config: bool = False) -> Backup:
         return [read(raw, f"{kind}[{index}]") for index, raw in enumerate(found)]
 
     templates = records.templates(document.get("templates") or {})
+    replacing = [] if with_config else _replacing_builtins(templates)
     made = _unique(each("promises", records.promise), "promises")
     known = {promise["id"] for promise in made}
     made_on = {p["id"]: p.get("since") or p["created"].date() for p in made}
@@ -232,7 +234,24 @@ def read_backup(document: Any, with_config: bool = False) -> Backup:
         ),
         templates=templates,
         last_promise_id=_last_promise_id(document.get("last_promise_id", 0)),
+        not_taken=replacing,
     )
+
+
+def _replacing_builtins(incoming: dict[str, dict[str, str]]) -> list[str]:
+    """Take out of ``incoming`` the templates that would replace a built-in one, and name
+    them: like settings, they change how trustcli itself behaves (a joint question set
+    made one for "self" would skip the safety question), so only --with-config takes them.
+    """
+    from trustcli import templates
+
+    taken_out = []
+    for kind, texts in incoming.items():
+        for name in list(texts):
+            if (templates.builtin_dir() / kind / f"{name}{TEMPLATE_KINDS[kind]}").is_file():
+                del texts[name]
+                taken_out.append(name)
+    return taken_out
 
 
 def _last_promise_id(raw: Any) -> int:
@@ -362,11 +381,14 @@ def restore(document: Any, merge: bool, with_config: bool = False) -> Outcome:
             outcome.notes.append(
                 f"left out the safety entries of {', '.join(others)}: only your own is taken"
             )
-    elif not_taken:
-        outcome.notes.append(
-            f"the backup's {' and '.join(not_taken)} were not taken; they are your own: to "
-            "take them too, import again with --with-config (and --merge)"
-        )
+    else:
+        if backup.not_taken:
+            not_taken.append(f"own versions of built-in templates ({', '.join(backup.not_taken)})")
+        if not_taken:
+            outcome.notes.append(
+                f"the backup's {' and '.join(not_taken)} were not taken; they are your own: "
+                "to take them too, import again with --with-config (and --merge)"
+            )
     _restore_config(backup.config, outcome)
     _restore_templates(backup.templates, existing["templates"], outcome)
     ids = _restore_promises(backup.promises, existing["promises"], not has_data, outcome)
