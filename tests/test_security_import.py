@@ -386,6 +386,22 @@ def test_each_text_in_a_backup_is_capped(cli, backup, tmp_path, monkeypatch, kin
     _refused_cleanly(cli("import", str(source)), new_home, f"{kind}[0].{field}")
 
 
+@pytest.mark.parametrize(
+    ("value", "place"),
+    [("x" * 10_001, "promises[0].extra"), (["a"] * 1_001, "promises[0].tags")],
+)
+def test_a_value_trustcli_does_not_read_is_capped_too(
+    cli, backup, tmp_path, monkeypatch, value, place
+):
+    """Every command reads a stored record again: a field of no use still costs."""
+    backup["promises"][0][place.rsplit(".", 1)[1]] = value
+    source = tmp_path / "b.json"
+    source.write_text(json.dumps(backup))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    _refused_cleanly(cli("import", str(source)), new_home, place)
+
+
 def test_an_answer_in_a_backup_is_capped(cli, backup, tmp_path, monkeypatch):
     backup["sessions"][0]["answers"]["went-well"] = "x" * 50_001
     source = tmp_path / "b.json"

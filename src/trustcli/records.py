@@ -25,6 +25,7 @@ TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
 TEMPLATES_PER_KIND = 500
 SETTINGS = {"names": ("me", "partner"), "notify": ("show_details",), "remind": ("promise_time",)}
 MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
+MAX_LIST = 1_000  # values in one list of a record (tags, skipped questions)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT64 = -(2**63)  # TOML 1.0 integers are 64-bit: other TOML readers refuse larger ones
 
@@ -59,6 +60,8 @@ class Fields:
             ):
                 raise Refused(place, "is a table; a record here holds plain values and lists")
             self.record[key] = tomlable(value, place)
+            if key not in tables:
+                _bounded(value, place)
 
     def _get(self, key: str, required: bool) -> Any:
         value = self.raw.get(key)
@@ -165,6 +168,20 @@ class Fields:
             normalise(self.record)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise Refused(self.place, str(exc)) from None
+
+
+def _bounded(value: Any, place: str) -> None:
+    """Any value of a record, known to trustcli or not, within what a record holds: no
+    text longer than a note, no list longer than ``MAX_LIST`` (every later command reads
+    the record again)."""
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_LIST:
+        raise Refused(place, f"holds {len(items):,} values; at most {MAX_LIST:,}")
+    for item in items:
+        if isinstance(item, str):
+            problem = limits.too_long(item, limits.NOTE, "the text")
+            if problem:
+                raise Refused(place, problem)
 
 
 def person_name(value: Any, place: str) -> str:
