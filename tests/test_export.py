@@ -42,7 +42,7 @@ def test_export_import_export_is_identical(cli, filled, monkeypatch, tmp_path):
     backup = tmp_path / "backup.json"
     assert cli("export", "-o", str(backup)).code == 0
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
-    result = cli("import", str(backup))
+    result = cli("import", str(backup), "--with-config")
     assert result.code == 0, result.err
     assert "3 promises" in result.out and "2 follow-ups" in result.out
     assert export_json(cli) == first
@@ -295,7 +295,7 @@ def test_the_counts_printed_are_the_records_written(cli, filled, tmp_path, monke
     source = tmp_path / "backup.json"
     source.write_text(json.dumps(backup))
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
-    result = cli("import", str(source))
+    result = cli("import", str(source), "--with-config")
     assert result.code == 0, result.err
     assert result.out.strip() == (
         "3 promises, 2 follow-ups, 1 check-in, 1 session, 2 reminders, settings (config.toml)"
@@ -386,7 +386,7 @@ def test_everything_round_trips_byte_identical(cli, home, monkeypatch, tmp_path)
     source.write_text(first)
     new_home = tmp_path / "new-home"
     monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
-    result = cli("import", str(source))
+    result = cli("import", str(source), "--with-config")
     assert result.code == 0, result.err
     assert cli("export").out == first
     for name in ("templates/questions/ours.toml", "templates/worksheets/our-sheet.md"):
@@ -610,7 +610,7 @@ def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeyp
     (tmp_path / "other" / "safety.toml").write_text(
         '[[screen]]\nwho = "alex"\nshown = 2026-11-25T20:00:00+01:00\n'
     )
-    result = cli("import", str(source), "--merge")
+    result = cli("import", str(source), "--merge", "--with-config")
     assert result.code == 0, result.err
     assert "kept this home's safety entry for alex" in result.err
 

@@ -11,7 +11,7 @@ import functools
 from datetime import date, timedelta
 from typing import Any
 
-from trustcli import dates, store
+from trustcli import dates, limits, store
 from trustcli.errors import TrustError
 
 CHECKINS = "checkins.toml"
@@ -53,6 +53,9 @@ def add(rating: int, who: str, note: str = "", on: date | None = None) -> Record
     day = dates.past_day(on or dates.today(), "check in for today or a past day")
     record: Record = {"on": day, "who": who, "rating": parse_rating(rating)}
     if note.strip():
+        problem = limits.too_long(note.strip(), limits.NOTE, "the note")
+        if problem:
+            raise TrustError(problem)
         record["note"] = note.strip()
     record["at"] = dates.now()
     store.append(LOG, record)

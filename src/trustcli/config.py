@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trustcli import store
+from trustcli import limits, store
 from trustcli.errors import TrustError
 
 CONFIG = "config.toml"
@@ -70,6 +70,15 @@ def clean_name(name: str, flag: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise TrustError(f"the name for {flag} is empty")
-    if any(ord(char) < 32 for char in name.strip()):
+    if any(ord(char) < 32 or char in _INVISIBLE for char in name.strip()):
         raise TrustError(f"the name for {flag} must be one line of text")
+    if len(cleaned) > limits.NAME:
+        raise TrustError(f"the name for {flag} is longer than {limits.NAME} characters")
     return cleaned
+
+
+# DEL, the C1 controls and the marks that reorder or hide text: never part of a name.
+_INVISIBLE = frozenset(
+    [chr(127), *map(chr, range(0x80, 0xA0)), "\u061c", "\u200e", "\u200f", "\u2028", "\u2029"]
+    + [chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+)

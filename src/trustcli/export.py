@@ -1,5 +1,6 @@
 """Export and import: everything in the data home as one JSON document (backup, other
-tools), one readable Markdown file; the calendar lives in ``calendar_export``.
+tools), one readable Markdown file; the calendar lives in ``calendar_export``, and the
+check of each record an import reads in ``records``.
 
 The JSON holds each record as stored, with dates and times as ISO text, plus the
 person's own reminders, settings and templates. Import reads the whole backup first
@@ -10,12 +11,11 @@ and a refused import leaves the data home as it was.
 
 from __future__ import annotations
 
-import math
-import re
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, cast
+from datetime import date, datetime
+from typing import Any
 
 from trustcli import (
     checkins,
@@ -23,6 +23,7 @@ from trustcli import (
     dates,
     promises,
     questions,
+    records,
     reminders,
     safety,
     sessions,
@@ -35,11 +36,23 @@ VERSION = 2  # 2 added reminders and templates; version 1 backups are still read
 Record = dict[str, Any]
 
 TEMPLATE_FOLDER = "templates"
-TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
+TEMPLATE_KINDS = records.TEMPLATE_KINDS
 _LISTS = ("promises", "followups", "checkins", "sessions", "safety", "reminders")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INT64 = -(2**63)  # TOML 1.0 integers are 64-bit: other TOML readers refuse larger ones
-MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
+
+# What a backup may hold: far above a decade of daily use (about 2 MB: a check-in and a
+# few follow-ups a day, a weekly session), far below what would make the import, and
+# every command after it, slow or hungry (see README, "import").
+MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 8  # a backup nests 4 deep (the document, its sessions, one, its answers)
+MAX_RECORDS = {
+    "promises": 5_000,
+    "followups": 200_000,
+    "checkins": 200_000,
+    "sessions": 10_000,
+    "safety": 100,
+    "reminders": 1_000,
+    "templates": records.TEMPLATES_PER_KIND,  # of each kind
+}
 
 
 # --- export --------------------------------------------------------------------------
@@ -121,11 +134,46 @@ def _plain(value: Any) -> Any:
 # --- import: read and check the whole backup first ---------------------------------------
 
 
-class _Refused(TrustError):
-    """Something in the backup is wrong: where, and what; nothing is written."""
+def parse(data: bytes, source: str) -> Any:
+    """The JSON document in ``data`` (at most ``MAX_BYTES + 1`` bytes read), refused in
+    one line when too big, not UTF-8, not JSON or nested deeper than a backup ever is."""
+    if len(data) > MAX_BYTES:
+        raise TrustError(
+            f"{source} is larger than {MAX_BYTES // 2**20} MB, far larger than any trustcli "
+            "export; nothing was imported"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TrustError(f"{source} is not a trustcli export (not UTF-8 text)") from None
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        document = None  # nested far too deep for json: refused below, as too deep
+        depth = MAX_DEPTH + 1
+    except ValueError as exc:
+        raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
+    else:
+        depth = _depth(document)
+    if depth > MAX_DEPTH:
+        raise TrustError(
+            f"{source} nests lists and objects deeper than a trustcli export ever does "
+            f"({MAX_DEPTH} levels); nothing was imported"
+        )
+    return document
 
-    def __init__(self, place: str, reason: str) -> None:
-        super().__init__(f"{place}: {reason}; nothing was imported")
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in ``value`` (without recursion: no limit hit)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @dataclass
@@ -141,167 +189,12 @@ class Backup:
     reminders: list[Record]
     templates: dict[str, dict[str, str]]
     last_promise_id: int = 0
+    not_taken: list[str] = field(default_factory=list)  # templates that replace built-ins
 
 
-class _Fields:
-    """Reads the fields of one record of the backup, naming the place of a fault."""
-
-    def __init__(self, kind: str, index: int, raw: Any, tables: tuple[str, ...] = ()) -> None:
-        self.place = f"{kind}[{index}]"
-        if not isinstance(raw, dict):
-            raise _Refused(self.place, "is not an object")
-        self.raw = raw
-        self.record: Record = {}
-        for key, value in raw.items():  # the backup's key order is the file's
-            if value is None:
-                continue
-            place = f"{self.place}.{key}"
-            _tomlable(key, f"{self.place}: a key")
-            # A record is one [[table]] of plain values: a table inside it would be
-            # written as a table of its own, after it, and change the whole file.
-            if (isinstance(value, dict) and key not in tables) or (
-                isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
-            ):
-                raise _Refused(place, "is a table; a record here holds plain values and lists")
-            self.record[key] = _tomlable(value, place)
-
-    def _get(self, key: str, required: bool) -> Any:
-        value = self.raw.get(key)
-        if value is None and required:
-            raise _Refused(f"{self.place}.{key}", "is missing")
-        return value
-
-    def _set(self, key: str, value: Any) -> Any:
-        if value is None:
-            self.record.pop(key, None)
-        else:
-            self.record[key] = value
-        return value
-
-    def whole(self, key: str, low: int = 1, high: int | None = None, required: bool = True) -> Any:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or value < low
-            or (high is not None and value > high)
-        ):
-            span = f"from {low} to {high}" if high is not None else f"from {low}"
-            raise _Refused(f"{self.place}.{key}", f"{value!r} is not a whole number {span}")
-        return value
-
-    def text(self, key: str, required: bool = True) -> Any:
-        value = self._get(key, required)
-        if value is not None and not isinstance(value, str):
-            raise _Refused(f"{self.place}.{key}", f"{value!r} is not text")
-        return value
-
-    def name(self, key: str, required: bool = True) -> Any:
-        value = self._get(key, required)
-        if value is not None:
-            plain_name(value, f"{self.place}.{key}")
-        return value
-
-    def flag(self, key: str) -> Any:
-        value = self._get(key, False)
-        if value is not None and not isinstance(value, bool):
-            raise _Refused(f"{self.place}.{key}", f"{value!r} is not true or false")
-        return value
-
-    def day(self, key: str, required: bool = True) -> date | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        try:
-            if not isinstance(value, str) or not _DAY.fullmatch(value):
-                raise ValueError
-            return self._set(key, date.fromisoformat(value))  # type: ignore[no-any-return]
-        except ValueError:
-            raise _Refused(
-                f"{self.place}.{key}", f"{value!r} is not a date like 2026-11-26"
-            ) from None
-
-    def moment(self, key: str, required: bool = True, offset: bool = True) -> datetime | None:
-        value = self._get(key, required)
-        if value is None:
-            return None
-        try:
-            if not isinstance(value, str) or not _DAY.match(value):
-                raise ValueError
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-        if moment is None or (offset and moment.tzinfo is None):
-            raise _Refused(
-                f"{self.place}.{key}",
-                f"{value!r} is not a date and time like 2026-11-26T20:00:00+01:00",
-            )
-        return self._set(key, moment)  # type: ignore[no-any-return]
-
-    def last(self, key: str) -> Record:
-        """The record, with ``key`` moved to the end (as every log writer puts ``at``)."""
-        if key in self.record:
-            self.record[key] = self.record.pop(key)
-        return self.record
-
-    def check(self, normalise: Callable[[Record], Any]) -> None:
-        """The owner's own check of a record, as for a record read from disk."""
-        try:
-            normalise(self.record)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise _Refused(self.place, str(exc)) from None
-
-
-def plain_name(value: Any, place: str) -> str:
-    """A name that reaches file names must be plain: one line, no '/', '..' or leading dot."""
-    if not isinstance(value, str) or not value.strip():
-        raise _Refused(place, f"{value!r} is not a name")
-    _tomlable(value, place)  # valid text
-    if (
-        "/" in value
-        or "\\" in value
-        or ".." in value
-        or value.startswith(".")
-        or any(ord(char) < 32 or ord(char) == 127 for char in value)
-    ):
-        raise _Refused(
-            place,
-            f"{value!r} is not a plain name (no '/', '..', leading dot or control characters)",
-        )
-    return value
-
-
-def _tomlable(value: Any, place: str) -> Any:
-    """JSON values that TOML can hold (no null in a list or table, no NaN), in UTF-8."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Refused(place, "holds characters that are not valid text (UTF-8)") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _tomlable(key, f"{place}: a key")
-            if item is None:
-                raise _Refused(f"{place}.{key}", "is null, which a TOML file cannot hold")
-            _tomlable(item, f"{place}.{key}")
-    elif isinstance(value, list):
-        for number, item in enumerate(value):
-            if item is None:
-                raise _Refused(f"{place}[{number}]", "is null, which a TOML file cannot hold")
-            _tomlable(item, f"{place}[{number}]")
-    elif isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < -_INT64:
-        raise _Refused(place, f"{value} is larger than a TOML file can hold")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise _Refused(place, f"{value!r} is not a number a TOML file can hold")
-    elif not isinstance(value, int | float | bool):
-        raise _Refused(place, f"{value!r} is not a value a TOML file can hold")
-    return value
-
-
-def read_backup(document: Any) -> Backup:
-    """Check the whole backup; the first fault found stops everything, named."""
+def read_backup(document: Any, with_config: bool = False) -> Backup:
+    """Check the whole backup; the first fault found stops everything, named. Its
+    settings are checked (and kept) only ``with_config``: otherwise they are not taken."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TrustError('this is not a trustcli export (no "format": "trustcli-export")')
     version = document.get("version")
@@ -311,208 +204,73 @@ def read_backup(document: Any) -> Backup:
             f"{VERSION}: upgrade trustcli to import it"
         )
     for kind in _LISTS:
-        if not isinstance(document.get(kind) or [], list):
+        found = document.get(kind) or []
+        if not isinstance(found, list):
             raise TrustError(f"this export's {kind!r} is not a list")
+        if len(found) > MAX_RECORDS[kind]:
+            raise records.Refused(kind, f"{len(found):,} records, more than {MAX_RECORDS[kind]:,}")
 
-    def each(kind: str, read: Callable[[int, Any], Record]) -> list[Record]:
-        return [read(index, raw) for index, raw in enumerate(document.get(kind) or [])]
+    def each(kind: str, read: Callable[[Any, str], Record]) -> list[Record]:
+        found = document.get(kind) or []
+        return [read(raw, f"{kind}[{index}]") for index, raw in enumerate(found)]
 
-    made = _unique(each("promises", _promise), "promises")
+    templates = records.templates(document.get("templates") or {})
+    replacing = [] if with_config else _replacing_builtins(templates)
+    made = _unique(each("promises", records.promise), "promises")
     known = {promise["id"] for promise in made}
     made_on = {p["id"]: p.get("since") or p["created"].date() for p in made}
+    sets = records.set_finder(templates.get("questions", {}))
     return Backup(
-        config=_config(document.get("config") or {}),
+        config=records.settings(document.get("config") or {}) if with_config else {},
         promises=made,
-        followups=each("followups", lambda index, raw: _followup(index, raw, made_on)),
-        checkins=each("checkins", _checkin),
-        sessions=_unique(each("sessions", _session), "sessions"),
-        safety=each("safety", _screen),
-        reminders=_unique(
-            each("reminders", lambda index, raw: _reminder(index, raw, known)), "reminders"
+        followups=each("followups", lambda raw, at: records.followup(raw, at, made_on)),
+        checkins=each("checkins", records.checkin),
+        sessions=_unique(
+            each("sessions", lambda raw, at: records.session(raw, at, sets)), "sessions"
         ),
-        templates=_templates(document.get("templates") or {}),
+        safety=each("safety", records.screen),
+        reminders=_unique(
+            each("reminders", lambda raw, at: records.reminder(raw, at, known)), "reminders"
+        ),
+        templates=templates,
         last_promise_id=_last_promise_id(document.get("last_promise_id", 0)),
+        not_taken=replacing,
     )
 
 
+def _replacing_builtins(incoming: dict[str, dict[str, str]]) -> list[str]:
+    """Take out of ``incoming`` the templates that would replace a built-in one, and name
+    them: like settings, they change how trustcli itself behaves (a joint question set
+    made one for "self" would skip the safety question), so only --with-config takes them.
+    """
+    from trustcli import templates
+
+    taken_out = []
+    for kind, texts in incoming.items():
+        for name in list(texts):
+            if (templates.builtin_dir() / kind / f"{name}{TEMPLATE_KINDS[kind]}").is_file():
+                del texts[name]
+                taken_out.append(name)
+    return taken_out
+
+
 def _last_promise_id(raw: Any) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= MAX_ID:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= records.MAX_ID:
         raise TrustError(
             f"last_promise_id: {raw!r} is not a whole number from 0; nothing was imported"
         )
     return raw
 
 
-def _unique(records: list[Record], kind: str) -> list[Record]:
+def _unique(found: list[Record], kind: str) -> list[Record]:
     seen: dict[int, int] = {}
-    for index, record in enumerate(records):
+    for index, record in enumerate(found):
         ident = record["id"]
         if ident in seen:
-            raise _Refused(
+            raise records.Refused(
                 f"{kind}[{index}].id", f"{ident} is also the id of {kind}[{seen[ident]}]"
             )
         seen[ident] = index
-    return records
-
-
-def _promise(index: int, raw: Any) -> Record:
-    fields = _Fields("promises", index, raw)
-    fields.whole("id", 1, MAX_ID)
-    fields.text("text")
-    fields.name("by", required=False)
-    if raw.get("to"):
-        fields.name("to")
-    fields.moment("created", offset=False)
-    fields.day("since", required=False)  # the day it was really made, if typed in later
-    fields.day("due", required=False)
-    fields.moment("closed", required=False, offset=False)
-    every = fields.text("every", required=False)
-    if every is not None:
-        try:
-            canonical = promises.parse_every(every)
-        except TrustError:
-            canonical = None
-        if canonical != every:
-            raise _Refused(
-                f"{fields.place}.every",
-                f"{every!r} is not a schedule: use {promises.EVERY_FORMS}",
-            )
-    fields.check(promises.normalise_promise)
-    return fields.record
-
-
-def _followup(index: int, raw: Any, made_on: dict[int, date]) -> Record:
-    """A follow-up as `promise kept/missed` would take it: for a promise in the backup,
-    on a day from the one it was made, and not in the future."""
-    fields = _Fields("followups", index, raw)
-    promise = fields.whole("promise")
-    if promise not in made_on:
-        raise _Refused(
-            f"{fields.place}.promise",
-            f"there is no promise {promise} in this backup (add it, or delete this follow-up)",
-        )
-    day = _happened(fields, "on")
-    if day < made_on[promise]:
-        raise _Refused(
-            f"{fields.place}.on",
-            f"{day.isoformat()} is before promise {promise} was made "
-            f"({made_on[promise].isoformat()}); if it was made earlier, give that promise "
-            "a 'since' date",
-        )
-    result = fields.text("result")
-    if result not in promises.RESULTS:
-        raise _Refused(f"{fields.place}.result", f"{result!r} is neither kept nor missed")
-    fields.text("note", required=False)
-    fields.moment("at")
-    fields.check(promises.normalise_followup)
-    return fields.last("at")
-
-
-def _happened(fields: _Fields, key: str) -> date:
-    """A day something happened, checked as the CLI checks it (see dates.past_day); a
-    day of slack for a backup made in a zone already in tomorrow."""
-    day = cast(date, fields.day(key))  # required: a missing day is refused there
-    try:
-        dates.past_day(day - timedelta(days=1) if day > dates.today() else day, "")
-    except TrustError:
-        raise _Refused(
-            f"{fields.place}.{key}",
-            f"{day.isoformat()} cannot be the day it happened (in the future, or more than "
-            f"{dates.EARLIEST_YEARS} years ago)",
-        ) from None
-    return day
-
-
-def _checkin(index: int, raw: Any) -> Record:
-    fields = _Fields("checkins", index, raw)
-    _happened(fields, "on")
-    fields.name("who")
-    fields.whole("rating", 1, 10)
-    fields.text("note", required=False)
-    fields.moment("at")
-    fields.check(checkins.normalise_checkin)
-    return fields.last("at")
-
-
-def _session(index: int, raw: Any) -> Record:
-    fields = _Fields("sessions", index, raw, tables=("answers",))
-    fields.whole("id", 1, MAX_ID)
-    fields.name("set")  # part of the session's file name
-    fields.text("title", required=False)
-    fields.name("who")
-    fields.moment("started")
-    fields.moment("finished", required=False)
-    skipped = raw.get("skipped", [])
-    if not isinstance(skipped, list) or not all(isinstance(item, str) for item in skipped):
-        raise _Refused(f"{fields.place}.skipped", "is not a list of question ids")
-    answers = raw.get("answers")
-    if not isinstance(answers, dict) or not all(
-        isinstance(value, str | int | bool) for value in answers.values()
-    ):
-        raise _Refused(f"{fields.place}.answers", "is not a table of answers")
-    fields.record.setdefault("skipped", [])
-    return fields.record
-
-
-def _screen(index: int, raw: Any) -> Record:
-    fields = _Fields("safety", index, raw)
-    fields.name("who")
-    fields.moment("shown")
-    fields.flag("concern")
-    return fields.record
-
-
-def _reminder(index: int, raw: Any, known: set[int]) -> Record:
-    from trustcli import schedules  # only an import with reminders needs it
-
-    fields = _Fields("reminders", index, raw)
-    fields.whole("id", 1, MAX_ID)
-    when = fields.text("when")
-    created = fields.moment("created")
-    try:
-        schedules.trigger(schedules.parse(when, created))  # read, and understood by the daemon
-    except TrustError as exc:
-        raise _Refused(f"{fields.place}.when", exc.message) from None
-    except (ValueError, OverflowError) as exc:
-        raise _Refused(f"{fields.place}.when", f"{when!r} cannot be scheduled ({exc})") from None
-    fields.text("message", required=False)
-    kind = fields.text("kind", required=False)
-    if kind is not None and kind not in reminders.KINDS:
-        raise _Refused(f"{fields.place}.kind", f"{kind!r} is not checkin, promise or custom")
-    promise = fields.whole("promise", required=False)
-    if promise is not None and promise not in known:
-        raise _Refused(f"{fields.place}.promise", f"there is no promise {promise} in this backup")
-    fields.flag("paused")
-    return fields.record
-
-
-def _config(raw: Any) -> Record:
-    if not isinstance(raw, dict):
-        raise _Refused("config", "is not an object")
-    _tomlable(raw, "config")
-    names = raw.get("names", {})
-    if not isinstance(names, dict):
-        raise _Refused("config.names", "is not a table of names")
-    for key, value in names.items():
-        plain_name(value, f"config.names.{key}")
-    return dict(raw)
-
-
-def _templates(raw: Any) -> dict[str, dict[str, str]]:
-    if not isinstance(raw, dict):
-        raise _Refused("templates", "is not an object")
-    found: dict[str, dict[str, str]] = {}
-    for kind, texts in raw.items():
-        if kind not in TEMPLATE_KINDS:
-            raise _Refused(f"templates.{kind}", "is not questions or worksheets")
-        if not isinstance(texts, dict):
-            raise _Refused(f"templates.{kind}", "is not an object of name → text")
-        for name, text in texts.items():
-            plain_name(name, f"templates.{kind}: the name {name!r}")
-            if not isinstance(text, str) or "\0" in text:
-                raise _Refused(f"templates.{kind}.{name}", "is not text")
-            _tomlable(text, f"templates.{kind}.{name}")
-        found[kind] = dict(texts)
     return found
 
 
@@ -574,7 +332,7 @@ def _counted(count: int, kind: str) -> str:
     return f"{count} {_LABELS[kind][count != 1]}"
 
 
-def restore(document: Any, merge: bool) -> Outcome:
+def restore(document: Any, merge: bool, with_config: bool = False) -> Outcome:
     """Write an export back into the data home.
 
     The whole backup is checked first; a fault anywhere writes nothing. Into an empty
@@ -582,8 +340,30 @@ def restore(document: Any, merge: bool) -> Outcome:
     sessions and reminders get new ids after the existing ones, and records already
     present (same promise text and creation time, same check-in time …) are not added
     twice; this home's own settings and templates win, and a differing one is named.
+
+    Settings and the safety entry are the person's own: they are taken only
+    ``with_config``, and then the safety entry only for this home's own name (``me``,
+    or the backup's when this home has none). An entry says that person was already
+    shown the safety question: taken for someone else, it would skip a question they
+    never saw, or pause their sets for a concern they never raised.
     """
-    backup = read_backup(document)
+    backup = read_backup(document, with_config)
+    if with_config:
+        me = config.names().get("me") or backup.config.get("names", {}).get("me")
+        own = [entry for entry in backup.safety if entry["who"] == (me or config.DEFAULT_ME)]
+        others = sorted({entry["who"] for entry in backup.safety} - {e["who"] for e in own})
+        backup.safety = own
+    else:
+        others = []
+        not_taken = [
+            what
+            for what, held in (
+                ("settings (config.toml)", document.get("config")),
+                ("safety entry", backup.safety),
+            )
+            if held
+        ]
+        backup.safety = []
     existing = collect()
     has_data = any(existing[kind] for kind in _LISTS) or bool(existing["config"])
     has_data = has_data or any(existing["templates"].values())
@@ -593,6 +373,22 @@ def restore(document: Any, merge: bool) -> Outcome:
             "or set TRUSTCLI_HOME to an empty folder"
         )
     outcome = Outcome()
+    if with_config:
+        left_out = records.left_out(document.get("config"))
+        if left_out:
+            outcome.notes.append(f"left out settings trustcli does not know: {', '.join(left_out)}")
+        if others:
+            outcome.notes.append(
+                f"left out the safety entries of {', '.join(others)}: only your own is taken"
+            )
+    else:
+        if backup.not_taken:
+            not_taken.append(f"own versions of built-in templates ({', '.join(backup.not_taken)})")
+        if not_taken:
+            outcome.notes.append(
+                f"the backup's {' and '.join(not_taken)} were not taken; they are your own: "
+                "to take them too, import again with --with-config (and --merge)"
+            )
     _restore_config(backup.config, outcome)
     _restore_templates(backup.templates, existing["templates"], outcome)
     ids = _restore_promises(backup.promises, existing["promises"], not has_data, outcome)
@@ -719,13 +515,30 @@ def _restore_sessions(
         try:
             qset = questions.load(record["set"])
         except TrustError:
-            qset = None  # the set is not installed here: keep the record, skip the transcript
+            qset = _stand_in(record)  # the set is not installed here: answers by their id
         stem = sessions.file_stem(record)
         with store.lock():
             store.write_document(f"{stem}.toml", sessions.record_for_disk(record))
-            if qset is not None:
-                store.write_text(f"{stem}.md", sessions.transcript(record, qset))
+            store.write_text(f"{stem}.md", sessions.transcript(record, qset))
         outcome.counts["sessions"] += 1
+
+
+def _stand_in(session: Record) -> questions.QuestionSet:
+    """A set for a session whose own set is gone: its question ids as the questions, so
+    its transcript still holds every answer."""
+    from pathlib import Path
+
+    ids = [*session["answers"], *session["skipped"]] or ["answers"]
+    return questions.QuestionSet(
+        name=session["set"],
+        title=session.get("title") or session["set"],
+        description="",
+        audience="self",
+        intro="",
+        questions=tuple(questions.Question(id=i, prompt=i, kind="text") for i in ids),
+        source="user",
+        path=Path(f"{session['set']}.toml"),
+    )
 
 
 def _restore_safety(incoming: list[Record], outcome: Outcome) -> None:
@@ -805,12 +618,12 @@ def markdown() -> str:
         if history:
             lines.append("")
     lines += ["## Check-ins", ""]
-    records = checkins.load()
-    if records:
+    logged = checkins.load()
+    if logged:
         lines += ["| day | who | rating | note |", "|---|---|---|---|"]
         lines += [
             f"| {r['on']} | {_cell(r['who'])} | {r['rating']} | {_cell(r['note'])} |"
-            for r in records
+            for r in logged
         ]
     else:
         lines.append("No check-ins yet.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from trustcli import config, dates, store
+from trustcli import config, dates, limits, store
 from trustcli.errors import TrustError
 
 PROMISES = "promises.toml"
@@ -32,12 +32,19 @@ Record = dict[str, Any]
 
 
 def clean_text(
-    text: str, what: str = "the promise", hint: str = "write what you promise, in a few words"
+    text: str,
+    what: str = "the promise",
+    hint: str = "write what you promise, in a few words",
+    limit: int = limits.LINE,
 ) -> str:
-    """Text as typed, minus surrounding space; empty text is refused with ``hint``."""
+    """Text as typed, minus surrounding space; empty text is refused with ``hint``, text
+    over ``limit`` characters too (see ``limits``)."""
     stripped = text.strip()
     if not stripped:
         raise TrustError(f"{what} is empty: {hint}")
+    problem = limits.too_long(stripped, limit, what)
+    if problem:
+        raise TrustError(problem)
     try:
         stripped.encode("utf-8")
     except UnicodeEncodeError:
@@ -364,7 +371,7 @@ def record_followup(
     dates.past_day(day, "follow-through is recorded after")
     record: Record = {"promise": ident, "on": day, "result": result}
     if note.strip():
-        record["note"] = clean_text(note, "the note")
+        record["note"] = clean_text(note, "the note", limit=limits.NOTE)
     record["at"] = dates.now()  # last, so a torn write is always detectable
     wanted = day.isoformat()
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trustcli import templates
+from trustcli import limits, templates
 from trustcli.errors import TrustError
 
 DEFAULT_SET = "rebuild-trust"
@@ -110,6 +110,32 @@ def load_file(path: Path, name: str, source: str) -> QuestionSet:
         raise TrustError(f"question set {path}: {exc}") from None
 
 
+def from_text(text: str, name: str) -> QuestionSet:
+    """A set from its TOML text (one in a backup), checked as a file is; ValueError."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    return _build(document, Path(f"{name}.toml"), name, "user")
+
+
+def answer_problem(question: Question, answer: Any) -> str | None:
+    """What is wrong with a stored answer (one read from a backup), or None: the value
+    ``parse_answer`` would have given for some typed text."""
+    if question.kind == "scale":
+        fits = isinstance(answer, int) and not isinstance(answer, bool) and 1 <= answer <= 10
+        return None if fits else f"{answer!r} is not a whole number from 1 to 10"
+    if question.kind == "yesno":
+        return None if isinstance(answer, bool) else f"{answer!r} is not true or false"
+    if not isinstance(answer, str) or not answer.strip():
+        return f"{answer!r} is not text"
+    if len(answer) > limits.ANSWER:
+        return f"is {len(answer):,} characters long; at most {limits.ANSWER:,} are kept"
+    if question.kind == "choice" and answer not in question.choices:
+        return f"{answer!r} is not one of the choices ({'; '.join(question.choices)})"
+    return None
+
+
 def _build(document: dict[str, Any], path: Path, name: str, source: str) -> QuestionSet:
     unknown = set(document) - _SET_KEYS
     if unknown:
@@ -193,6 +219,8 @@ def parse_answer(question: Question, text: str) -> Answer | None:
         raise ValueError("holds a NUL character, which cannot be kept in a text record")
     if not value:
         return None
+    if len(value) > limits.ANSWER:
+        raise ValueError(f"is {len(value):,} characters long; at most {limits.ANSWER:,} are kept")
     if question.kind == "scale":
         if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 10:
             raise ValueError(f"needs a whole number from 1 to 10, not {value!r}")

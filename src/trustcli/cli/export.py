@@ -71,29 +71,34 @@ def export_command(
 def import_command(
     source: str = typer.Argument(..., metavar="FILE|-", help="A file from 'trustcli export'."),
     merge: bool = typer.Option(False, "--merge", help="Add to a data home that already has data."),
+    with_config: bool = typer.Option(
+        False,
+        "--with-config",
+        help="Also take the backup's settings (config.toml) and your own safety entry.",
+    ),
 ) -> None:
     """Restore a JSON export into an empty data home (or add to one with --merge).
 
     The whole backup is checked first: if any record in it is wrong, it is named
-    (for example checkins[3].rating) and nothing is written.
+    (for example checkins[3].rating) and nothing is written. Settings and your
+    safety entry are taken only with --with-config.
 
     \b
     Examples:
-      TRUSTCLI_HOME=~/new-home trustcli import trustcli-backup.json
+      TRUSTCLI_HOME=~/new-home trustcli import trustcli-backup.json --with-config
       trustcli import old-laptop.json --merge
     """
     try:
-        text = _read_stdin() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            data = _read_stdin()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(export.MAX_BYTES + 1)  # never more than the cap
     except OSError as exc:
         raise TrustError(f"cannot read {source}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TrustError(f"{source} is not a trustcli export (not UTF-8 text)") from None
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise TrustError(f"{source} is not a trustcli export (not JSON: {exc})") from None
+    document = export.parse(data, source)
     refuse_nul_in(document, source)  # text is kept as typed, but a NUL is not text
-    outcome = export.restore(document, merge)
+    outcome = export.restore(document, merge, with_config)
     for note in outcome.notes:
         say(note)
     try:
@@ -107,13 +112,16 @@ def import_command(
     say(f"Imported into {store.home()}.")
 
 
-def _read_stdin() -> str:
+def _read_stdin() -> bytes:
     if sys.stdin is None or sys.stdin.closed:
         raise TrustError(
             "there is no standard input to read: pass the backup's file name "
             "instead of '-' (trustcli import FILE)"
         )
-    return sys.stdin.read()
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is not None:
+        return bytes(binary.read(export.MAX_BYTES + 1))
+    return sys.stdin.read(export.MAX_BYTES + 1).encode("utf-8", "surrogateescape")
 
 
 def _write_stdout(text: str) -> None:
