@@ -66,10 +66,12 @@ def save_names(me: str | None, partner: str | None) -> dict[str, str]:
 
 
 def clean_name(name: str, flag: str) -> str:
-    """A person's name: one line of text, not empty (it goes into titles and file names)."""
+    """A person's name: one line of plain text, not empty. It goes into titles, records
+    and file names, so it is a plain name (``store.plain_name``): no '/', '..' and so on."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise TrustError(f"the name for {flag} is empty")
     if any(ord(char) < 32 for char in name.strip()):
         raise TrustError(f"the name for {flag} must be one line of text")
+    store.plain_name(cleaned, f"the name for {flag}")
     return cleaned
