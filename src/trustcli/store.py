@@ -275,11 +275,7 @@ def _open_in_home(path: Path, flags: int) -> int:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
-        if info.st_uid != os.geteuid():
-            raise UnsafeHome(
-                f"{path} belongs to another user; trustcli will not use it: move it out of "
-                "the data home"
-            )
+        _check_owner(path, info)
         if flags & (os.O_WRONLY | os.O_RDWR) and stat.S_IMODE(info.st_mode) & 0o077:
             os.fchmod(fd, 0o600)
         os.set_blocking(fd, True)
@@ -295,8 +291,20 @@ def read_bytes(name: str) -> bytes | None:
 
 
 def _read_file(path: Path) -> bytes | None:
+    """Read a file of the home: not a link, a regular file of ours. The file opened must
+    be the one looked at (same device and inode), so a link swapped in between is caught."""
     try:
-        fd = _open_in_home(path, os.O_RDONLY)
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise _link_error(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
+        with open(path, "rb") as file:
+            opened = os.fstat(file.fileno())
+            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise UnsafeHome(f"{path} was replaced while being read; try again")
+            _check_owner(path, opened)
+            return file.read()
     except FileNotFoundError:
         return None
     except NotADirectoryError:
@@ -306,11 +314,14 @@ def _read_file(path: Path) -> bytes | None:
         ) from None
     except OSError as exc:
         raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
-    try:
-        with os.fdopen(fd, "rb") as file:
-            return file.read()
-    except OSError as exc:
-        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def _check_owner(path: Path, info: os.stat_result) -> None:
+    if info.st_uid != os.geteuid():
+        raise UnsafeHome(
+            f"{path} belongs to another user; trustcli will not use it: move it out of "
+            "the data home"
+        )
 
 
 @contextlib.contextmanager
