@@ -104,6 +104,25 @@ def test_a_question_set_file_whose_name_is_not_plain_is_left_out(cli, home, sent
     assert everything_under(sentinel) == []
 
 
+def test_a_worksheet_template_whose_name_is_not_plain_is_left_out(cli, home, tmp_path, monkeypatch):
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True, mode=0o700)
+    for made in (home, home / "templates"):
+        made.chmod(0o700)
+    for name in ("a..b", "bad\x01name", ".hidden"):
+        (folder / f"{name}.md").write_text("{# title: X #}\nHello {{ me }}\n")
+    listed = cli("worksheet", "list", "--json")
+    assert listed.code == 0
+    names = {entry["name"] for entry in json.loads(listed.out)}
+    assert not names & {"a..b", "bad\x01name", ".hidden"} and "repair-plan" in names
+    assert "a..b" in listed.err and ".hidden" not in listed.err  # hidden: an editor's file
+    monkeypatch.chdir(tmp_path)
+    result = cli("worksheet", "new", "a..b")
+    assert result.code == 2
+    assert "plain name" in one_line(result.err)
+    assert not list(tmp_path.glob("*.md"))
+
+
 @pytest.mark.parametrize("ident", ["../1", "1/../2", "..", "1\x00", "²"])
 def test_session_ids_are_numbers_only(cli, ident):
     result = cli("ask", "show", ident)

@@ -72,7 +72,8 @@ def available() -> dict[str, tuple[Path, str]]:
     for folder, source in ((builtin, "built-in"), (user, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
-                found[path.stem] = (path, source)
+                if not path.name.startswith("."):  # hidden: an editor's or a sync tool's
+                    found[path.stem] = (path, source)
     return dict(sorted(found.items()))
 
 

@@ -51,6 +51,8 @@ def survey() -> tuple[dict[str, Sheet], dict[str, TrustError]]:
     for folder, source in ((builtin, "built-in"), (user, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.md")):
+                if path.name.startswith("."):  # hidden: an editor's or a sync tool's
+                    continue
                 try:
                     found[path.stem] = _describe(path, source)
                     broken.pop(path.stem, None)
