@@ -49,7 +49,7 @@ def running_pid() -> int | None:
     """The pid of the daemon for this data home, if one is running."""
     try:
         fd = store.open_file(PID_FILE, os.O_RDONLY)
-    except OSError:
+    except (OSError, TrustError):  # none, or a link: no daemon could have claimed it
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
