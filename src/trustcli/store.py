@@ -291,16 +291,16 @@ def read_bytes(name: str) -> bytes | None:
 
 
 def _read_file(path: Path) -> bytes | None:
-    """Read a file of the home: not a link, a regular file of ours. The file opened must
-    be the one looked at (same device and inode), so a link swapped in between is caught."""
+    """Read a file of the home: not a link, a regular file of ours, looked at before
+    opening (a link or a FIFO is never opened) and after: the file opened must be the
+    one at the path (same device and inode), so a link swapped in between is caught."""
     try:
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            raise _link_error(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
+        with contextlib.suppress(FileNotFoundError):  # then open() below says so
+            _check_regular(path, os.lstat(path))
         with open(path, "rb") as file:
             opened = os.fstat(file.fileno())
+            info = os.lstat(path)
+            _check_regular(path, info)
             if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
                 raise UnsafeHome(f"{path} was replaced while being read; try again")
             _check_owner(path, opened)
@@ -314,6 +314,14 @@ def _read_file(path: Path) -> bytes | None:
         ) from None
     except OSError as exc:
         raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def _check_regular(path: Path, info: os.stat_result) -> None:
+    """Not a link (never followed), a regular file (a FIFO would block a read)."""
+    if stat.S_ISLNK(info.st_mode):
+        raise _link_error(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
 
 
 def _check_owner(path: Path, info: os.stat_result) -> None:
