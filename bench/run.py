@@ -291,10 +291,13 @@ def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
         who = PEOPLE[index % 2]
         run_checked([cli, "checkin", "--rating", rating, "--as", who, "--on", on], small)
 
-    # Fresh and big homes share the same promises, so they differ only in the logs.
+    # Fresh and big homes share the same promises, so they differ only in the logs. They
+    # were made when the big logs start: import refuses a follow-up before its promise.
     template = root / "template"
+    made_on = (today - timedelta(days=HISTORY_DAYS)).isoformat()
     for number in range(1, BIG_PROMISES + 1):
-        run_checked([cli, "promise", "add", f"Promise {number}", "--every", "daily"], template)
+        add = [cli, "promise", "add", f"Promise {number}", "--every", "daily", "--since", made_on]
+        run_checked(add, template)
     check_record_format(trustcli, template, root / "format-check")
     check_checkin_format(trustcli, template, root / "checkin-format-check", today)
 

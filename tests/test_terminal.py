@@ -62,7 +62,7 @@ def hostile_home(cli, home, monkeypatch):
     assert cli("promise", "kept", "1", "--note", HOSTILE).code == 0
     assert cli("checkin", "--rating", "6", "--note", HOSTILE).code == 0
     # Names end up as keys of the report's data: rich markup in one must show as typed.
-    assert cli("checkin", "--rating", "4", "--as", "[/][bold red]sam").code == 0
+    assert cli("checkin", "--rating", "4", "--as", "[bold red]sam[on blue]").code == 0
     folder = home / "templates" / "questions"
     folder.mkdir(parents=True)
     (folder / "hostile.toml").write_text(HOSTILE_SET)
@@ -116,7 +116,7 @@ def test_through_the_installed_script_too(sh, hostile_home, args):
 def test_a_name_with_rich_markup_is_shown_as_typed_in_the_report(cli, hostile_home):
     result = cli("report")
     assert result.code == 0, result.err
-    assert "[/][bold red]sam" in result.out
+    assert "[bold red]sam[on blue]" in result.out
 
 
 def test_a_hand_edited_name_with_an_escape_is_named_not_stored(cli, home):

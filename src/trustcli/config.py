@@ -66,7 +66,8 @@ def save_names(me: str | None, partner: str | None) -> dict[str, str]:
 
 
 def clean_name(name: str, flag: str) -> str:
-    """A person's name: one line of text, not empty (it goes into titles and file names)."""
+    """A person's name: one line of plain text, not empty. It goes into titles, records
+    and file names, so it is a plain name (``store.plain_name``): no '/', '..' and so on."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise TrustError(f"the name for {flag} is empty")
@@ -74,6 +75,7 @@ def clean_name(name: str, flag: str) -> str:
         raise TrustError(f"the name for {flag} must be one line of text")
     if len(cleaned) > limits.NAME:
         raise TrustError(f"the name for {flag} is longer than {limits.NAME} characters")
+    store.plain_name(cleaned, f"the name for {flag}")
     return cleaned
 
 

@@ -49,10 +49,9 @@ def log(text: str) -> None:
 
 def running_pid() -> int | None:
     """The pid of the daemon for this data home, if one is running."""
-    path = store.path_of(PID_FILE)
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        fd = store.open_file(PID_FILE, os.O_RDONLY)
+    except (OSError, TrustError):  # none, or a link: no daemon could have claimed it
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -77,9 +76,13 @@ def signal_reload() -> bool:
 
 
 def _claim_pid_file() -> int:
-    store.ensure_home()
-    path = store.path_of(PID_FILE)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    """Open (0600, never through a link: ``store.open_file``) and lock the pid file."""
+    try:
+        fd = store.open_file(PID_FILE, os.O_RDWR | os.O_CREAT)
+    except OSError as exc:
+        raise TrustError(
+            f"cannot open {store.path_of(PID_FILE)}: {exc.strerror}", EXIT_RUNTIME
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

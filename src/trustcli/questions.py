@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trustcli import limits, templates
+from trustcli import limits, store, templates
 from trustcli.errors import TrustError
 
 DEFAULT_SET = "rebuild-trust"
@@ -72,7 +72,8 @@ def available() -> dict[str, tuple[Path, str]]:
     for folder, source in ((builtin, "built-in"), (user, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.toml")):
-                found[path.stem] = (path, source)
+                if not path.name.startswith("."):  # hidden: an editor's or a sync tool's
+                    found[path.stem] = (path, source)
     return dict(sorted(found.items()))
 
 
@@ -98,6 +99,9 @@ def load_all() -> tuple[list[QuestionSet], list[TrustError]]:
 
 def load_file(path: Path, name: str, source: str) -> QuestionSet:
     """Read and check one set; any problem names the file and what to fix."""
+    problem = store.name_problem(name)
+    if problem:  # the name goes into session file names
+        raise TrustError(f"question set {path}: the file name is not a plain name ({problem})")
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

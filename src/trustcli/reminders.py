@@ -11,14 +11,13 @@ reminders, promises or config change, or the computed window runs out.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from trustcli import config, dates, promises, schedules, store
-from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.errors import TrustError
 
 REMINDERS = "reminders.toml"
 LAST_ID = "last_id"  # in reminders.toml: the highest reminder id ever given here
@@ -466,15 +465,19 @@ def refresh_times_cache(
         "problems": problems,
     }
     if store.home().is_dir():  # a cache only saves time: never make a data home for it
-        with contextlib.suppress(TrustError):
-            store.write_text(_TIMES_CACHE, json.dumps(document), durable=False)
+        store.save_cache(_TIMES_CACHE, {"version": 1}, document)
     return times, problems
 
 
 def _read_times_cache() -> dict[str, Any] | None:
+    """The cached fire times, if the file matches its checksum (``store.load_cache``
+    says what that protects against); the caller checks them against the sources."""
+    loaded = store.load_cache(_TIMES_CACHE)
+    if loaded is None or loaded[0].get("version") != 1:
+        return None
     try:
-        cached = json.loads(store.path_of(_TIMES_CACHE).read_bytes())
-    except (OSError, ValueError):
+        cached = json.loads(loaded[1])
+    except ValueError:
         return None
     return cached if isinstance(cached, dict) and isinstance(cached.get("times"), dict) else None
 
@@ -483,14 +486,8 @@ def _source_checksum() -> int:
     """Changes whenever anything that decides fire times changes."""
     crc = zlib.crc32(str(schedules.zone()).encode())  # a new zone moves every time
     for name in (REMINDERS, promises.PROMISES, config.CONFIG):
-        try:
-            crc = zlib.crc32(store.path_of(name).read_bytes(), crc)
-        except FileNotFoundError:
-            crc = zlib.crc32(b"-", crc)
-        except OSError as exc:
-            raise TrustError(
-                f"cannot read {store.path_of(name)}: {exc.strerror}", EXIT_RUNTIME
-            ) from None
+        data = store.read_bytes(name)
+        crc = zlib.crc32(b"-" if data is None else data, crc)
     return crc
 
 

@@ -73,8 +73,11 @@ def record_for_disk(session: Session) -> dict[str, Any]:
 
 
 def file_stem(session: Session) -> str:
+    """``sessions/0007-rebuild-trust-alex``: the set's name must be plain, whoever made
+    the session (a backup, a hand edit); the person's name is reduced to [a-z0-9-]."""
     who = re.sub(r"[^a-z0-9]+", "-", str(session["who"]).lower()).strip("-") or "someone"
-    return f"{FOLDER}/{int(session['id']):04d}-{session['set']}-{who}"
+    set_name = store.plain_name(session["set"], "the session's question set")
+    return f"{FOLDER}/{int(session['id']):04d}-{set_name}-{who}"
 
 
 def _id_of(name: str) -> int:
@@ -147,6 +150,9 @@ def _load(name: str) -> Session:
         }
         if "finished" in raw:
             session["finished"] = _typed(raw, "finished", datetime)
+        problem = store.name_problem(session["set"])
+        if problem:
+            raise ValueError(f"'set' must be a plain name ({problem})")
     except ValueError as exc:
         raise TrustError(f"{path}: {exc}; fix it in an editor") from None
     return session

@@ -9,15 +9,26 @@ Two kinds of file live in the data home:
   as on day one, and two writers cannot clobber each other.
 
 A file that does not parse is never written to; the error names file, line and column.
+
+Nothing escapes the home: every name is checked part by part (``plain_name``), every
+folder on the way is ours, private and not a symbolic link, and files are opened with
+``O_NOFOLLOW``. A home or a folder in it that belongs to someone else is refused; one
+that others could write in is made private again (0700), with a notice. Temp files
+have random names, are created exclusively (``mkstemp``) and are 0600.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import re
+import stat
+import sys
+import tempfile
+import time
 import tomllib
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_RUNTIME, TrustError
 
 Record = dict[str, Any]
 Normalise = Callable[[Record], Record]
@@ -35,6 +46,52 @@ _LOCK_NAME = ".lock"
 _CACHE_DIR = "cache"
 _TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
+MAX_NAME = 100  # characters in a plain name: well under any file system's limit
+_INTERNAL_NAMES = {_LOCK_NAME}  # the only names in the home that may start with a dot
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_STALE_TEMP = 600  # seconds: a temp file this old was left by a crash, not being written
+_TEMP_NAME = re.compile(r"\A\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp\Z", re.S)
+
+
+def plain_name(value: object, what: str) -> str:
+    """``value`` if it may be one part of a file name in the data home, else TrustError.
+
+    Every name that reaches the disk from data (a question set, a person, a template,
+    anything in a backup or a shared folder) goes through here: one line of text, at
+    most MAX_NAME characters, no '/', '\\', '..', leading dot, NUL or control character.
+    ``what`` says where the name came from (``--as``, ``sessions[2].set``).
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise TrustError(f"{what}: {value!r} is not a name", EXIT_BAD_INPUT)
+    problem = _name_problem(value)
+    if problem:
+        raise TrustError(f"{what}: {_shown(value)} is not a plain name ({problem})", EXIT_BAD_INPUT)
+    return value
+
+
+def name_problem(value: str) -> str:
+    """What makes ``value`` not a plain name (see ``plain_name``), or '' if it is one."""
+    return _name_problem(value)
+
+
+def _name_problem(value: str) -> str:
+    if len(value) > MAX_NAME:
+        return f"at most {MAX_NAME} characters"
+    if "/" in value or "\\" in value:
+        return "no '/' or '\\'"
+    if ".." in value:
+        return "no '..'"
+    if value.startswith("."):
+        return "it may not start with a dot"
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029" for char in value):
+        return "no control characters"
+    return ""
+
+
+def _shown(value: str) -> str:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return repr(shown)
 
 
 def home() -> Path:
@@ -47,17 +104,28 @@ def home() -> Path:
     return Path(platformdirs.user_data_dir("trustcli", appauthor=False))
 
 
+class UnsafeHome(TrustError):
+    """The data home, or something in it, cannot be trusted: a symbolic link, another
+    user's folder or file. Never swallowed, not even by a cache."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_RUNTIME)
+
+
 def ensure_home() -> Path:
-    """Create the data home (0700) if needed and make sure we may write in it."""
+    """Create the data home (0700) if needed and make sure it is ours and we may write in it."""
     path = home()
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        pass  # not a folder: named below
     except OSError as exc:
         raise TrustError(
             f"cannot create the data home {path}: {exc.strerror}; "
             "set TRUSTCLI_HOME to a folder you can write",
             EXIT_RUNTIME,
         ) from None
+    _check_home(path)
     if not os.access(path, os.W_OK | os.X_OK):
         raise TrustError(
             f"the data home {path} is not writable; fix its permissions "
@@ -67,19 +135,212 @@ def ensure_home() -> Path:
     return path
 
 
+def _check_home(path: Path) -> bool:
+    """Check the home (which may itself be reached through a link a person made):
+    False if it does not exist yet."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        info = None
+    except OSError as exc:
+        raise TrustError(
+            f"cannot read the data home {path}: {exc.strerror}", EXIT_RUNTIME
+        ) from None
+    if info is None or not stat.S_ISDIR(info.st_mode):
+        raise TrustError(
+            f"the data home {path} is not a folder; set TRUSTCLI_HOME to a folder you can write",
+            EXIT_RUNTIME,
+        )
+    _check_folder(path, info, "the data home ")
+    return True
+
+
+def _check_folder(path: Path, info: os.stat_result, label: str = "") -> None:
+    """A folder of the home must be ours; if others may write in it, make it private.
+
+    Repairing rather than refusing: only its owner (us) or root can have opened it up,
+    so closing it again is safe and keeps the person going; the notice says it happened.
+    A folder others may only read (one a person made with ``mkdir`` under umask 022)
+    is their choice and is left as it is; trustcli makes its own folders 0700.
+    """
+    if info.st_uid != os.geteuid():
+        raise UnsafeHome(
+            f"{label}{path} belongs to another user; trustcli keeps data only in folders "
+            "of your own: set TRUSTCLI_HOME to one"
+        )
+    if stat.S_IMODE(info.st_mode) & 0o022:
+        try:
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise UnsafeHome(
+                f"{label}{path} can be changed by others and could not be made "
+                f"private ({exc.strerror}): run chmod 700 {path}"
+            ) from None
+        print(
+            f"trustcli: others could change {label}{path}; made it private (0700)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _link_error(path: Path) -> UnsafeHome:
+    return UnsafeHome(
+        f"{path} is a symbolic link; trustcli does not follow links in its data home: "
+        "put the file or folder itself there"
+    )
+
+
+def _locate(name: str, create: bool = False, folder: bool = False) -> Path:
+    """The path of ``name`` (relative, '/'-separated) in the data home, checked.
+
+    Every part must be a plain name; every folder on the way must be a real folder
+    (not a link) that is ours, and is made private if needed; the last part must not be
+    a link. ``create`` makes the home and missing folders (0700); ``folder`` checks the
+    last part as a folder too. Whatever the caller, the result is inside the home.
+    """
+    parts = name.split("/")
+    for part in parts:
+        problem = "" if part in _INTERNAL_NAMES else (_name_problem(part) if part else "empty")
+        if problem:
+            raise TrustError(
+                f"{name!r} is not a name inside the data home ({problem})", EXIT_BAD_INPUT
+            )
+    base = ensure_home() if create else home()
+    if not create and not _check_home(base):
+        return base.joinpath(*parts)
+    path = base
+    for index, part in enumerate(parts):
+        path = path / part
+        last = index == len(parts) - 1
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            if last or not create:
+                return base.joinpath(*parts)
+            try:
+                os.mkdir(path, 0o700)
+                info = os.lstat(path)
+            except OSError as exc:
+                raise TrustError(
+                    f"cannot create the folder {path}: {exc.strerror}", EXIT_RUNTIME
+                ) from None
+        except OSError as exc:
+            raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise _link_error(path)
+        if not last or folder:
+            if not stat.S_ISDIR(info.st_mode):
+                raise TrustError(f"{path} is not a folder; move it out of the data home")
+            _check_folder(path, info)
+    real_base = os.path.realpath(base)
+    if os.path.commonpath([real_base, os.path.realpath(path.parent)]) != real_base:
+        raise UnsafeHome(f"{path} is outside the data home {base}; nothing was written")
+    return path
+
+
 def path_of(name: str) -> Path:
-    return home() / name
+    """Where ``name`` is in the data home (for messages and for the functions here);
+    the name is checked, the disk is not touched."""
+    parts = name.split("/")
+    for part in parts:
+        problem = "" if part in _INTERNAL_NAMES else (_name_problem(part) if part else "empty")
+        if problem:
+            raise TrustError(f"{name!r} is not a name inside the data home ({problem})")
+    return home().joinpath(*parts)
+
+
+def folder(name: str) -> Path:
+    """A folder of the data home, checked (ours, private, not a link); it may not exist."""
+    return _locate(name, folder=True)
+
+
+def open_file(name: str, flags: int) -> int:
+    """Open a file of the data home (never through a link; 0600 when created)."""
+    path = _locate(name, create=bool(flags & os.O_CREAT))
+    return _open_in_home(path, flags)
+
+
+def _open_in_home(path: Path, flags: int) -> int:
+    """Open a file in the home: never through a symbolic link, only a regular file of
+    ours, created 0600; a file opened for writing that others may read is made 0600."""
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _link_error(path) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
+        _check_owner(path, info)
+        if flags & (os.O_WRONLY | os.O_RDWR) and stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_bytes(name: str) -> bytes | None:
+    """The bytes of a data-home file, or None if it does not exist."""
+    return _read_file(_locate(name))
+
+
+def _read_file(path: Path) -> bytes | None:
+    """Read a file of the home: not a link, a regular file of ours, looked at before
+    opening (a link or a FIFO is never opened) and after: the file opened must be the
+    one at the path (same device and inode), so a link swapped in between is caught."""
+    try:
+        with contextlib.suppress(FileNotFoundError):  # then open() below says so
+            _check_regular(path, os.lstat(path))
+        with open(path, "rb") as file:
+            opened = os.fstat(file.fileno())
+            info = os.lstat(path)
+            _check_regular(path, info)
+            if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise UnsafeHome(f"{path} was replaced while being read; try again")
+            _check_owner(path, opened)
+            return file.read()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise TrustError(
+            f"the data home {home()} is not a folder; set TRUSTCLI_HOME to a folder you can write",
+            EXIT_RUNTIME,
+        ) from None
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def _check_regular(path: Path, info: os.stat_result) -> None:
+    """Not a link (never followed), a regular file (a FIFO would block a read)."""
+    if stat.S_ISLNK(info.st_mode):
+        raise _link_error(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise TrustError(f"{path} is not a file; move it out of the data home", EXIT_RUNTIME)
+
+
+def _check_owner(path: Path, info: os.stat_result) -> None:
+    if info.st_uid != os.geteuid():
+        raise UnsafeHome(
+            f"{path} belongs to another user; trustcli will not use it: move it out of "
+            "the data home"
+        )
 
 
 @contextlib.contextmanager
 def lock() -> Iterator[None]:
     """Hold the data home's exclusive lock: one writer at a time, across processes."""
-    folder = ensure_home()
+    path = _locate(_LOCK_NAME, create=True)
     try:
-        fd = _open_private(folder / _LOCK_NAME, os.O_RDWR | os.O_CREAT)
+        fd = _open_in_home(path, os.O_RDWR | os.O_CREAT)
     except OSError as exc:
         raise TrustError(
-            f"cannot open {folder / _LOCK_NAME}: {exc.strerror}; if it is not a file, "
+            f"cannot open {path}: {exc.strerror}; if it is not a file, "
             "move it out of the data home",
             EXIT_RUNTIME,
         ) from None
@@ -95,18 +356,10 @@ def lock() -> Iterator[None]:
 
 def read(name: str) -> Record:
     """Parse a TOML document from the data home; a missing file reads as empty."""
-    path = path_of(name)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    path = _locate(name)
+    raw = _read_file(path)
+    if raw is None:
         return {}
-    except NotADirectoryError:
-        raise TrustError(
-            f"the data home {home()} is not a folder; set TRUSTCLI_HOME to a folder you can write",
-            EXIT_RUNTIME,
-        ) from None
-    except OSError as exc:
-        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
     try:
         return _parse(path, raw)
     except _ParseError as error:
@@ -122,7 +375,7 @@ def updating(name: str) -> Iterator[Record]:
     with lock():
         data = read(name)
         yield data
-        write_atomic(path_of(name), _dump(data))
+        write_atomic(_locate(name, create=True), _dump(data))
 
 
 def write_document(name: str, data: Record) -> None:
@@ -135,24 +388,19 @@ def write_text(name: str, text: str, durable: bool = True) -> None:
     """Write a text file in the data home atomically, creating private folders as needed.
 
     ``durable=False`` skips fsync, for caches that can be rebuilt."""
-    path = path_of(name)
-    home_dir = ensure_home()
-    for folder in reversed(path.parents):
-        if folder.is_relative_to(home_dir) and folder != home_dir and not folder.is_dir():
-            try:
-                folder.mkdir(mode=0o700)
-            except OSError as exc:
-                raise TrustError(
-                    f"cannot create the folder {folder}: {exc.strerror}", EXIT_RUNTIME
-                ) from None
-    write_atomic(path, text, durable)
+    write_atomic(_locate(name, create=True), text, durable)
 
 
 def names_in(folder: str, suffix: str) -> list[str]:
-    """Names (relative to the data home) of the files in ``folder`` ending in ``suffix``."""
-    path = path_of(folder)
+    """Names (relative to the data home) of the files in ``folder`` ending in ``suffix``;
+    hidden files (temp files) and names that are not plain are left out."""
+    path = _locate(folder, folder=True)
     try:
-        entries = sorted(entry.name for entry in path.iterdir() if entry.name.endswith(suffix))
+        entries = sorted(
+            entry.name
+            for entry in path.iterdir()
+            if entry.name.endswith(suffix) and not _name_problem(entry.name)
+        )
     except FileNotFoundError:
         return []
     except OSError as exc:
@@ -163,12 +411,17 @@ def names_in(folder: str, suffix: str) -> list[str]:
 def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
 
-    ``durable`` also survives a power cut (fsync); a cache that can be rebuilt skips it.
+    The temp file beside it has a random name and is created exclusively, 0600, never
+    through a link (``mkstemp``): a link planted at a name we might use is never
+    followed. Renaming over ``path`` replaces a link there, never writes through it.
+    Temp files of ``path`` left by a crash are removed first. ``durable`` also survives
+    a power cut (fsync); a cache that can be rebuilt skips it.
     """
     folder = path.parent
-    temp = folder / f".{path.name}.{os.getpid()}.tmp"
+    _remove_stale_temps(folder, path.name)
+    temp: str | None = None
     try:
-        fd = _open_private(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         try:
             _write_all(fd, text.encode("utf-8"))
             if durable:
@@ -176,13 +429,39 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
         finally:
             os.close(fd)
         os.replace(temp, path)
+        temp = None
         if durable:
             _fsync_folder(folder)
     except OSError as exc:
         raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove ``.<name>.XXXXXXXX.tmp`` files of ours older than _STALE_TEMP: left by a
+    crash. A younger one may be another process's write in progress and is left alone."""
+    prefix, cutoff = f".{name}.", time.time() - _STALE_TEMP
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+                    continue
+                match = _TEMP_NAME.match(entry.name)
+                if match is None or match.group("name") != name:
+                    continue
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if (
+                        stat.S_ISREG(info.st_mode)
+                        and info.st_uid == os.geteuid()
+                        and info.st_mtime < cutoff
+                    ):
+                        os.unlink(entry.path)
+    except OSError:
+        pass  # only tidying: the write itself reports real problems
 
 
 # --- append-only logs -------------------------------------------------------------
@@ -241,13 +520,13 @@ def append_many(
             f"internal: records do not survive a TOML round-trip in {log.name}", EXIT_RUNTIME
         )
     chunk = text.encode("utf-8")
-    path = path_of(log.name)
     with lock():
         existing = _read_checked(log, want_records=check is not None)
         if check is not None:
             check(existing)
+        path = _locate(log.name, create=True)
         try:
-            fd = _open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            fd = _open_in_home(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
                 _write_all(fd, chunk)
                 os.fsync(fd)
@@ -261,8 +540,8 @@ def header_lines(name: str, table: str) -> list[int]:
     """The line of each ``[[table]]`` header in a data-home file, in order: where a
     person finds the n-th record in an editor (only read when a record must be named)."""
     try:
-        data = path_of(name).read_bytes()
-    except OSError:
+        data = read_bytes(name) or b""
+    except TrustError:
         return []
     header = re.compile(rb"\s*\[\[\s*" + re.escape(table.encode()) + rb"\s*\]\]")
     return [n for n, text in enumerate(data.split(b"\n"), 1) if header.match(text)]
@@ -280,15 +559,12 @@ def read_log(log: Log) -> list[Record]:
 
 def _read_checked(log: Log, want_records: bool) -> list[Record]:
     """Check what the cache does not cover; return all records if ``want_records``."""
-    path = path_of(log.name)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    path = _locate(log.name)
+    data = _read_file(path)
+    if data is None:
         return []
-    except OSError as exc:
-        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
 
-    cache = _LogCache(home() / _CACHE_DIR / f"{log.name}.json", log.version)
+    cache = _LogCache(f"{_CACHE_DIR}/{log.name}.json", log.version)
     offset = cache.valid_offset(data)
     cached: list[Record] | None = cache.records() if offset and want_records else []
     if cached is None:  # header fine, body damaged: start over
@@ -367,23 +643,24 @@ def _torn_message(path: Path, line: int, reason: str = "") -> str:
 
 
 class _LogCache:
-    """Checked records of one log as JSON: a header line (version, offset, checksum of
-    the log up to that offset), then the records. Losing it only costs speed."""
+    """Checked records of one log as JSON (see ``save_cache``): the header holds the
+    version, the offset and a checksum of the log up to that offset, so any change to
+    that part of the log (a hand edit) makes the cache stale. Losing it only costs speed.
+    """
 
-    def __init__(self, path: Path, version: int) -> None:
-        self.path = path
+    def __init__(self, name: str, version: int) -> None:
+        self.name = name
         self.version = version
         self._body = b""
 
     def valid_offset(self, data: bytes) -> int:
         """How many bytes of ``data`` the cache already covers (0: none, or stale)."""
-        try:
-            head, _, self._body = self.path.read_bytes().partition(b"\n")
-            meta = json.loads(head)
-            offset, crc = meta["offset"], meta["crc"]
-            if meta["version"] != self.version or not isinstance(offset, int):
-                return 0
-        except (OSError, ValueError, TypeError, KeyError):
+        loaded = load_cache(self.name)
+        if loaded is None:
+            return 0
+        meta, self._body = loaded
+        offset, crc = meta.get("offset"), meta.get("crc")
+        if meta.get("version") != self.version or not isinstance(offset, int):
             return 0
         if offset > len(data) or zlib.crc32(data[:offset]) != crc:
             return 0
@@ -399,12 +676,46 @@ class _LogCache:
 
     def save(self, data: bytes, records: list[Record]) -> None:
         meta = {"version": self.version, "offset": len(data), "crc": zlib.crc32(data)}
-        text = json.dumps(meta) + "\n" + json.dumps(records, ensure_ascii=False)
-        try:
-            self.path.parent.mkdir(mode=0o700, exist_ok=True)
-            write_atomic(self.path, text, durable=False)
-        except (OSError, TrustError):
-            pass
+        save_cache(self.name, meta, records)
+
+
+def save_cache(name: str, meta: Record, body: Any) -> None:
+    """Keep ``body`` (JSON) in a cache file of the data home: a header line (``meta`` and
+    a checksum of the body), then the body. Failing to write only costs speed, but a
+    link or another user's folder in the way is still reported (UnsafeHome).
+    """
+    text = json.dumps(body, ensure_ascii=False)
+    head = json.dumps({**meta, "body_crc": zlib.crc32(text.encode("utf-8"))})
+    try:
+        write_text(name, f"{head}\n{text}", durable=False)
+    except UnsafeHome:
+        raise
+    except TrustError:
+        pass
+
+
+def load_cache(name: str) -> tuple[Record, bytes] | None:
+    """A cache's header and its body (JSON bytes, not yet parsed), or None when it is
+    missing or does not match its checksum.
+
+    What this protects against: a cache cut short by a crash or a full disk, damaged on
+    disk, or edited by hand: the body must match the checksum in its header, and each
+    caller checks the header against its source (the log, the reminders). What it does
+    not: someone who can write the data home can also rewrite a checksum, as they could
+    rewrite the logs themselves; the owner and permission checks on the home and its
+    folders (``_check_folder``) keep other users out.
+    """
+    raw = read_bytes(name)
+    if raw is None:
+        return None
+    head, _, body = raw.partition(b"\n")
+    try:
+        meta = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or meta.get("body_crc") != zlib.crc32(body):
+        return None
+    return meta, body
 
 
 # --- parsing and writing helpers --------------------------------------------------
@@ -467,11 +778,6 @@ def _dump(data: Record) -> str:
 
 def _is_table_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _open_private(path: Path, flags: int) -> int:
-    """Open (creating 0600 if needed) a file only its owner may read."""
-    return os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -27,5 +27,7 @@ def user_dir() -> Path:
 
 
 def search_path(kind: str) -> list[Path]:
-    """Folders to look in for ``kind`` ('worksheets' or 'questions'), user's first."""
-    return [user_dir() / kind, builtin_dir() / kind]
+    """Folders to look in for ``kind`` ('worksheets' or 'questions'), user's first.
+
+    The person's folder is checked by the store (ours, private, not a link)."""
+    return [store.folder(f"templates/{kind}"), builtin_dir() / kind]

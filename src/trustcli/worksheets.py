@@ -51,6 +51,8 @@ def survey() -> tuple[dict[str, Sheet], dict[str, TrustError]]:
     for folder, source in ((builtin, "built-in"), (user, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.md")):
+                if path.name.startswith("."):  # hidden: an editor's or a sync tool's
+                    continue
                 try:
                     found[path.stem] = _describe(path, source)
                     broken.pop(path.stem, None)
@@ -61,6 +63,11 @@ def survey() -> tuple[dict[str, Sheet], dict[str, TrustError]]:
 
 
 def _describe(path: Path, source: str) -> Sheet:
+    problem = store.name_problem(path.stem)
+    if problem:  # the name goes into file names (NAME-YYYY-MM-DD.md, backups)
+        raise TrustError(
+            f"worksheet template {path}: the file name is not a plain name ({problem})"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -95,15 +102,15 @@ def find(name: str) -> Sheet:
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
     """Fill a template. Errors in a template name its file and line.
 
-    Compiled templates are cached in the data home (Jinja's bytecode cache, keyed by
-    the template's source), so a sheet is compiled once, not on every run.
+    Templates are compiled on every run: Jinja's bytecode cache is loaded with pickle,
+    so a cache file someone else could write would run their code; compiling a sheet
+    costs a few milliseconds (see bench/run.py).
     """
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
     environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(sheet.path.parent)),
-        bytecode_cache=_bytecode_cache(),
         autoescape=False,  # Markdown, not HTML
         trim_blocks=True,
         lstrip_blocks=True,
@@ -123,18 +130,6 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         raise TrustError(
             f"{sheet.path}: the template failed ({type(exc).__name__}: {exc})"
         ) from None
-
-
-def _bytecode_cache() -> Any:
-    import jinja2
-
-    folder = store.home() / "cache" / "templates"
-    try:
-        store.ensure_home()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except (OSError, TrustError):
-        return None  # no cache: slower, not wrong
-    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def context(me: str, partner: str) -> dict[str, Any]:
