@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from trustcli import checkins, config, dates, limits, promises, questions, reminders
+from trustcli import checkins, config, dates, limits, promises, questions, reminders, store
 from trustcli.errors import TrustError
 
 Record = dict[str, Any]
@@ -198,23 +198,14 @@ def person_name(value: Any, place: str) -> str:
 
 
 def plain_name(value: Any, place: str) -> str:
-    """A name that reaches file names must be plain: one line, no '/', '..' or leading dot,
-    short enough for a file name. (When ``store.plain_name`` lands, the path checks here
-    become a call to it; the length stays.)"""
+    """A name that reaches file names must be plain (``store.name_problem``: one line,
+    no '/', '..' or leading dot) and short enough for a file name in bytes too."""
     if not isinstance(value, str) or not value.strip():
         raise Refused(place, f"{value!r} is not a name")
     tomlable(value, place)  # valid text
-    if (
-        "/" in value
-        or "\\" in value
-        or ".." in value
-        or value.startswith(".")
-        or any(ord(char) < 32 or ord(char) == 127 for char in value)
-    ):
-        raise Refused(
-            place,
-            f"{value!r} is not a plain name (no '/', '..', leading dot or control characters)",
-        )
+    problem = store.name_problem(value)
+    if problem:
+        raise Refused(place, f"{value!r} is not a plain name ({problem})")
     if len(value.encode("utf-8")) > limits.NAME:
         raise Refused(place, f"is longer than a name can be ({limits.NAME} bytes)")
     return value
