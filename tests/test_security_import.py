@@ -474,3 +474,39 @@ def test_a_backup_replaces_a_built_in_template_only_when_asked(cli, backup, tmp_
     result = cli("import", str(source), "--with-config")
     assert result.code == 0 and "2 templates" in result.out, result.text
     assert audience() == "self"
+
+
+def _import_into_new_home(cli, document: dict, tmp_path: Path, monkeypatch, *flags: str):
+    source = tmp_path / "backup.json"
+    source.write_text(json.dumps(document))
+    new_home = tmp_path / "new-home"
+    monkeypatch.setenv("TRUSTCLI_HOME", str(new_home))
+    return cli("import", str(source), *flags), new_home
+
+
+def test_long_plain_names_import_whole(cli, home, tmp_path, monkeypatch):
+    """A set and a person at the longest a name may be: the session's file name is longer
+    than one name, and the whole backup still goes in (it stopped halfway before)."""
+    long_set, long_who = "s" * 95, "Alexandra " + "x" * 80 + " Smith"
+    (home / "templates" / "questions").mkdir(parents=True)
+    (home / "templates" / "questions" / f"{long_set}.toml").write_text(OWN_SET)
+    assert cli("init", "--me", long_who).code == 0
+    assert cli("promise", "add", "Walk together").code == 0
+    assert cli("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk").code == 0
+    for _ in range(2):
+        assert cli("ask", long_set, "--answers", "-", stdin="the walk\n").code == 0
+    assert [s["id"] for s in json.loads(cli("ask", "history", "--json").out)] == [1, 2]
+    document = json.loads(cli("export").out)
+    result, _ = _import_into_new_home(cli, document, tmp_path, monkeypatch, "--with-config")
+    assert result.code == 0, result.err
+    assert json.loads(cli("remind", "list", "--json").out)[0]["message"] == "Our weekly talk"
+    assert [s["id"] for s in json.loads(cli("ask", "history", "--json").out)] == [1, 2]
+
+
+def test_an_offset_toml_cannot_hold_is_refused_before_anything_is_written(
+    cli, backup, tmp_path, monkeypatch
+):
+    """'+01:00:30' reads as a date-time in Python but not in TOML: it crashed halfway."""
+    backup["checkins"][0]["at"] = "2026-11-26T20:00:00+01:00:30"
+    result, new_home = _import_into_new_home(cli, backup, tmp_path, monkeypatch)
+    _refused_cleanly(result, new_home, "checkins[0].at")

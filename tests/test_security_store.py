@@ -415,3 +415,45 @@ def test_a_symlinked_cache_folder_is_refused(cli, home, sentinel):
     assert result.code == 1
     assert "cache" in one_line(result.err)
     assert everything_under(sentinel) == []
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u200f", "\u061c"])
+def test_a_mark_that_reorders_text_is_not_part_of_a_plain_name(cli, home, mark):
+    """A name shown reversed is not the name it seems: refused where it is typed, and a
+    template file named with one is left out."""
+    result = cli("init", "--me", f"ev{mark}il")
+    assert result.code == 2, result.text
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / f"w{mark}x.md").write_text("# hello\n")
+    listed = cli("worksheet", "list", "--json")
+    assert f"w{mark}x" not in [sheet["name"] for sheet in json.loads(listed.out)]
+
+
+def test_a_relative_data_home_is_made_absolute(cli, tmp_path, monkeypatch):
+    """The daemon's unit runs from another folder: a relative home must not move."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRUSTCLI_HOME", "rel/h")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    dry = cli("remind", "install", "--dry-run")
+    assert dry.code == 0, dry.err
+    assert f"TRUSTCLI_HOME={tmp_path}/rel/h" in dry.out
+
+
+def test_a_template_of_one_s_own_is_read_as_any_file_of_the_home(cli, home, tmp_path):
+    """A link, or a file another user put there, is not trusted as a template: it is
+    named, never rendered or exported."""
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the backup\n")
+    (folder / "linked.md").symlink_to(secret)
+    planted = folder / "apology.md"
+    planted.write_text("planted {{ 6 * 7 }}\n")
+    os.chown(planted, 65534, 65534)
+    for name in ("linked", "apology"):
+        result = cli("worksheet", "new", name, "-o", "-")
+        assert result.code != 0 and "planted" not in result.out, result.text
+        assert len(result.err.strip().splitlines()) == 1
+    exported = cli("export")
+    assert "not for the backup" not in exported.out and "planted" not in exported.out

@@ -390,3 +390,33 @@ def test_the_sandbox_refuses_an_escape_in_a_user_template(cli, home, tmp_path, e
     assert "x.md" in line and "unsafe" in line, line
     assert "<class" not in result.text and "subclasses" not in result.out
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "phrase"),
+    [
+        ("{{ 'x' * 10**10 }}", "too long"),
+        ("{{ 10 ** 100000 }}", "power above 100"),
+        ("{% for i in range(100000) %}{{ 'y' * 100 }}{% endfor %}", "grew past"),
+        (
+            "{% set ns = namespace(s='x') %}{% for i in range(60) %}"
+            "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+            "too much memory",
+        ),
+        (
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+            "ran for more than",
+        ),
+        ("{% include '../../config.toml' %}", "no template"),
+    ],
+    ids=["repeat", "power", "output", "memory", "time", "include-outside"],
+)
+def test_a_template_cannot_exhaust_the_machine(cli, home, template, phrase):
+    """A template is code from the person or a backup: it gets one line, not the machine."""
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "heavy.md").write_text(template + "\n")
+    result = cli("worksheet", "new", "heavy", "-o", "-")
+    assert result.code == 2, result.text
+    (line,) = result.err.strip().splitlines()
+    assert phrase in line and "heavy.md" in line

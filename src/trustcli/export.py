@@ -29,7 +29,7 @@ from trustcli import (
     sessions,
     store,
 )
-from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.errors import TrustError
 
 FORMAT = "trustcli-export"
 VERSION = 2  # 2 added reminders and templates; version 1 backups are still read
@@ -105,10 +105,9 @@ def _own_templates() -> dict[str, dict[str, str]]:
             path = store.path_of(name)
             if not path.is_file():
                 continue
-            try:
-                texts[path.name[: -len(suffix)]] = path.read_bytes().decode("utf-8")
-            except OSError as exc:
-                raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+            try:  # through the store: a link or another user's file is refused
+                data = store.read_bytes(name) or b""
+                texts[path.name[: -len(suffix)]] = data.decode("utf-8")
             except UnicodeDecodeError:
                 raise TrustError(f"{path} is not UTF-8 text; fix or move it, then export") from None
         found[kind] = texts

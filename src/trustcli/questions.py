@@ -103,7 +103,7 @@ def load_file(path: Path, name: str, source: str) -> QuestionSet:
     if problem:  # the name goes into session file names
         raise TrustError(f"question set {path}: the file name is not a plain name ({problem})")
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(templates.read_text(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read the question set {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -149,7 +149,13 @@ class Fields:
             moment = datetime.fromisoformat(value)
         except ValueError:
             moment = None
-        if moment is None or (offset and moment.tzinfo is None):
+        # TOML offsets are whole minutes: '+01:00:30' would be written and not read back.
+        shift = moment.utcoffset() if moment is not None else None
+        if (
+            moment is None
+            or (offset and shift is None)
+            or (shift is not None and (shift.seconds % 60 or shift.microseconds))
+        ):
             raise Refused(
                 f"{self.place}.{key}",
                 f"{value!r} is not a date and time like 2026-11-26T20:00:00+01:00",

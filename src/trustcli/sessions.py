@@ -72,12 +72,21 @@ def record_for_disk(session: Session) -> dict[str, Any]:
     return {key: session[key] for key in keys if key in session}
 
 
+_LONGEST_STEM = 255 - len(".toml")  # a file name's limit, less the longest suffix
+
+
 def file_stem(session: Session) -> str:
     """``sessions/0007-rebuild-trust-alex``: the set's name must be plain, whoever made
     the session (a backup, a hand edit); the person's name is reduced to [a-z0-9-]."""
     who = re.sub(r"[^a-z0-9]+", "-", str(session["who"]).lower()).strip("-") or "someone"
     set_name = store.plain_name(session["set"], "the session's question set")
-    return f"{FOLDER}/{int(session['id']):04d}-{set_name}-{who}"
+    name = f"{int(session['id']):04d}-{set_name}-{who}"
+    if len(name.encode("utf-8")) > _LONGEST_STEM:
+        # Only the id is read back from the name (the set and the person are in the
+        # file), so the readable parts are cut short to fit the file system's limit.
+        short_set = set_name.encode("utf-8")[:100].decode("utf-8", "ignore")
+        name = f"{int(session['id']):04d}-{short_set}-{who[:60].strip('-')}"
+    return f"{FOLDER}/{name}"
 
 
 def _id_of(name: str) -> int:

@@ -47,6 +47,12 @@ _CACHE_DIR = "cache"
 _TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 MAX_NAME = 100  # characters in a plain name: well under any file system's limit
+_MAX_PART = 255  # bytes in one part of a path: the file systems' own limit (NAME_MAX)
+# Marks that reorder or hide text: a name holding one shows differently from what it is.
+_INVISIBLE = frozenset(
+    ["\u061c", "\u200e", "\u200f", "\u2028", "\u2029"]
+    + [chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+)
 _INTERNAL_NAMES = {_LOCK_NAME}  # the only names in the home that may start with a dot
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -78,14 +84,22 @@ def name_problem(value: str) -> str:
 def _name_problem(value: str) -> str:
     if len(value) > MAX_NAME:
         return f"at most {MAX_NAME} characters"
+    return _part_problem(value)
+
+
+def _part_problem(value: str) -> str:
+    """What makes ``value`` unfit as one part of a path in the home (a file name built
+    from plain names may be longer than one name, up to the file system's limit)."""
+    if len(value.encode("utf-8", "surrogatepass")) > _MAX_PART:
+        return f"at most {_MAX_PART} bytes"
     if "/" in value or "\\" in value:
         return "no '/' or '\\'"
     if ".." in value:
         return "no '..'"
     if value.startswith("."):
         return "it may not start with a dot"
-    if any(ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029" for char in value):
-        return "no control characters"
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 or char in _INVISIBLE for char in value):
+        return "no control characters or marks that reorder text"
     return ""
 
 
@@ -97,8 +111,8 @@ def _shown(value: str) -> str:
 def home() -> Path:
     """The data home: ``$TRUSTCLI_HOME``, else the platform's user data folder."""
     configured = os.environ.get("TRUSTCLI_HOME")
-    if configured:
-        return Path(configured).expanduser()
+    if configured:  # absolute, so the daemon's unit and every folder mean the same home
+        return Path(configured).expanduser().absolute()
     import platformdirs  # only when needed: it is a few milliseconds of start-up
 
     return Path(platformdirs.user_data_dir("trustcli", appauthor=False))
@@ -202,7 +216,7 @@ def _locate(name: str, create: bool = False, folder: bool = False) -> Path:
     """
     parts = name.split("/")
     for part in parts:
-        problem = "" if part in _INTERNAL_NAMES else (_name_problem(part) if part else "empty")
+        problem = "" if part in _INTERNAL_NAMES else (_part_problem(part) if part else "empty")
         if problem:
             raise TrustError(
                 f"{name!r} is not a name inside the data home ({problem})", EXIT_BAD_INPUT
@@ -245,7 +259,7 @@ def path_of(name: str) -> Path:
     the name is checked, the disk is not touched."""
     parts = name.split("/")
     for part in parts:
-        problem = "" if part in _INTERNAL_NAMES else (_name_problem(part) if part else "empty")
+        problem = "" if part in _INTERNAL_NAMES else (_part_problem(part) if part else "empty")
         if problem:
             raise TrustError(f"{name!r} is not a name inside the data home ({problem})")
     return home().joinpath(*parts)
@@ -393,13 +407,13 @@ def write_text(name: str, text: str, durable: bool = True) -> None:
 
 def names_in(folder: str, suffix: str) -> list[str]:
     """Names (relative to the data home) of the files in ``folder`` ending in ``suffix``;
-    hidden files (temp files) and names that are not plain are left out."""
+    hidden files (temp files) and names that could not be ours are left out."""
     path = _locate(folder, folder=True)
     try:
         entries = sorted(
             entry.name
             for entry in path.iterdir()
-            if entry.name.endswith(suffix) and not _name_problem(entry.name)
+            if entry.name.endswith(suffix) and not _part_problem(entry.name)
         )
     except FileNotFoundError:
         return []

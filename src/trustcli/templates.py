@@ -31,3 +31,17 @@ def search_path(kind: str) -> list[Path]:
 
     The person's folder is checked by the store (ours, private, not a link)."""
     return [store.folder(f"templates/{kind}"), builtin_dir() / kind]
+
+
+def read_text(path: Path) -> str:
+    """A template's text. A person's own (in the data home) is read through the store,
+    so a link, a FIFO or a file another user planted is refused like any file of the
+    home; built-ins come from the package. Raises OSError or UnicodeDecodeError too."""
+    user = user_dir()
+    if path.parent.parent == user:
+        data = store.read_bytes(f"templates/{path.parent.name}/{path.name}")
+        if data is None:
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+    else:
+        data = path.read_bytes()
+    return data.decode("utf-8")

@@ -8,8 +8,10 @@ Jinja, so listing sheets stays fast; Jinja2 is imported only to render.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,7 @@ def _describe(path: Path, source: str) -> Sheet:
             f"worksheet template {path}: the file name is not a plain name ({problem})"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = templates.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read the worksheet template {path}: {exc}") from None
     fields: dict[str, str] = {}
@@ -99,18 +101,33 @@ def find(name: str) -> Sheet:
     raise TrustError(f"no worksheet {name!r}.{hint} The worksheets are: {', '.join(sheets)}")
 
 
+# What one sheet may cost: a template is a person's own code, or came in a backup.
+MAX_OUTPUT = 2_000_000  # characters of Markdown: far beyond any real worksheet
+MAX_SECONDS = 5  # of rendering (a real sheet takes milliseconds)
+MAX_MEMORY = 1 << 30  # bytes the render may add (Linux; best effort elsewhere)
+
+
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
     """Fill a template. Errors in a template name its file and line.
 
     Templates are compiled on every run: Jinja's bytecode cache is loaded with pickle,
     so a cache file someone else could write would run their code; compiling a sheet
-    costs a few milliseconds (see bench/run.py).
+    costs a few milliseconds (see bench/run.py). The template's own files are read
+    through ``templates.read_text`` (the store's checks); the sandbox, a size limit on
+    ``*`` and ``**``, on the output, on time and on memory keep a hostile template from
+    exhausting the machine.
     """
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    environment = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(sheet.path.parent)),
+    folder = sheet.path.parent
+
+    def source(name: str) -> str:
+        if store.name_problem(name):  # includes name files in the same folder only
+            raise jinja2.TemplateNotFound(name)
+        return templates.read_text(folder / name)
+
+    environment = _sandbox(
+        loader=jinja2.FunctionLoader(source),
         autoescape=False,  # Markdown, not HTML
         trim_blocks=True,
         lstrip_blocks=True,
@@ -118,18 +135,99 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
     )
     try:
-        return environment.get_template(sheet.path.name).render(context)
+        with _limits(sheet.path):
+            parts: list[str] = []
+            size = 0
+            for part in environment.get_template(sheet.path.name).generate(context):
+                size += len(part)
+                if size > MAX_OUTPUT:
+                    raise TrustError(
+                        f"{sheet.path}: the sheet grew past {MAX_OUTPUT:,} characters; "
+                        "a worksheet is never that long: check the template's loops"
+                    )
+                parts.append(part)
+            return "".join(parts)
     except jinja2.TemplateSyntaxError as exc:
         raise TrustError(f"{sheet.path}, line {exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TrustError(
+            f"{sheet.path}: no template {exc.name!r} to include (only plain names of files "
+            "in the same folder)"
+        ) from None
     except jinja2.TemplateError as exc:
         raise TrustError(f"{sheet.path}: {exc.message or exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read {sheet.path}: {exc}") from None
+    except MemoryError:
+        raise TrustError(f"{sheet.path}: the template needed too much memory") from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         # A template is a person's own code: what fails in it is named with its file.
         raise TrustError(
             f"{sheet.path}: the template failed ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def _sandbox(**options: Any) -> Any:
+    """Jinja2's sandbox, with ``*`` and ``**`` checked before they run: the sandbox
+    alone lets ``'x' * 10**10`` allocate ten gigabytes (and Jinja would even fold it
+    while compiling; an intercepted operator is never folded)."""
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Sandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and _number(left) and _number(right) and abs(right) > 100:
+                raise SecurityError("a power above 100 is not allowed in a worksheet")
+            if operator == "*":
+                for seq, count in ((left, right), (right, left)):
+                    repeated = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                    if repeated and len(seq) * count > MAX_OUTPUT:
+                        raise SecurityError("a repeated text or list would be too long")
+            return super().call_binop(context, operator, left, right)
+
+    return Sandbox(**options)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@contextlib.contextmanager
+def _limits(path: Path) -> Iterator[None]:
+    """At most MAX_SECONDS of rendering (an alarm, in the main thread) and MAX_MEMORY more
+    address space than now (RLIMIT_AS, where the system has it); both put back after."""
+    import resource
+    import signal
+    import threading
+
+    def too_long(*_: Any) -> None:
+        raise TrustError(f"{path}: the template ran for more than {MAX_SECONDS} s: check its loops")
+
+    timed = threading.current_thread() is threading.main_thread()
+    if timed:
+        previous = signal.signal(signal.SIGALRM, too_long)
+        signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    limited, saved = False, (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+    try:
+        saved = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm", "rb") as statm:
+            in_use = int(statm.read().split()[0]) * resource.getpagesize()
+        ceiling = in_use + MAX_MEMORY
+        if saved[0] == resource.RLIM_INFINITY or saved[0] > ceiling:
+            resource.setrlimit(resource.RLIMIT_AS, (ceiling, saved[1]))
+            limited = True
+    except (OSError, ValueError):
+        pass  # no /proc or no RLIMIT_AS here: the size checks above still hold
+    try:
+        yield
+    finally:
+        if limited:
+            resource.setrlimit(resource.RLIMIT_AS, saved)
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def context(me: str, partner: str) -> dict[str, Any]:
