@@ -108,6 +108,18 @@ def spawn_on_terminal(*args: str, colour: bool = False, size: tuple[int, int] = 
     )
 
 
+def snapshot(folder: Path) -> dict[str, bytes] | None:
+    """Every file under ``folder`` with its bytes (None: the folder does not exist), to
+    show that a refused command changed nothing."""
+    if not folder.exists():
+        return None
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 @pytest.fixture
 def cli():
     return run_in_process

@@ -12,6 +12,8 @@ import icalendar
 import pytest
 from markdown_it import MarkdownIt
 
+from .conftest import snapshot
+
 NOW = "2026-11-26T20:00:00+01:00"
 
 
@@ -149,17 +151,6 @@ def test_the_json_backup_is_private(cli, filled, tmp_path):
 
 
 # --- import is all or nothing -------------------------------------------------------------
-
-
-def snapshot(folder: Path) -> dict[str, bytes] | None:
-    """Every file under ``folder`` with its bytes (None: the folder does not exist)."""
-    if not folder.exists():
-        return None
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def full_backup(cli, tmp_path) -> dict:

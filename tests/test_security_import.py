@@ -29,16 +29,6 @@ kind = "text"
 """
 
 
-def snapshot(folder: Path) -> dict[str, bytes] | None:
-    if not folder.exists():
-        return None
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 @pytest.fixture
 def backup(cli, home, monkeypatch) -> dict[str, Any]:
     """A backup of a home with one of everything, as a parsed document."""
