@@ -1,0 +1,683 @@
+"""The couple folder: two private homes sharing encrypted, append-only records.
+
+See docs/couple-folder.md for the design. In short:
+
+* ``DIR/couple.toml`` (written once by the creator): format, couple id, creator device.
+* ``DIR/<device>/device.toml`` (written once by each device): its X25519 public key.
+* ``DIR/<device>/records`` (appended to only by that device): one record a line,
+  ``<seq> <base64(nonce + ciphertext)>``, sealed with the couple key (ChaCha20-Poly1305;
+  the couple id, device id and sequence number are the associated data).
+* ``DIR/<creator>/grant-<device>`` (written once by the creator on ``accept``): the
+  couple key wrapped for the joiner with a key both derive by X25519.
+
+The private home keeps ``couple.toml``: the folder, ids, this device's private key and
+the couple key. Every byte on disk goes through ``store``. ``cryptography`` is imported
+only inside the functions that need it, so other commands never pay for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trustcli import config, dates, store
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_RUNTIME, TrustError
+
+FORMAT = 1
+HOME_FILE = "couple.toml"  # in the private home
+FOLDER_FILE = "couple.toml"  # at the top of the couple folder
+DEVICE_FILE = "device.toml"  # in each device's folder
+RECORDS = "records"  # each device's append-only log
+GRANT = "grant-"  # grant-<device>: the couple key wrapped for that device
+AD_PREFIX = b"trustcli couple v1"
+_ID = re.compile(r"\A[0-9a-f]{16}\Z")
+_LINE = re.compile(rb"\A([1-9][0-9]{0,11}) ([A-Za-z0-9+/]+={0,2})\Z")
+
+# Names sync tools and people leave in a shared folder that are not ours: skipped, and
+# counted in `pair status` with the reason.
+_CONFLICT = re.compile(r"\.sync-conflict-|\(conflicted copy|\(Case Conflict|conflict", re.I)
+_TEMP = re.compile(r"\A[.~]|\.(tmp|part|partial|crdownload|download)\Z|\A~\$", re.I)
+
+# 256 short, distinct, easy-to-say words: each fingerprint byte is one word.
+_WORD_TEXT = """
+acorn amber anchor apple arrow aspen atlas autumn bagel bakery bamboo banjo barley basket
+beacon beaver berry birch biscuit blossom bonfire bottle breeze brick bridge brook bubble
+bucket buffalo butter button cabin cactus camel canal candle canoe canyon carpet carrot
+castle cedar cello cherry chess cider circle citrus clover cobalt coconut comet copper
+coral cotton cradle crane crayon cricket crystal cupcake daisy dancer desert diamond
+dolphin donkey dragon dream drum eagle echo eclipse elbow ember engine falcon feather
+fern fiddle finch firefly flute forest fossil fountain fox garden garlic gazelle ginger
+glacier globe goose granite grape gravel guitar hammer harbor harvest hazel hedge helmet
+heron hickory honey horizon island ivory jacket jasmine jelly jigsaw juniper kayak
+kettle kiwi koala ladder lagoon lantern lemon lilac linen lion lobster locket lotus
+maple marble meadow melon mirror mitten monkey moose mosaic mountain muffin nectar
+needle nutmeg oasis ocean olive onion orbit orchid otter owl paddle panda papaya parrot
+peach pebble pelican pepper piano pickle pillow pine planet plum pocket pony poppy
+puffin pumpkin quail quartz quilt rabbit radish rainbow raven ribbon river robin rocket
+saddle salmon sandal saturn scarf shell shadow silver sketch sparrow spider spoon
+spruce squash starling stone summer sunset swan table teapot thistle thunder tiger
+timber tomato topaz tractor trumpet tulip tunnel turtle umbrella valley velvet violin
+volcano walnut walrus wagon willow window winter wizard wombat yarn yogurt zebra zenith
+zipper acacia almond badger bramble breadbox caramel chestnut cinnamon clarinet
+compass dune fjord garnet hamster iris jade kernel lava meteor nickel orange pasta
+quiver saffron tundra
+"""
+WORDS = _WORD_TEXT.split()
+FINGERPRINT_WORDS = 6
+_SCRYPT_N = 2**14  # ~70 ms a fingerprint: slows an attacker who searches for a lookalike
+
+
+@dataclass
+class Seen:
+    """One device's folder as read: its key, its records, and what was refused."""
+
+    device: str
+    public: bytes | None = None
+    records: list[dict[str, Any]] = field(default_factory=list)
+    arriving: int = 0  # a last line still being written or synced
+    refused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Folder:
+    """The couple folder as this device can read it."""
+
+    root: Path
+    couple: str
+    creator: str
+    devices: dict[str, Seen] = field(default_factory=dict)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
+    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # device → accept record
+
+
+# --- the private home's couple.toml -------------------------------------------------
+
+
+def state() -> dict[str, Any]:
+    """This home's pairing (empty when it never paired)."""
+    return store.read(HOME_FILE)
+
+
+def _active() -> dict[str, Any]:
+    current = state()
+    if not current or current.get("state") == "left":
+        raise TrustError("this home shares no couple folder; start with 'trustcli pair create DIR'")
+    for key in ("folder", "couple", "device", "secret", "role"):
+        if not isinstance(current.get(key), str):
+            raise TrustError(
+                f"{store.path_of(HOME_FILE)}: '{key}' is missing; restore it from a backup",
+                EXIT_RUNTIME,
+            )
+    return current
+
+
+def _refuse_second_pairing() -> None:
+    current = state()
+    if current and current.get("state") != "left":
+        raise TrustError(
+            f"this home already shares the couple folder {current.get('folder')}; "
+            "run 'trustcli pair leave' first to pair with another"
+        )
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError(f"{what} is missing")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError(f"{what} is not base64") from None
+
+
+def _new_device_key() -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    private = X25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw
+    secret = private.private_bytes(
+        raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public = private.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+    return secret, public
+
+
+def _public_of(secret: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    return (
+        X25519PrivateKey.from_private_bytes(secret)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
+def _wrapping_key(
+    secret: bytes, their_public: bytes, couple: str, creator: str, joiner: str
+) -> bytes:
+    """The key the creator and the joiner both derive (X25519, then HKDF-SHA256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    shared = X25519PrivateKey.from_private_bytes(secret).exchange(
+        X25519PublicKey.from_public_bytes(their_public)
+    )
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=couple.encode(),
+        info=AD_PREFIX + b" grant " + creator.encode() + b" " + joiner.encode(),
+    ).derive(shared)
+
+
+def fingerprint(couple: str, creator_public: bytes, joiner_public: bytes) -> str:
+    """A few short words from both public keys: the same on both devices only when each
+    holds the other's real key (nobody swapped one in the folder)."""
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    digest = Scrypt(
+        salt=AD_PREFIX + b" fingerprint " + couple.encode(),
+        length=FINGERPRINT_WORDS,
+        n=_SCRYPT_N,
+        r=8,
+        p=1,
+    ).derive(creator_public + joiner_public)
+    return " ".join(WORDS[byte] for byte in digest)
+
+
+def _same_words(given: str, expected: str) -> bool:
+    return " ".join(given.lower().replace("-", " ").split()) == expected
+
+
+def _seal(key: bytes, plain: bytes, ad: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    nonce = secrets.token_bytes(12)
+    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plain, ad)
+
+
+def _open(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
+    """The plaintext, or None if the bytes do not authenticate (tampered, wrong key)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    if len(sealed) < 12 + 16:
+        return None
+    try:
+        return ChaCha20Poly1305(key).decrypt(sealed[:12], sealed[12:], ad)
+    except InvalidTag:
+        return None
+
+
+def _record_ad(couple: str, device: str, seq: int) -> bytes:
+    return b"|".join([AD_PREFIX, b"record", couple.encode(), device.encode(), str(seq).encode()])
+
+
+def _grant_ad(couple: str, creator: str, joiner: str) -> bytes:
+    return b"|".join([AD_PREFIX, b"grant", couple.encode(), creator.encode(), joiner.encode()])
+
+
+# --- the folder's public files ------------------------------------------------------
+
+
+def _toml_text(data: dict[str, Any]) -> bytes:
+    import tomli_w
+
+    return tomli_w.dumps(data).encode("utf-8")
+
+
+def _read_toml(root: Path, *parts: str) -> dict[str, Any] | None:
+    raw = store.shared_read(root, *parts)
+    if raw is None:
+        return None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise TrustError(
+            f"{root.joinpath(*parts)} is not a couple-folder file trustcli wrote"
+        ) from None
+
+
+def _folder_header(root: Path) -> tuple[str, str]:
+    """(couple id, creator device) from DIR/couple.toml; a clear error if it is not one."""
+    header = _read_toml(root, FOLDER_FILE)
+    if header is None:
+        raise TrustError(
+            f"{root} is not a couple folder (no {FOLDER_FILE}); the first person runs "
+            "'trustcli pair create DIR', or the sync has not brought it yet"
+        )
+    couple, creator = header.get("couple"), header.get("creator")
+    if (
+        header.get("format") != FORMAT
+        or not isinstance(couple, str)
+        or not isinstance(creator, str)
+    ):
+        raise TrustError(f"{root / FOLDER_FILE} is not a couple folder this trustcli can read")
+    if not _ID.match(couple) or not _ID.match(creator):
+        raise TrustError(f"{root / FOLDER_FILE} has ids trustcli never writes; it was not used")
+    return couple, creator
+
+
+def _arrived_toml(root: Path, *parts: str) -> dict[str, Any] | None:
+    """A file each device writes once, or None while it is missing or still arriving
+    (a sync tool that copies in place shows it half-written for a while)."""
+    try:
+        return _read_toml(root, *parts)
+    except TrustError as error:
+        if error.exit_code != EXIT_BAD_INPUT:
+            raise
+        return None
+
+
+def _device_public(root: Path, device: str) -> bytes | None:
+    data = _arrived_toml(root, device, DEVICE_FILE)
+    if data is None:
+        return None
+    try:
+        public = _unb64(data.get("public"), "public")
+    except ValueError:
+        return None
+    return public if len(public) == 32 and data.get("device") == device else None
+
+
+def why_ignored(name: str, kind: str) -> str:
+    """Why a name in the couple folder is not ours to read ('' when it may be)."""
+    if name == ".git":
+        return "a git repository's own folder"
+    if _CONFLICT.search(name):
+        return "a copy the sync tool made when two changes met"
+    if _TEMP.search(name):
+        return "a temp file (a sync tool or an editor is still writing it)"
+    if kind == "other":
+        return "not a plain file or folder (links are never followed)"
+    return ""
+
+
+# --- commands -----------------------------------------------------------------------
+
+
+def create(path: Path) -> dict[str, Any]:
+    """Make a new or empty folder the couple folder, with this device as its first."""
+    _refuse_second_pairing()
+    root = store.shared_root(path, create=True)
+    visible = [name for name, kind in store.shared_entries(root) if name != ".git"]
+    if visible:
+        if FOLDER_FILE in visible:
+            raise TrustError(
+                f"{root} is already a couple folder; to join it run 'trustcli pair join {root}'"
+            )
+        raise TrustError(f"{root} is not empty; give a new or empty folder for the couple")
+    couple, device = secrets.token_hex(8), secrets.token_hex(8)
+    secret, public = _new_device_key()
+    key = secrets.token_bytes(32)
+    with store.lock():
+        store.write_document(
+            HOME_FILE,
+            {
+                "folder": str(root),
+                "couple": couple,
+                "device": device,
+                "role": "creator",
+                "state": "member",
+                "secret": _b64(secret),
+                "key": _b64(key),
+                "seq": 0,
+                "since": dates.now(),
+            },
+        )
+        store.shared_mkdir(root, device)
+        store.shared_create(
+            root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
+        )
+        _append_locked({"kind": "member", "tag": "a", **_my_name()})
+        store.shared_create(
+            root, _toml_text({"format": FORMAT, "couple": couple, "creator": device}), FOLDER_FILE
+        )
+    return {"folder": str(root), "couple": couple, "device": device}
+
+
+def join(path: Path) -> dict[str, Any]:
+    """Ask to join a couple folder: write this device's public key; return the fingerprint."""
+    _refuse_second_pairing()
+    root = store.shared_root(path)
+    couple, creator = _folder_header(root)
+    creator_public = _device_public(root, creator)
+    if creator_public is None:
+        raise TrustError(
+            f"{root} has no key from the first device yet; wait for the sync and try again"
+        )
+    for name, kind in store.shared_entries(root, creator):
+        if kind == "file" and name.startswith(GRANT):
+            raise TrustError(
+                f"{root} already has two people; a couple folder is for two. "
+                "Ask for a new one with 'trustcli pair create DIR'"
+            )
+    for name, kind in store.shared_entries(root):
+        if kind == "folder" and _ID.match(name) and name != creator:
+            raise TrustError(
+                f"someone else is already asking to join {root}; the first person can "
+                "accept or refuse them first"
+            )
+    device = secrets.token_hex(8)
+    secret, public = _new_device_key()
+    with store.lock():
+        store.write_document(
+            HOME_FILE,
+            {
+                "folder": str(root),
+                "couple": couple,
+                "device": device,
+                "creator": creator,
+                "role": "joiner",
+                "state": "pending",
+                "secret": _b64(secret),
+                "seq": 0,
+                "since": dates.now(),
+            },
+        )
+        store.shared_mkdir(root, device)
+        store.shared_create(
+            root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
+        )
+    words = fingerprint(couple, creator_public, public)
+    return {"folder": str(root), "couple": couple, "device": device, "fingerprint": words}
+
+
+def pending() -> list[dict[str, str]]:
+    """Join requests the creator has not accepted yet: device and fingerprint."""
+    current = _active()
+    if current["role"] != "creator":
+        raise TrustError("only the device that created the couple folder accepts a join")
+    root = store.shared_root(Path(current["folder"]))
+    seen = read_folder(current, root)
+    mine = _public_of(_unb64(current["secret"], "secret"))
+    requests = []
+    for device, found in seen.devices.items():
+        if device == current["device"] or device in seen.accepted or found.public is None:
+            continue
+        requests.append(
+            {"device": device, "fingerprint": fingerprint(current["couple"], mine, found.public)}
+        )
+    return requests
+
+
+def accept(device: str, public_words: str) -> dict[str, Any]:
+    """Admit a joiner whose fingerprint was compared: record it, wrap the couple key."""
+    current = _active()
+    root = store.shared_root(Path(current["folder"]))
+    seen = read_folder(current, root)
+    if seen.accepted:
+        raise TrustError(f"{root} already has two people; nobody more can join")
+    joiner_public = _device_public(root, device)
+    if joiner_public is None:
+        raise TrustError("that join request is gone from the folder; nothing was accepted")
+    secret = _unb64(current["secret"], "secret")
+    if not _same_words(
+        public_words, fingerprint(current["couple"], _public_of(secret), joiner_public)
+    ):
+        raise TrustError("the fingerprint does not match the request; nothing was accepted")
+    wrapping = _wrapping_key(secret, joiner_public, current["couple"], current["device"], device)
+    wrapped = _seal(
+        wrapping,
+        _unb64(current["key"], "key"),
+        _grant_ad(current["couple"], current["device"], device),
+    )
+    with store.lock():
+        _append_locked(
+            {"kind": "accept", "device": device, "public": _b64(joiner_public), "tag": "b"}
+        )
+        store.shared_create(
+            root,
+            _toml_text({"device": device, "wrapped": _b64(wrapped)}),
+            current["device"],
+            GRANT + device,
+        )
+    return {"device": device, "fingerprint": public_words}
+
+
+def matching_request(words: str | None) -> dict[str, str]:
+    """The one pending request (whose fingerprint matches ``words``, when given)."""
+    requests = pending()
+    if not requests:
+        raise TrustError(
+            "nobody is waiting to join; the partner runs 'trustcli pair join DIR' first"
+        )
+    if words is not None:
+        for request in requests:
+            if _same_words(words, request["fingerprint"]):
+                return request
+        raise TrustError("no join request has that fingerprint; nothing was accepted")
+    if len(requests) > 1:
+        raise TrustError(
+            f"{len(requests)} join requests are waiting; pass --fingerprint to pick the right one"
+        )
+    return requests[0]
+
+
+def _my_name() -> dict[str, str]:
+    me = config.names().get("me")
+    return {"name": me} if me else {}
+
+
+def _take_grant(current: dict[str, Any], root: Path) -> dict[str, Any]:
+    """On a joiner still pending: if the creator accepted, unwrap the couple key, keep it
+    in the private home and say hello in the folder. Returns the (new) state."""
+    if current.get("state") != "pending":
+        return current
+    creator = current.get("creator")
+    if not isinstance(creator, str):
+        return current
+    grant = _arrived_toml(root, creator, GRANT + current["device"])
+    creator_public = _device_public(root, creator)
+    if grant is None or creator_public is None:
+        return current
+    wrapping = _wrapping_key(
+        _unb64(current["secret"], "secret"),
+        creator_public,
+        current["couple"],
+        creator,
+        current["device"],
+    )
+    try:
+        wrapped = _unb64(grant.get("wrapped"), "wrapped")
+    except ValueError:
+        wrapped = b""
+    key = _open(wrapping, wrapped, _grant_ad(current["couple"], creator, current["device"]))
+    if key is None or len(key) != 32:
+        raise TrustError(
+            f"{root / creator / (GRANT + current['device'])} does not authenticate; it was refused"
+        )
+    with store.lock():
+        document = store.read(HOME_FILE)
+        document["key"] = _b64(key)
+        document["state"] = "member"
+        store.write_document(HOME_FILE, document)
+        _append_locked({"kind": "member", "tag": "b", **_my_name()})
+    return state()
+
+
+def append(record: dict[str, Any]) -> int:
+    """Seal one record for the couple and add it to this device's log; its sequence."""
+    with store.lock():
+        return _append_locked(record)
+
+
+def _append_locked(record: dict[str, Any]) -> int:
+    """``append`` with the home's lock held: the sequence number is taken and stored in
+    the private home before the record is written, so a number is never used twice."""
+    document = store.read(HOME_FILE)
+    seq = int(document.get("seq", 0)) + 1
+    document["seq"] = seq
+    store.write_document(HOME_FILE, document)
+    key = _unb64(document["key"], "key")
+    body = {**record, "at": dates.now().isoformat()}
+    plain = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    sealed = _seal(key, plain, _record_ad(document["couple"], document["device"], seq))
+    line = f"{seq} {_b64(sealed)}\n".encode("ascii")
+    store.shared_append(Path(document["folder"]), line, document["device"], RECORDS)
+    return seq
+
+
+def read_folder(current: dict[str, Any], root: Path) -> Folder:
+    """Everything this device can read in the folder: each device's records (checked,
+    ordered by that device's own sequence), and what was skipped or refused, and why."""
+    couple, creator = _folder_header(root)
+    folder = Folder(root=root, couple=couple, creator=creator)
+    if couple != current.get("couple"):
+        raise TrustError(
+            f"{root} belongs to another couple; this home shares {current.get('folder')} "
+            f"(couple {current.get('couple')})"
+        )
+    key = _unb64(current["key"], "key") if isinstance(current.get("key"), str) else None
+    for name, kind in store.shared_entries(root):
+        why = why_ignored(name, kind)
+        if why:
+            folder.ignored.append((name, why))
+        elif kind == "folder" and _ID.match(name):
+            folder.devices[name] = _read_device(root, name, couple, key, folder.ignored)
+        elif name != FOLDER_FILE:
+            folder.ignored.append((name, "not something trustcli writes"))
+    head = folder.devices.get(creator)
+    for record in head.records if head else []:
+        if record.get("kind") == "accept" and isinstance(record.get("device"), str):
+            folder.accepted.setdefault(record["device"], record)
+    for device, seen in folder.devices.items():
+        if device != creator and device not in folder.accepted and seen.records:
+            seen.refused.append(f"{len(seen.records)} record(s) from a device nobody accepted")
+            seen.records = []
+    return folder
+
+
+def _read_device(
+    root: Path, device: str, couple: str, key: bytes | None, ignored: list[tuple[str, str]]
+) -> Seen:
+    seen = Seen(device=device, public=_device_public(root, device))
+    for name, kind in store.shared_entries(root, device):
+        why = why_ignored(name, kind)
+        if why:
+            ignored.append((f"{device}/{name}", why))
+        elif name not in (DEVICE_FILE, RECORDS) and not name.startswith(GRANT):
+            ignored.append((f"{device}/{name}", "not something trustcli writes"))
+    raw = store.shared_read(root, device, RECORDS) or b""
+    lines = raw.split(b"\n")
+    if lines and lines[-1]:
+        seen.arriving = 1  # no newline yet: still being written or synced
+    expected = 1
+    for number, line in enumerate(lines[:-1], start=1):
+        where = f"{device}/{RECORDS} line {number}"
+        match = _LINE.match(line)
+        if match is None:
+            seen.refused.append(f"{where}: not a record trustcli writes")
+            continue
+        seq = int(match.group(1))
+        if seq != expected:
+            seen.refused.append(f"{where}: number {seq} where {expected} was next")
+            expected = max(expected, seq + 1)
+            continue
+        expected = seq + 1
+        if key is None:
+            continue  # not accepted yet: nothing to open
+        plain = _open(key, base64.b64decode(match.group(2)), _record_ad(couple, device, seq))
+        record = _decode(plain)
+        if record is None:
+            seen.refused.append(
+                f"{where}: does not authenticate (changed, or not from this couple)"
+            )
+            continue
+        seen.records.append({**record, "seq": seq})
+    return seen
+
+
+def _decode(plain: bytes | None) -> dict[str, Any] | None:
+    if plain is None:
+        return None
+    try:
+        record = json.loads(plain)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("kind"), str) else None
+
+
+def status() -> dict[str, Any]:
+    """Where this home's pairing stands, for `pair status`."""
+    current = state()
+    if not current or current.get("state") == "left":
+        return {"paired": False, "state": current.get("state", "none") if current else "none"}
+    current = _active()
+    root = store.shared_root(Path(current["folder"]))
+    current = _take_grant(current, root)
+    folder = read_folder(current, root)
+    members = []
+    devices = []
+    for device, seen in folder.devices.items():
+        names = [r for r in seen.records if r.get("kind") == "member"]
+        if names and device in ({folder.creator} | set(folder.accepted)):
+            members.append(
+                {"device": device, "tag": names[-1].get("tag"), "name": names[-1].get("name", "")}
+            )
+        last = seen.records[-1] if seen.records else None
+        if device == folder.creator:
+            role = "first device"
+        elif device in folder.accepted:
+            role = "accepted"
+        else:
+            role = "asking to join"
+        devices.append(
+            {
+                "device": device,
+                "this": device == current["device"],
+                "role": role,
+                "records": len(seen.records),
+                "last_seq": last["seq"] if last else 0,
+                "last_at": last.get("at") if last else None,
+                "arriving": seen.arriving,
+                "refused": seen.refused,
+            }
+        )
+    return {
+        "paired": True,
+        "state": current["state"],
+        "folder": str(root),
+        "couple": folder.couple,
+        "device": current["device"],
+        "members": members,
+        "devices": devices,
+        "ignored": [{"name": name, "why": why} for name, why in folder.ignored],
+    }
+
+
+def leave() -> dict[str, Any]:
+    """Stop sharing: say so in the folder when we can, keep everything in the home."""
+    current = _active()
+    said = False
+    if current.get("state") == "member":
+        try:
+            store.shared_root(Path(current["folder"]))
+            append({"kind": "leave"})
+            said = True
+        except TrustError:
+            said = False  # the folder is gone or unwritable: leaving still works
+    with store.updating(HOME_FILE) as document:
+        document["state"] = "left"
+        document["left"] = dates.now()
+        document.pop("key", None)
+    return {"folder": current["folder"], "told_partner": said}
