@@ -628,7 +628,12 @@ def status() -> dict[str, Any]:
     folder = read_folder(current, root)
     members = []
     devices = []
-    for device, seen in folder.devices.items():
+
+    def order(device: str) -> tuple[int, str]:  # the first device, accepted ones, the rest
+        return (0 if device == folder.creator else 1 if device in folder.accepted else 2, device)
+
+    for device in sorted(folder.devices, key=order):
+        seen = folder.devices[device]
         names = [r for r in seen.records if r.get("kind") == "member"]
         if names and device in ({folder.creator} | set(folder.accepted)):
             members.append(
