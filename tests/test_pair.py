@@ -246,6 +246,31 @@ def test_a_tampered_record_is_refused_and_named(alex, sam, tmp_path):
     assert next(d for d in seen["devices"] if d["this"])["records"] == 2
 
 
+def test_broken_lines_and_links_in_a_device_folder_are_named_not_fatal(alex, sam, tmp_path):
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    sams_device = status(sam)["device"]
+    records = folder / sams_device / "records"
+    good = records.read_bytes()
+    records.write_bytes(good + b"2 abc\n" + b"9 " + b"A" * 60 + b"==\n" + b"hello\n")
+    seen = next(d for d in status(alex)["devices"] if d["device"] == sams_device)
+    assert seen["records"] == 1
+    assert [reason.split(": ", 1)[1] for reason in seen["refused"]] == [
+        "does not authenticate (changed, or not from this couple)",
+        "number 9 where 3 was next",
+        "not a record trustcli writes",
+    ]
+    records.unlink()
+    records.symlink_to(tmp_path / "alex-home" / "couple.toml")
+    result = alex("pair", "status", "--json")
+    assert result.code == 0, result
+    found = json.loads(result.out)
+    assert {
+        "name": f"{sams_device}/records",
+        "why": "not a plain file or folder (links are never followed)",
+    } in found["ignored"]
+
+
 def test_records_from_a_device_nobody_accepted_are_refused(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)

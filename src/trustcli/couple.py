@@ -289,7 +289,10 @@ def _arrived_toml(root: Path, *parts: str) -> dict[str, Any] | None:
 
 
 def _device_public(root: Path, device: str) -> bytes | None:
-    data = _arrived_toml(root, device, DEVICE_FILE)
+    try:
+        data = _arrived_toml(root, device, DEVICE_FILE)
+    except TrustError:  # a link or something odd in its place: this device is not read
+        return None
     if data is None:
         return None
     try:
@@ -571,13 +574,20 @@ def _read_device(
     root: Path, device: str, couple: str, key: bytes | None, ignored: list[tuple[str, str]]
 ) -> Seen:
     seen = Seen(device=device, public=_device_public(root, device))
+    has_records = False
     for name, kind in store.shared_entries(root, device):
         why = why_ignored(name, kind)
         if why:
             ignored.append((f"{device}/{name}", why))
-        elif name not in (DEVICE_FILE, RECORDS) and not name.startswith(GRANT):
+        elif name == RECORDS:
+            has_records = kind == "file"
+        elif name != DEVICE_FILE and not name.startswith(GRANT):
             ignored.append((f"{device}/{name}", "not something trustcli writes"))
-    raw = store.shared_read(root, device, RECORDS) or b""
+    try:
+        raw = (store.shared_read(root, device, RECORDS) if has_records else None) or b""
+    except TrustError as error:  # too large, or unreadable: the other devices still work
+        seen.refused.append(f"{device}/{RECORDS}: {error.message}")
+        return seen
     lines = raw.split(b"\n")
     if lines and lines[-1]:
         seen.arriving = 1  # no newline yet: still being written or synced
@@ -596,8 +606,11 @@ def _read_device(
         expected = seq + 1
         if key is None:
             continue  # not accepted yet: nothing to open
-        plain = _open(key, base64.b64decode(match.group(2)), _record_ad(couple, device, seq))
-        record = _decode(plain)
+        try:
+            sealed = base64.b64decode(match.group(2), validate=True)
+        except binascii.Error:
+            sealed = b""
+        record = _decode(_open(key, sealed, _record_ad(couple, device, seq)))
         if record is None:
             seen.refused.append(
                 f"{where}: does not authenticate (changed, or not from this couple)"
