@@ -7,12 +7,15 @@ a last record half-copied, conflict copies and temp files left beside them.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -221,6 +224,15 @@ def test_the_folder_holds_no_names_or_texts(alex, sam, tmp_path):
         for secret in secrets:
             assert secret.lower().encode() not in data, (secret, path)
         assert secret.lower().encode() not in str(path.relative_to(folder)).lower().encode()
+    # No private key and no couple key in the folder; both only in the private homes (0600).
+    for home in (tmp_path / "alex-home", tmp_path / "sam-home"):
+        kept = tomllib.loads((home / "couple.toml").read_text())
+        assert stat.S_IMODE((home / "couple.toml").stat().st_mode) == 0o600
+        for key in (kept["secret"], kept["key"]):
+            raw = base64.b64decode(key)
+            for path in files:
+                data = path.read_bytes()
+                assert key.encode() not in data and raw not in data, path
 
 
 def test_a_tampered_record_is_refused_and_named(alex, sam, tmp_path):

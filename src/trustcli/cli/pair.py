@@ -91,7 +91,6 @@ def accept(
         metavar="WORDS",
         help="Accept only the request with these words (for scripts).",
     ),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask (needs --fingerprint)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Show the pending join and its fingerprint, and accept it once the words match.
@@ -124,8 +123,6 @@ def accept(
             say("Nothing was accepted. If the words differ, make a new folder together.")
             raise typer.Exit(1)
         words = request["fingerprint"]
-    elif not yes and on_terminal():
-        say(f"Accepting the device whose words are: {request['fingerprint']}")
     accepted = couple.accept(request["device"], words)
     if as_json:
         emit_json(accepted)
