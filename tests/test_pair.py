@@ -264,7 +264,7 @@ def test_broken_lines_and_links_in_a_device_folder_are_named_not_fatal(alex, sam
     sams_device = status(sam)["device"]
     records = folder / sams_device / "records"
     good = records.read_bytes()
-    records.write_bytes(good + b"2 abc\n" + b"9 " + b"A" * 60 + b"==\n" + b"hello\n")
+    records.write_bytes(good + b"2 abc def\n" + b"9 " + b"A" * 60 + b"== AAAA\n" + b"hello\n")
     seen = next(d for d in status(alex)["devices"] if d["device"] == sams_device)
     assert seen["records"] == 1
     assert [reason.split(": ", 1)[1] for reason in seen["refused"]] == [
@@ -281,6 +281,38 @@ def test_broken_lines_and_links_in_a_device_folder_are_named_not_fatal(alex, sam
         "name": f"{sams_device}/records",
         "why": "not a plain file or folder (links are never followed)",
     } in found["ignored"]
+
+
+def test_a_partner_cannot_write_a_record_in_the_other_devices_name(alex, sam, tmp_path):
+    """Sam holds the couple key, so sam can seal a record; it must still not pass as
+    alex's: every record is signed by its own device's key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    status(sam)  # sam takes the key
+    kept = tomllib.loads((tmp_path / "sam-home" / "couple.toml").read_text())
+    alexs_device = status(alex)["device"]
+    ad = b"|".join(
+        [b"trustcli couple v1", b"record", kept["couple"].encode(), alexs_device.encode(), b"3"]
+    )
+    nonce = os.urandom(12)
+    plain = json.dumps({"kind": "leave", "at": "2026-11-30T21:00:00+01:00"}).encode()
+    sealed = nonce + ChaCha20Poly1305(base64.b64decode(kept["key"])).encrypt(nonce, plain, ad)
+    sams_signing = Ed25519PrivateKey.from_private_bytes(base64.b64decode(kept["secret"])[32:])
+    signature = sams_signing.sign(ad + sealed)
+    line = f"3 {base64.b64encode(sealed).decode()} {base64.b64encode(signature).decode()}\n"
+    with open(folder / alexs_device / "records", "a") as file:
+        file.write(line)
+
+    for run in (alex, sam):
+        mine = next(d for d in status(run)["devices"] if d["device"] == alexs_device)
+        assert mine["records"] == 2 and mine["last_seq"] == 2
+        assert mine["refused"] == [
+            f"{alexs_device}/records line 3: does not authenticate "
+            "(changed, or not from this couple)"
+        ]
 
 
 def test_records_from_a_device_nobody_accepted_are_refused(alex, sam, tmp_path):

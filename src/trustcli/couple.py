@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import re
 import secrets
@@ -38,7 +39,7 @@ RECORDS = "records"  # each device's append-only log
 GRANT = "grant-"  # grant-<device>: the couple key wrapped for that device
 AD_PREFIX = b"trustcli couple v1"
 _ID = re.compile(r"\A[0-9a-f]{16}\Z")
-_LINE = re.compile(rb"\A([1-9][0-9]{0,11}) ([A-Za-z0-9+/]+={0,2})\Z")
+_LINE = re.compile(rb"\A([1-9][0-9]{0,11}) ([A-Za-z0-9+/]+={0,2}) ([A-Za-z0-9+/]+={0,2})\Z")
 
 # Names sync tools and people leave in a shared folder that are not ours: skipped, and
 # counted in `pair status` with the reason.
@@ -144,27 +145,38 @@ def _unb64(text: object, what: str) -> bytes:
 
 
 def _new_device_key() -> tuple[bytes, bytes]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    private = X25519PrivateKey.generate()
-    raw = serialization.Encoding.Raw
-    secret = private.private_bytes(
-        raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    public = private.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
-    return secret, public
+    """A device's keys: (secret, public), each two raw 32-byte keys side by side: an
+    X25519 key for the hand-over of the couple key, then an Ed25519 key that signs
+    every record this device writes."""
+    return (secret := secrets.token_bytes(32) + secrets.token_bytes(32)), _public_of(secret)
 
 
 def _public_of(secret: bytes) -> bytes:
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    return (
-        X25519PrivateKey.from_private_bytes(secret)
-        .public_key()
-        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    )
+    raw, form = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    exchange = X25519PrivateKey.from_private_bytes(secret[:32]).public_key()
+    signing = Ed25519PrivateKey.from_private_bytes(secret[32:]).public_key()
+    return exchange.public_bytes(raw, form) + signing.public_bytes(raw, form)
+
+
+def _sign(secret: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(secret[32:]).sign(data)
+
+
+def _signed_by(public: bytes, signature: bytes, data: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public[32:]).verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def _wrapping_key(
@@ -178,8 +190,8 @@ def _wrapping_key(
     )
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    shared = X25519PrivateKey.from_private_bytes(secret).exchange(
-        X25519PublicKey.from_public_bytes(their_public)
+    shared = X25519PrivateKey.from_private_bytes(secret[:32]).exchange(
+        X25519PublicKey.from_public_bytes(their_public[:32])
     )
     return HKDF(
         algorithm=hashes.SHA256(),
@@ -299,7 +311,7 @@ def _device_public(root: Path, device: str) -> bytes | None:
         public = _unb64(data.get("public"), "public")
     except ValueError:
         return None
-    return public if len(public) == 32 and data.get("device") == device else None
+    return public if len(public) == 64 and data.get("device") == device else None
 
 
 def why_ignored(name: str, kind: str) -> str:
@@ -390,6 +402,7 @@ def join(path: Path) -> dict[str, Any]:
                 "couple": couple,
                 "device": device,
                 "creator": creator,
+                "creator_public": _b64(creator_public),
                 "role": "joiner",
                 "state": "pending",
                 "secret": _b64(secret),
@@ -534,8 +547,10 @@ def _append_locked(record: dict[str, Any]) -> int:
     key = _unb64(document["key"], "key")
     body = {**record, "at": dates.now().isoformat()}
     plain = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    sealed = _seal(key, plain, _record_ad(document["couple"], document["device"], seq))
-    line = f"{seq} {_b64(sealed)}\n".encode("ascii")
+    ad = _record_ad(document["couple"], document["device"], seq)
+    sealed = _seal(key, plain, ad)
+    signature = _sign(_unb64(document["secret"], "secret"), ad + sealed)
+    line = f"{seq} {_b64(sealed)} {_b64(signature)}\n".encode("ascii")
     store.shared_append(Path(document["folder"]), line, document["device"], RECORDS)
     return seq
 
@@ -551,28 +566,56 @@ def read_folder(current: dict[str, Any], root: Path) -> Folder:
             f"(couple {current.get('couple')})"
         )
     key = _unb64(current["key"], "key") if isinstance(current.get("key"), str) else None
+    names = []
     for name, kind in store.shared_entries(root):
         why = why_ignored(name, kind)
         if why:
             folder.ignored.append((name, why))
         elif kind == "folder" and _ID.match(name):
-            folder.devices[name] = _read_device(root, name, couple, key, folder.ignored)
+            names.append(name)
         elif name != FOLDER_FILE:
             folder.ignored.append((name, "not something trustcli writes"))
-    head = folder.devices.get(creator)
-    for record in head.records if head else []:
-        if record.get("kind") == "accept" and isinstance(record.get("device"), str):
-            folder.accepted.setdefault(record["device"], record)
-    for device, seen in folder.devices.items():
-        if device != creator and device not in folder.accepted and seen.records:
-            seen.refused.append(f"{len(seen.records)} record(s) from a device nobody accepted")
-            seen.records = []
+    # Whose signature counts: the first device's keys as compared when joining (kept in
+    # the private home), then each accepted device's keys as its accept record says.
+    # Keys in the folder's device.toml files are only ever used to join and accept.
+    trusted = {creator: _creator_public(current)}
+    if creator in names:
+        head = _read_device(root, creator, couple, key, trusted[creator], folder.ignored)
+        folder.devices[creator] = head
+        for record in head.records:
+            if record.get("kind") == "accept" and isinstance(record.get("device"), str):
+                folder.accepted.setdefault(record["device"], record)
+    for device, record in folder.accepted.items():
+        with contextlib.suppress(ValueError):
+            trusted[device] = _unb64(record.get("public"), "public")
+    for name in names:
+        if name != creator:
+            folder.devices[name] = _read_device(
+                root, name, couple, key, trusted.get(name), folder.ignored
+            )
     return folder
 
 
+def _creator_public(current: dict[str, Any]) -> bytes | None:
+    """The first device's public keys as this home knows them (never from the folder)."""
+    if current.get("role") == "creator":
+        return _public_of(_unb64(current["secret"], "secret"))
+    try:
+        return _unb64(current.get("creator_public"), "creator_public")
+    except ValueError:
+        return None
+
+
 def _read_device(
-    root: Path, device: str, couple: str, key: bytes | None, ignored: list[tuple[str, str]]
+    root: Path,
+    device: str,
+    couple: str,
+    key: bytes | None,
+    signer: bytes | None,
+    ignored: list[tuple[str, str]],
 ) -> Seen:
+    """One device's records, each checked: complete, in sequence, signed by ``signer``
+    (the device's trusted keys; None: nobody accepted it) and sealed with ``key``."""
     seen = Seen(device=device, public=_device_public(root, device))
     has_records = False
     for name, kind in store.shared_entries(root, device):
@@ -591,7 +634,7 @@ def _read_device(
     lines = raw.split(b"\n")
     if lines and lines[-1]:
         seen.arriving = 1  # no newline yet: still being written or synced
-    expected = 1
+    expected, unaccepted = 1, 0
     for number, line in enumerate(lines[:-1], start=1):
         where = f"{device}/{RECORDS} line {number}"
         match = _LINE.match(line)
@@ -605,18 +648,27 @@ def _read_device(
             continue
         expected = seq + 1
         if key is None:
-            continue  # not accepted yet: nothing to open
+            continue  # this home is not accepted yet: nothing to open
+        if signer is None:
+            unaccepted += 1
+            continue
         try:
             sealed = base64.b64decode(match.group(2), validate=True)
+            signature = base64.b64decode(match.group(3), validate=True)
         except binascii.Error:
-            sealed = b""
-        record = _decode(_open(key, sealed, _record_ad(couple, device, seq)))
+            sealed = signature = b""
+        ad = _record_ad(couple, device, seq)
+        record = (
+            _decode(_open(key, sealed, ad)) if _signed_by(signer, signature, ad + sealed) else None
+        )
         if record is None:
             seen.refused.append(
                 f"{where}: does not authenticate (changed, or not from this couple)"
             )
             continue
         seen.records.append({**record, "seq": seq})
+    if unaccepted:
+        seen.refused.append(f"{unaccepted} record(s) from a device nobody accepted")
     return seen
 
 
