@@ -347,6 +347,8 @@ def test_leave_keeps_the_private_home(alex, sam, tmp_path):
     assert alex("pair", "status").out.startswith("Not sharing a couple folder.")
     assert "key" not in (home / "couple.toml").read_text().splitlines()[0]
     one_line_refusal(alex("pair", "leave"), "shares no couple folder")
+    # The partner sees it.
+    assert "members: Alexandrina (left), Samwise" in sam("pair", "status").out
     # After leaving, this home may start again.
     assert alex("pair", "create", str(tmp_path / "new")).code == 0
 

@@ -394,6 +394,12 @@ def join(path: Path) -> dict[str, Any]:
             )
     device = secrets.token_hex(8)
     secret, public = _new_device_key()
+    # The request first, then the private home: a request that fails to be written
+    # leaves this home unpaired, free to try again.
+    store.shared_mkdir(root, device)
+    store.shared_create(
+        root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
+    )
     with store.lock():
         store.write_document(
             HOME_FILE,
@@ -409,10 +415,6 @@ def join(path: Path) -> dict[str, Any]:
                 "seq": 0,
                 "since": dates.now(),
             },
-        )
-        store.shared_mkdir(root, device)
-        store.shared_create(
-            root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
         )
     words = fingerprint(couple, creator_public, public)
     return {"folder": str(root), "couple": couple, "device": device, "fingerprint": words}
@@ -532,8 +534,13 @@ def _take_grant(current: dict[str, Any], root: Path) -> dict[str, Any]:
 
 
 def append(record: dict[str, Any]) -> int:
-    """Seal one record for the couple and add it to this device's log; its sequence."""
+    """Seal and sign one record for the couple and add it to this device's log; returns
+    its sequence number. Only a member (holding the couple key) writes records."""
     with store.lock():
+        if state().get("state") != "member":
+            raise TrustError(
+                "this device is not a member of a couple folder; see 'trustcli pair status'"
+            )
         return _append_locked(record)
 
 
@@ -682,15 +689,23 @@ def _decode(plain: bytes | None) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and isinstance(record.get("kind"), str) else None
 
 
+def open_folder() -> tuple[dict[str, Any], Folder]:
+    """This home's pairing and the couple folder as it reads now: the door for every
+    command that uses shared records. A joiner whose request was accepted takes the
+    couple key here, the first time any such command runs."""
+    current = _active()
+    root = store.shared_root(Path(current["folder"]))
+    current = _take_grant(current, root)
+    return current, read_folder(current, root)
+
+
 def status() -> dict[str, Any]:
     """Where this home's pairing stands, for `pair status`."""
     current = state()
     if not current or current.get("state") == "left":
         return {"paired": False, "state": current.get("state", "none") if current else "none"}
-    current = _active()
-    root = store.shared_root(Path(current["folder"]))
-    current = _take_grant(current, root)
-    folder = read_folder(current, root)
+    current, folder = open_folder()
+    root = folder.root
     members = []
     devices = []
 
@@ -702,7 +717,12 @@ def status() -> dict[str, Any]:
         names = [r for r in seen.records if r.get("kind") == "member"]
         if names and device in ({folder.creator} | set(folder.accepted)):
             members.append(
-                {"device": device, "tag": names[-1].get("tag"), "name": names[-1].get("name", "")}
+                {
+                    "device": device,
+                    "tag": names[-1].get("tag"),
+                    "name": names[-1].get("name", ""),
+                    "left": seen.records[-1].get("kind") == "leave",
+                }
             )
         last = seen.records[-1] if seen.records else None
         if device == folder.creator:

@@ -159,7 +159,10 @@ def _show(found: dict[str, Any]) -> None:
     lines = [f"folder: {shown(found['folder'])}"]
     if found["state"] == "pending":
         lines.append("waiting: the first device has not accepted this one yet")
-    members = ", ".join(shown(m["name"]) or f"device {m['device'][:6]}" for m in found["members"])
+    members = ", ".join(
+        (shown(m["name"]) or f"device {m['device'][:6]}") + (" (left)" if m["left"] else "")
+        for m in found["members"]
+    )
     lines.append(f"members: {members or '(none readable yet)'}")
     for device in found["devices"]:
         mark = " (this device)" if device["this"] else ""
