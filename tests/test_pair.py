@@ -315,6 +315,33 @@ def test_a_partner_cannot_write_a_record_in_the_other_devices_name(alex, sam, tm
         ]
 
 
+def test_the_record_cache_changes_nothing_but_speed(alex, sam, tmp_path):
+    """Each device's checked records are cached in the private home; a change to a
+    record the cache covers is still found."""
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    first = status(sam)  # checks every record, then caches them
+    cache = tmp_path / "sam-home" / "cache"
+    assert sorted(p.name for p in cache.glob("couple-*.json")) == sorted(
+        f"couple-{d['device']}.json" for d in first["devices"]
+    )
+    assert status(sam) == first  # from the cache
+    shutil.rmtree(cache)
+    assert status(sam) == first  # checked again from scratch
+
+    alexs_device = first["devices"][0]["device"]
+    records = folder / alexs_device / "records"
+    lines = records.read_bytes().split(b"\n")
+    seq, sealed, signature = lines[0].split(b" ")
+    sealed = sealed[:10] + (b"B" if sealed[10:11] != b"B" else b"C") + sealed[11:]
+    records.write_bytes(b"\n".join([b" ".join([seq, sealed, signature]), *lines[1:]]))
+    mine = next(d for d in status(sam)["devices"] if d["device"] == alexs_device)
+    assert mine["refused"] == [
+        f"{alexs_device}/records line 1: does not authenticate (changed, or not from this couple)"
+    ]
+    assert mine["records"] == 1
+
+
 def test_records_from_a_device_nobody_accepted_are_refused(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)

@@ -638,11 +638,15 @@ def _read_device(
     except TrustError as error:  # too large, or unreadable: the other devices still work
         seen.refused.append(f"{device}/{RECORDS}: {error.message}")
         return seen
-    lines = raw.split(b"\n")
-    if lines and lines[-1]:
-        seen.arriving = 1  # no newline yet: still being written or synced
-    expected, unaccepted = 1, 0
-    for number, line in enumerate(lines[:-1], start=1):
+    end = raw.rfind(b"\n") + 1  # complete lines only
+    seen.arriving = 1 if end < len(raw) else 0  # no newline yet: still being written or synced
+    checking = key is not None and signer is not None
+    cache = _DeviceCache(device, couple, signer) if checking else None
+    start, before, expected, unaccepted = 0, 0, 1, 0
+    if cache is not None:
+        start, before, expected, seen.records, seen.refused = cache.load(raw)
+    lines = raw[start:end].split(b"\n")[:-1]
+    for number, line in enumerate(lines, start=before + 1):
         where = f"{device}/{RECORDS} line {number}"
         match = _LINE.match(line)
         if match is None:
@@ -674,9 +678,76 @@ def _read_device(
             )
             continue
         seen.records.append({**record, "seq": seq})
+    if cache is not None and (start == 0 or end - start > _CACHE_SLACK) and end > start:
+        cache.save(raw[:end], before + len(lines), expected, seen)
     if unaccepted:
         seen.refused.append(f"{unaccepted} record(s) from a device nobody accepted")
     return seen
+
+
+_CACHE_VERSION = 1
+_CACHE_SLACK = 16 * 1024  # check up to this much new log each time before saving again
+
+
+class _DeviceCache:
+    """One device's checked records, in the private home (``cache/``), so a partner's
+    ten thousand records are not opened and verified again on every run.
+
+    The header holds a BLAKE2b digest of the records file up to where the cache ends
+    and the signer's keys: any change to that part of the file (a tampered byte, a
+    file replaced) or a different signer means everything is checked again. Losing
+    the cache only costs time."""
+
+    def __init__(self, device: str, couple: str, signer: bytes | None) -> None:
+        self.name = f"cache/couple-{device}.json"
+        self.couple = couple
+        self.signer = _b64(signer or b"")
+
+    @staticmethod
+    def _digest(data: bytes) -> str:
+        import hashlib
+
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    def load(self, raw: bytes) -> tuple[int, int, int, list[dict[str, Any]], list[str]]:
+        """(offset, lines before it, next sequence, records, refused); all empty when
+        the cache is missing or does not match."""
+        nothing: tuple[int, int, int, list[dict[str, Any]], list[str]] = (0, 0, 1, [], [])
+        loaded = store.load_cache(self.name)
+        if loaded is None:
+            return nothing
+        meta, body = loaded
+        offset = meta.get("offset")
+        if (
+            meta.get("version") != _CACHE_VERSION
+            or meta.get("couple") != self.couple
+            or meta.get("signer") != self.signer
+            or not isinstance(offset, int)
+            or not 0 < offset <= len(raw)
+            or meta.get("digest") != self._digest(raw[:offset])
+        ):
+            return nothing
+        try:
+            cached = json.loads(body)
+            records, refused = cached["records"], cached["refused"]
+            lines, expected = int(meta["lines"]), int(meta["expected"])
+        except (ValueError, KeyError, TypeError):
+            return nothing
+        if not isinstance(records, list) or not isinstance(refused, list):
+            return nothing
+        return offset, lines, expected, records, refused
+
+    def save(self, covered: bytes, lines: int, expected: int, seen: Seen) -> None:
+        meta = {
+            "version": _CACHE_VERSION,
+            "couple": self.couple,
+            "signer": self.signer,
+            "offset": len(covered),
+            "digest": self._digest(covered),
+            "lines": lines,
+            "expected": expected,
+        }
+        store.save_cache(self.name, meta, {"records": seen.records, "refused": seen.refused})
 
 
 def _decode(plain: bytes | None) -> dict[str, Any] | None:
