@@ -474,6 +474,22 @@ def test_status_and_leave_without_pairing(alex):
     one_line_refusal(alex("pair", "accept"), "shares no couple folder")
 
 
+def test_a_joiner_learns_when_another_device_was_accepted(alex, sam, tmp_path):
+    """Two requests cross in the sync: alex's copy has eve's, sam's copy has sam's."""
+    alex_copy, sam_copy = tmp_path / "alex-sync" / "us", tmp_path / "sam-sync" / "us"
+    assert alex("pair", "create", str(alex_copy)).code == 0
+    sync(alex_copy, sam_copy)
+    assert sam("pair", "join", str(sam_copy)).code == 0
+    eve = person(tmp_path / "eve-home")
+    words = json.loads(eve("pair", "join", str(alex_copy), "--json").out)["fingerprint"]
+    assert alex("pair", "accept", "--fingerprint", words).code == 0
+    sync(alex_copy, sam_copy)
+    seen = status(sam)
+    assert seen["state"] == "pending"
+    assert "accepted another device, not this one" in seen["note"]
+    assert "note: the first device accepted another device" in sam("pair", "status").out
+
+
 # --- help and start-up ---------------------------------------------------------------------
 
 
@@ -482,6 +498,12 @@ def test_each_pair_command_has_help_with_examples(alex, command):
     result = alex("pair", command, "--help")
     assert result.code == 0
     assert "Examples:" in result.out and f"trustcli pair {command}" in result.out
+
+
+@pytest.mark.parametrize("command", [("ask", "run"), ("checkin", "add")])
+def test_as_says_it_gives_no_privacy_between_two_people(alex, command):
+    text = " ".join(alex(*command, "--help").out.split())
+    assert "it gives no privacy between two people" in text
 
 
 def imported(*args: str, home: Path) -> str:

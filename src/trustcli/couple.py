@@ -814,9 +814,19 @@ def status() -> dict[str, Any]:
                 "refused": seen.refused,
             }
         )
+    note = ""
+    if current["state"] == "pending" and any(
+        name.startswith(GRANT) and name != GRANT + current["device"]
+        for name, _ in store.shared_entries(root, folder.creator)
+    ):
+        note = (
+            "the first device accepted another device, not this one; if that was a "
+            "mistake, make a new folder together (pair leave, then pair create)"
+        )
     return {
         "paired": True,
         "state": current["state"],
+        "note": note,
         "folder": str(root),
         "couple": folder.couple,
         "device": current["device"],

@@ -157,7 +157,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
 
 def _show(found: dict[str, Any]) -> None:
     lines = [f"folder: {shown(found['folder'])}"]
-    if found["state"] == "pending":
+    if found["note"]:
+        lines.append(f"note: {found['note']}")
+    elif found["state"] == "pending":
         lines.append("waiting: the first device has not accepted this one yet")
     members = ", ".join(
         (shown(m["name"]) or f"device {m['device'][:6]}") + (" (left)" if m["left"] else "")
