@@ -342,6 +342,37 @@ def test_the_record_cache_changes_nothing_but_speed(alex, sam, tmp_path):
     assert mine["records"] == 1
 
 
+def write_records(home: Path, count: int) -> None:
+    """Records of a kind the next commands will write, through couple.append_many, in
+    the device's own process (no command writes such records yet)."""
+    code = (
+        "from trustcli import couple; "
+        f"couple.append_many([{{'kind': 'note', 'n': n}} for n in range({count})])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TRUSTCLI_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_many_records_are_read_whole_and_in_order_with_the_cache(alex, sam, tmp_path):
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    status(sam)  # sam's hello: record 1
+    status(alex)  # the cache now covers sam's first record
+    for added, total in ((300, 301), (1, 302), (200, 502)):  # long tails, then a short one
+        write_records(tmp_path / "sam-home", added)
+        sams = next(d for d in status(alex)["devices"] if not d["this"])
+        assert (sams["records"], sams["last_seq"], sams["refused"]) == (total, total, [])
+    shutil.rmtree(tmp_path / "alex-home" / "cache")
+    sams = next(d for d in status(alex)["devices"] if not d["this"])
+    assert (sams["records"], sams["last_seq"], sams["refused"]) == (502, 502, [])
+
+
 def test_records_from_a_device_nobody_accepted_are_refused(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)

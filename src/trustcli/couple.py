@@ -536,30 +536,42 @@ def _take_grant(current: dict[str, Any], root: Path) -> dict[str, Any]:
 def append(record: dict[str, Any]) -> int:
     """Seal and sign one record for the couple and add it to this device's log; returns
     its sequence number. Only a member (holding the couple key) writes records."""
+    return append_many([record])[0]
+
+
+def append_many(records: list[dict[str, Any]]) -> list[int]:
+    """``append`` for many records (sharing a home's existing promises when it pairs):
+    one update of the private home and one write to the log, whatever their number."""
     with store.lock():
         if state().get("state") != "member":
             raise TrustError(
                 "this device is not a member of a couple folder; see 'trustcli pair status'"
             )
-        return _append_locked(record)
+        return _append_locked(*records)
 
 
-def _append_locked(record: dict[str, Any]) -> int:
-    """``append`` with the home's lock held: the sequence number is taken and stored in
-    the private home before the record is written, so a number is never used twice."""
+def _append_locked(*records: dict[str, Any]) -> list[int]:
+    """``append_many`` with the home's lock held: the sequence numbers are taken and
+    stored in the private home before the records are written, so a number is never
+    used twice (a crash in between leaves a gap, which readers name, never a repeat)."""
+    if not records:
+        return []
     document = store.read(HOME_FILE)
-    seq = int(document.get("seq", 0)) + 1
-    document["seq"] = seq
+    first = int(document.get("seq", 0)) + 1
+    document["seq"] = first + len(records) - 1
     store.write_document(HOME_FILE, document)
     key = _unb64(document["key"], "key")
-    body = {**record, "at": dates.now().isoformat()}
-    plain = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    ad = _record_ad(document["couple"], document["device"], seq)
-    sealed = _seal(key, plain, ad)
-    signature = _sign(_unb64(document["secret"], "secret"), ad + sealed)
-    line = f"{seq} {_b64(sealed)} {_b64(signature)}\n".encode("ascii")
-    store.shared_append(Path(document["folder"]), line, document["device"], RECORDS)
-    return seq
+    secret = _unb64(document["secret"], "secret")
+    at = dates.now().isoformat()
+    lines = []
+    for seq, record in enumerate(records, start=first):
+        plain = json.dumps({**record, "at": at}, ensure_ascii=False, sort_keys=True)
+        ad = _record_ad(document["couple"], document["device"], seq)
+        sealed = _seal(key, plain.encode("utf-8"), ad)
+        lines.append(f"{seq} {_b64(sealed)} {_b64(_sign(secret, ad + sealed))}\n")
+    data = "".join(lines).encode("ascii")
+    store.shared_append(Path(document["folder"]), data, document["device"], RECORDS)
+    return list(range(first, first + len(records)))
 
 
 def read_folder(current: dict[str, Any], root: Path) -> Folder:
