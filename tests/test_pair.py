@@ -211,6 +211,37 @@ def pexpect_eof():
 # --- what the folder holds, and what is refused --------------------------------------------
 
 
+def test_a_folder_syncthing_just_shared_counts_as_empty(alex, sam, tmp_path):
+    """Syncthing puts .stfolder in every folder it shares; a Mac adds .DS_Store."""
+    folder = tmp_path / "Sync" / "us"
+    (folder / ".stfolder").mkdir(parents=True)
+    (folder / ".DS_Store").write_bytes(b"\0")
+    (folder / "desktop.ini").write_text("[.ShellClassInfo]")
+    assert alex("pair", "create", str(folder)).code == 0
+    ignored = {item["name"]: item["why"] for item in status(alex)["ignored"]}
+    assert ignored == {
+        name: "a sync tool's or the system's own file"
+        for name in (".DS_Store", ".stfolder", "desktop.ini")
+    }
+
+
+def test_after_the_words_match_a_key_swapped_in_the_folder_changes_nothing(alex, sam, tmp_path):
+    """The joiner keeps the first device's keys as compared; a device.toml changed
+    later (someone with the folder) is not used to open the grant or trust records."""
+    folder = tmp_path / "us"
+    assert alex("pair", "create", str(folder)).code == 0
+    words = json.loads(sam("pair", "join", str(folder), "--json").out)["fingerprint"]
+    alexs_device = status(alex)["device"]
+    device_file = folder / alexs_device / "device.toml"
+    other = base64.b64encode(os.urandom(64)).decode()
+    device_file.write_text(f'device = "{alexs_device}"\npublic = "{other}"\n')
+    assert alex("pair", "accept", "--fingerprint", words).code == 0
+    seen = status(sam)
+    assert seen["state"] == "member"
+    mine = next(d for d in seen["devices"] if d["device"] == alexs_device)
+    assert (mine["records"], mine["refused"]) == (2, [])
+
+
 def test_the_folder_holds_no_names_or_texts(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)

@@ -44,6 +44,13 @@ _LINE = re.compile(rb"\A([1-9][0-9]{0,11}) ([A-Za-z0-9+/]+={0,2}) ([A-Za-z0-9+/]
 # Names sync tools and people leave in a shared folder that are not ours: skipped, and
 # counted in `pair status` with the reason.
 _CONFLICT = re.compile(r"\.sync-conflict-|\(conflicted copy|\(Case Conflict|conflict", re.I)
+# What sync tools and systems keep in a folder they share (Syncthing's marker and
+# ignore list, Dropbox, Nextcloud/ownCloud journals, macOS and Windows leftovers).
+_SYNC_OWN = re.compile(
+    r"\A(\.stfolder|\.stignore|\.stversions|\.dropbox.*|\._?sync_.*\.db.*|\.sync"
+    r"|\.(nextcloud|owncloud)sync\.log|\.DS_Store|desktop\.ini|Thumbs\.db)\Z",
+    re.I,
+)
 _TEMP = re.compile(r"\A[.~]|\.(tmp|part|partial|crdownload|download)\Z|\A~\$", re.I)
 
 # 256 short, distinct, easy-to-say words: each fingerprint byte is one word.
@@ -318,6 +325,8 @@ def why_ignored(name: str, kind: str) -> str:
     """Why a name in the couple folder is not ours to read ('' when it may be)."""
     if name == ".git":
         return "a git repository's own folder"
+    if _SYNC_OWN.match(name):
+        return "a sync tool's or the system's own file"
     if _CONFLICT.search(name):
         return "a copy the sync tool made when two changes met"
     if _TEMP.search(name):
@@ -334,7 +343,13 @@ def create(path: Path) -> dict[str, Any]:
     """Make a new or empty folder the couple folder, with this device as its first."""
     _refuse_second_pairing()
     root = store.shared_root(path, create=True)
-    visible = [name for name, kind in store.shared_entries(root) if name != ".git"]
+    # Hidden names are a sync tool's (Syncthing's .stfolder marker), git's or the
+    # system's: a folder holding only those is empty for the couple.
+    visible = [
+        name
+        for name, kind in store.shared_entries(root)
+        if not name.startswith(".") and not _SYNC_OWN.match(name)
+    ]
     if visible:
         if FOLDER_FILE in visible:
             raise TrustError(
@@ -505,7 +520,7 @@ def _take_grant(current: dict[str, Any], root: Path) -> dict[str, Any]:
     if not isinstance(creator, str):
         return current
     grant = _arrived_toml(root, creator, GRANT + current["device"])
-    creator_public = _device_public(root, creator)
+    creator_public = _creator_public(current)  # as compared when joining
     if grant is None or creator_public is None:
         return current
     wrapping = _wrapping_key(
