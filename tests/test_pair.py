@@ -404,6 +404,33 @@ def test_many_records_are_read_whole_and_in_order_with_the_cache(alex, sam, tmp_
     assert (sams["records"], sams["last_seq"], sams["refused"]) == (502, 502, [])
 
 
+def test_both_devices_and_two_processes_of_one_device_writing_at_once(alex, sam, tmp_path):
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    status(sam)  # sam's hello: record 1
+    code = (
+        "from trustcli import couple\nfor n in range(40): couple.append({'kind': 'note', 'n': n})"
+    )
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TRUSTCLI_HOME": str(tmp_path / home)},
+            stderr=subprocess.PIPE,
+        )
+        for home in ("alex-home", "sam-home", "alex-home", "sam-home")
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    for run in (alex, sam):
+        devices = {d["this"]: d for d in status(run)["devices"]}
+        # alex: hello + accept + 80; sam: hello + 80; every number once, in order
+        totals = {True: 82, False: 81} if run is alex else {True: 81, False: 82}
+        for this, device in devices.items():
+            assert (device["records"], device["last_seq"]) == (totals[this],) * 2
+            assert device["refused"] == [] and device["arriving"] == 0
+
+
 def test_records_from_a_device_nobody_accepted_are_refused(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)
