@@ -64,6 +64,8 @@ REMINDERS = (
 TARGET_KEPT_GROWTH = 1.5  # promise kept, 10,000 records / fresh
 TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
 TARGET_REPORT_GROWTH = 3.0  # report, 10,000 follow-ups + 1,000 check-ins / fresh
+TARGET_PAIR_GROWTH = 1.5  # pair status, partner log of 10,000 records / fresh pair (issue 11)
+PAIR_BIG = "pair status, partner log of 10,000 records"
 # import of a backup of the big store, over reading that store (promise stats, no cache)
 TARGET_IMPORT_OVER_READ = 2.0
 IMPORT_BIG = "import, 10 promises + 10,000 follow-ups, into an empty home"
@@ -79,6 +81,7 @@ GROWTH = (
     ),
     ("promise stats", "promise stats, fresh", "promise stats, 10,000 records", TARGET_STATS_GROWTH),
     ("report", "report, fresh", REPORT_BIG, TARGET_REPORT_GROWTH),
+    ("pair status", "pair status, fresh pair", PAIR_BIG, TARGET_PAIR_GROWTH),
 )
 
 
@@ -317,6 +320,36 @@ def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
     write_private(stores["big_report"] / "checkins.toml", checkin_log, "checkin", BIG_CHECKINS)
     stores.update(make_remind_stores(trustcli, root))
     stores.update(make_import_stores(trustcli, root, stores["big_stats"]))
+    stores.update(make_pair_stores(trustcli, root))
+    return stores
+
+
+def make_pair_stores(trustcli: Path, root: Path) -> dict[str, Path]:
+    """Two pairs, each two private homes and one local couple folder, made through the
+    CLI. In the big one the partner's device has written 10,000 records (through
+    ``couple.append_many``, in the partner's own home: no command writes that many
+    yet). The timed home is the first device; its record cache is warmed once, and
+    ``pair status --json`` must count every record, or the case would time something
+    else."""
+    cli, python = str(trustcli), str(trustcli.parent / "python")
+    stores = {}
+    for name, partner_records in (("pair_fresh", 0), ("pair_big", BIG_RECORDS)):
+        mine, partner, folder = root / name, root / f"{name}_partner", root / f"{name}_folder"
+        run_checked([cli, "pair", "create", str(folder)], mine)
+        words = json.loads(run_checked([cli, "pair", "join", str(folder), "--json"], partner))
+        run_checked([cli, "pair", "accept", "--fingerprint", words["fingerprint"]], mine)
+        run_checked([cli, "pair", "status"], partner)  # the partner takes the key
+        if partner_records:
+            write = (
+                "from trustcli import couple; couple.append_many("
+                f"[{{'kind': 'note', 'n': n}} for n in range({partner_records})])"
+            )
+            run_checked([python, "-c", write], partner)
+        seen = json.loads(run_checked([cli, "pair", "status", "--json"], mine))
+        counted = sum(d["records"] for d in seen["devices"] if not d["this"])
+        if counted != partner_records + 1:  # + the partner's hello
+            sys.exit(f"bench: {name}: pair status counts {counted} partner records")
+        stores[name] = mine
     return stores
 
 
@@ -579,6 +612,8 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
             TARGET_REMIND_DUE,
         ),
         Case("export, 10,000 records", [cli, "export"], stores["big_stats"]),
+        Case("pair status, fresh pair", [cli, "pair", "status"], stores["pair_fresh"]),
+        Case(PAIR_BIG, [cli, "pair", "status"], stores["pair_big"]),
         # Every run imports into an empty home: the last one is deleted first, untimed.
         Case(
             IMPORT_BIG,

@@ -813,3 +813,185 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --- the couple folder: a shared directory outside the data home -------------------
+#
+# The couple folder is not ours alone: a sync tool, the partner's device (perhaps another
+# user on this computer) and the person write in it. So its files are not checked for an
+# owner, but the rest of the rules of the home hold: every name is a plain name, no
+# symbolic link inside it is followed, only regular files are read, nothing written
+# escapes the folder, and a file is created whole (temp file, then linked under its
+# name, never over an existing one) or appended to. Its files hold only ciphertext and
+# public keys, so they are made readable by others (0644): a second account on a shared
+# computer must read them. The folder itself is left as the person made it.
+
+SHARED_READ_LIMIT = 64 * 1024 * 1024  # bytes: a decade of records is far less
+
+
+def shared_root(path: Path, create: bool = False) -> Path:
+    """The couple folder at ``path``, checked: a folder (made if ``create``) we can read
+    and write. The path itself may be a link a person made, as the data home may."""
+    path = Path(os.path.abspath(path.expanduser()))
+    if create:
+        try:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except FileExistsError:
+            pass  # not a folder: named below
+        except OSError as exc:
+            raise TrustError(f"cannot create the folder {path}: {exc.strerror}") from None
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise TrustError(f"{path} does not exist; check the path") from None
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise TrustError(f"{path} is a file, not a folder; give a folder for the couple")
+    if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise TrustError(
+            f"the folder {path} is not writable for you; fix its permissions or pick another"
+        )
+    return path
+
+
+def _shared_path(root: Path, parts: tuple[str, ...], folder: bool = False) -> Path:
+    """``root/parts…`` with every part a plain name and no link on the way."""
+    path = root
+    for index, part in enumerate(parts):
+        problem = _name_problem(part)
+        if problem:
+            raise TrustError(f"{part!r} is not a name inside the couple folder ({problem})")
+        path = path / part
+        last = index == len(parts) - 1
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+        if stat.S_ISLNK(info.st_mode):
+            raise TrustError(
+                f"{path} is a symbolic link; trustcli does not follow links in the couple folder",
+                EXIT_RUNTIME,
+            )
+        if (not last or folder) and not stat.S_ISDIR(info.st_mode):
+            raise TrustError(f"{path} is not a folder", EXIT_RUNTIME)
+    return path
+
+
+def shared_entries(root: Path, *parts: str) -> list[tuple[str, str]]:
+    """The entries of a folder in the couple folder, sorted: (name, kind) with kind
+    'folder', 'file' or 'other' (links, devices: never followed). Missing: []."""
+    path = _shared_path(root, parts, folder=True)
+    try:
+        with os.scandir(path) as entries:
+            found = []
+            for entry in entries:
+                if entry.is_symlink():
+                    kind = "other"
+                elif entry.is_dir(follow_symlinks=False):
+                    kind = "folder"
+                elif entry.is_file(follow_symlinks=False):
+                    kind = "file"
+                else:
+                    kind = "other"
+                found.append((entry.name, kind))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    return sorted(found)
+
+
+def shared_read(root: Path, *parts: str) -> bytes | None:
+    """The bytes of a file in the couple folder, or None if it does not exist."""
+    path = _shared_path(root, parts)
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise TrustError(f"{path} is a symbolic link; it was not read", EXIT_RUNTIME) from None
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TrustError(f"{path} is not a file", EXIT_RUNTIME)
+        if info.st_size > SHARED_READ_LIMIT:
+            raise TrustError(f"{path} is larger than trustcli ever writes; it was not read")
+        os.set_blocking(fd, True)
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    finally:
+        os.close(fd)
+
+
+def shared_mkdir(root: Path, *parts: str) -> Path:
+    """Make a folder in the couple folder (and those on the way) if it is missing."""
+    for end in range(1, len(parts) + 1):
+        path = _shared_path(root, parts[:end], folder=True)
+        try:
+            os.mkdir(path, 0o755)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise TrustError(f"cannot create {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    return _shared_path(root, parts, folder=True)
+
+
+def shared_create(root: Path, data: bytes, *parts: str) -> None:
+    """Create a file in the couple folder whole, never over an existing one.
+
+    The bytes go to a temp file with a random hidden name (readers and sync tools skip
+    it), are fsynced, then linked under the real name: a reader sees the whole file or
+    none, and a name that exists already (another writer was first) is a TrustError.
+    """
+    path = _shared_path(root, parts)
+    temp: str | None = None
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            _write_all(fd, data)
+            os.fchmod(fd, 0o644)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(temp, path)
+        _fsync_folder(path.parent)
+    except FileExistsError:
+        raise TrustError(f"{path} exists already; nothing was changed") from None
+    except OSError as exc:
+        raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def shared_append(root: Path, data: bytes, *parts: str) -> None:
+    """Add bytes to the end of a file of this device in the couple folder with one write.
+
+    Only this device writes its files; hold the data home's ``lock()`` around it so two
+    processes of this device do not interleave."""
+    path = _shared_path(root, parts)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise TrustError(f"{path} is a symbolic link; nothing was written") from None
+        raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise TrustError(f"{path} is not a file; nothing was written", EXIT_RUNTIME)
+        _write_all(fd, data)
+        os.fsync(fd)
+    except OSError as exc:
+        raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ COMMANDS = {
     "remind": ("trustcli.cli.remind", "app"),
     "export": ("trustcli.cli.export", "export_app"),
     "import": ("trustcli.cli.export", "import_app"),
+    "pair": ("trustcli.cli.pair", "app"),
 }
 
 

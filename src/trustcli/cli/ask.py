@@ -41,7 +41,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who answers (default: your name).")
+AS_OPTION = typer.Option(
+    None,
+    "--as",
+    metavar="NAME",
+    help="Who answers (default: your name). For one shared home: it gives no privacy "
+    "between two people (see 'trustcli pair').",
+)
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")
 ANSWERS_HINT = "pass --answers FILE, or pipe the answers in: trustcli ask --answers - < answers.txt"
 

@@ -25,7 +25,13 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-AS_OPTION = typer.Option(None, "--as", metavar="NAME", help="Who checks in (default: your name).")
+AS_OPTION = typer.Option(
+    None,
+    "--as",
+    metavar="NAME",
+    help="Who checks in (default: your name). For one shared home: it gives no privacy "
+    "between two people (see 'trustcli pair').",
+)
 
 
 @app.command()
