@@ -308,3 +308,29 @@ def test_remind_install_never_silently_moves_a_unit_to_another_data_home(
     monkeypatch.setenv("TRUSTCLI_HOME", str(second))
     assert cli("remind", "install", "--force").code == 0
     assert f'Environment="TRUSTCLI_HOME={second}"' in unit.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["promise", "add", "Call", "mum", "tonight"], 'put text that has spaces in quotes ("…")'),
+        (["remind", "add", "daily", "21:00"], 'put text that has spaces in quotes ("…")'),
+        (["promise", "add", "-5 min late"], "needs -- before it"),
+    ],
+)
+def test_the_two_common_slips_get_a_hint(cli, args, hint):
+    result = cli(*args)
+    assert result.code == 2
+    (line,) = result.err.splitlines()
+    assert hint in line
+
+
+def test_a_reader_of_stdin_says_so_on_a_terminal_and_empty_stdin_is_named(cli, home):
+    child = spawn_on_terminal("import", "-")
+    child.expect("reading from the terminal; end with Ctrl-D")
+    child.sendeof()
+    child.expect("standard input was empty")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert not home.exists()

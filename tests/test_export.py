@@ -544,8 +544,8 @@ def run_script(*args: str, stdin=None, stdout=None) -> subprocess.CompletedProce
 
 
 def test_import_from_a_closed_stdin_says_what_to_pass(cli, filled):
-    done = run_script("import", "-", stdin=subprocess.DEVNULL)  # empty: not JSON
-    assert done.returncode == 2 and "not a trustcli export" in done.stderr
+    done = run_script("import", "-", stdin=subprocess.DEVNULL)  # empty
+    assert done.returncode == 2 and "standard input was empty" in done.stderr
     closed = subprocess.run(
         f"exec {trustcli_path()} import - <&-", shell=True, capture_output=True, text=True
     )

@@ -66,13 +66,21 @@ def parse_date(text: str, *, past: bool = False) -> date:
     raise TrustError(f"can't read the date {text!r}: use {DATE_FORMS}")
 
 
+def shift_years(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier): 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def past_day(day: date, future_hint: str) -> date:
     """A day something happened: not in the future, and not so long ago that it must be
     a slip of the year (0001-01-01 would stretch every chart back two thousand years)."""
     today_ = today()
     if day > today_:
         raise TrustError(f"{day.isoformat()} is in the future: {future_hint}")
-    if (today_ - day).days > EARLIEST_YEARS * 366:
+    if day < shift_years(today_, -EARLIEST_YEARS):
         raise TrustError(
             f"{day.isoformat()} is more than {EARLIEST_YEARS} years ago: check the year"
         )

@@ -271,11 +271,22 @@ def on_terminal() -> bool:
         return False
 
 
+def reading_hint() -> None:
+    """Typed at a terminal, '-' waits for text: say so, or it looks like a hang."""
+    try:
+        typed = sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):
+        typed = False
+    if typed:
+        say("trustcli: reading from the terminal; end with Ctrl-D on a line of its own")
+
+
 def read_stdin(instead: str) -> str:
     """All of stdin as text. With no stdin (closed, or not text), one line saying
     what to pass ``instead``; a NUL character is refused, for stored text is text."""
     if sys.stdin is None:
         raise TrustError(f"there is no stdin to read from: {instead}", EXIT_BAD_INPUT)
+    reading_hint()
     try:
         text = sys.stdin.read()
     except UnicodeDecodeError:

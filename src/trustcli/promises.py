@@ -248,7 +248,7 @@ def add(
         )
     if due is not None and due < dates.today():
         raise TrustError(f"the due date {due.isoformat()} is in the past: pick today or later")
-    if due is not None and (due - dates.today()).days > dates.EARLIEST_YEARS * 366:
+    if due is not None and due > dates.shift_years(dates.today(), dates.EARLIEST_YEARS):
         raise TrustError(
             f"the due date {due.isoformat()} is more than {dates.EARLIEST_YEARS} years away: "
             "check the year"

@@ -275,7 +275,7 @@ def promise(raw: Any, place: str) -> Record:
     if raw.get("since") is not None:  # the day it was really made, if typed in later
         _happened(fields, "since")
     due = fields.day("due", required=False)
-    if due is not None and (due - dates.today()).days > dates.EARLIEST_YEARS * 366:
+    if due is not None and due > dates.shift_years(dates.today(), dates.EARLIEST_YEARS):
         raise Refused(
             f"{fields.place}.due",
             f"{due.isoformat()} is more than {dates.EARLIEST_YEARS} "

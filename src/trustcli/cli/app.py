@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -117,6 +118,16 @@ def root(
         emit(WELCOME.rstrip("\n"))
 
 
+def _likely_slip(message: str) -> str:
+    """The two slips behind most usage errors: text with spaces typed without quotes,
+    and text that starts with a dash (read as an option)."""
+    if "unexpected extra argument" in message:
+        return '; put text that has spaces in quotes ("…")'
+    if re.match(r"No such option: -[^-a-zA-Z]", message):
+        return "; text that starts with '-' needs -- before it: trustcli promise add -- \"-5 …\""
+    return ""
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising, so scripts get one line."""
     from typer._click import exceptions as click_errors
@@ -140,7 +151,7 @@ def run(argv: list[str] | None = None) -> int:
         if not error.format_message():  # a group without its command: help is shown
             return EXIT_BAD_INPUT
         hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-        say(f"trustcli: {error.format_message()}{hint}")
+        say(f"trustcli: {error.format_message()}{_likely_slip(error.format_message())}{hint}")
         return EXIT_BAD_INPUT
     except click_errors.ClickException as error:
         say(f"trustcli: {error.format_message()}")

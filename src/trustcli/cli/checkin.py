@@ -89,7 +89,9 @@ def _ask(note: str) -> tuple[int, str]:
 
 @app.command(name="list")
 def list_(
-    who: str = AS_OPTION,
+    who: str = typer.Option(
+        None, "--as", metavar="NAME", help="Only this person's check-ins (default: everyone's)."
+    ),
     since: str = typer.Option(None, "--since", metavar="DATE", help="From this day on."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
 ) -> None:

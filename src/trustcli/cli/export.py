@@ -11,7 +11,7 @@ import typer
 
 from trustcli import export, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
-from trustcli.output import clean, refuse_nul_in, say
+from trustcli.output import clean, reading_hint, refuse_nul_in, say
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -118,10 +118,18 @@ def _read_stdin() -> bytes:
             "there is no standard input to read: pass the backup's file name "
             "instead of '-' (trustcli import FILE)"
         )
+    reading_hint()
     binary = getattr(sys.stdin, "buffer", None)
     if binary is not None:
-        return bytes(binary.read(export.MAX_BYTES + 1))
-    return sys.stdin.read(export.MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+        data = bytes(binary.read(export.MAX_BYTES + 1))
+    else:
+        data = sys.stdin.read(export.MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+    if not data.strip():
+        raise TrustError(
+            "standard input was empty: pipe a backup in (trustcli import - < FILE), "
+            "or pass its file name"
+        )
+    return data
 
 
 def _write_stdout(text: str) -> None:
