@@ -334,3 +334,43 @@ def test_a_reader_of_stdin_says_so_on_a_terminal_and_empty_stdin_is_named(cli, h
     child.close()
     assert child.exitstatus == 2
     assert not home.exists()
+
+
+# --- the README's tour runs as written ------------------------------------------------------
+
+REBUILD_TRUST_ANSWERS = "a\na\na\nyes\na\na\na\na\na\na\n"
+
+
+def _tour() -> list[tuple[list[str], list[str]]]:
+    """The README's tour: each `$ trustcli …` command, and the output lines shown under it."""
+    import shlex
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    block = text.split("## A short tour", 1)[1].split("```console", 1)[1].split("```", 1)[0]
+    steps: list[tuple[list[str], list[str]]] = []
+    for line in block.strip("\n").splitlines():
+        if line.startswith("$ trustcli"):
+            command = line[2:].split("  #", 1)[0]
+            steps.append((shlex.split(command)[1:], []))
+        elif steps and not line.startswith(" "):
+            steps[-1][1].append(line.rstrip())
+    return steps
+
+
+def test_the_readme_tour_runs_as_written(cli, home, tmp_path, monkeypatch):
+    """Every command of the tour succeeds, on the tour's own date, and prints what the
+    README shows under it (the interactive `ask` steps get their answers from stdin)."""
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T20:00:00+01:00")  # the tour's Thursday
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    steps = _tour()
+    assert len(steps) > 15
+    for args, shown in steps:
+        stdin = ""
+        if args[:1] == ["ask"] and "compare" not in args:
+            args, stdin = [*args, "--answers", "-"], REBUILD_TRUST_ANSWERS
+        result = cli(*args, stdin=stdin)
+        assert result.code == 0, (args, result.err)
+        if shown:
+            assert result.out.rstrip("\n").splitlines() == shown, args
+    assert not (tmp_path / "config").exists()  # remind install --dry-run wrote nothing
