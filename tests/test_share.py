@@ -1,0 +1,199 @@
+"""Shared promises: two private homes, one couple folder, through the installed script.
+
+Alex (first device, tag ``a``) and Sam (joiner, tag ``b``) each keep a private home; the
+folder is one local directory, or two copies that a "sync" copies between.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_pair import (
+    ALEX_NOW,
+    SAM_NOW,
+    Person,
+    imported,
+    one_line_refusal,
+    pair_in_one_folder,
+    person,
+    sync,
+)
+
+ALEX_TEXT = "Phone before the night shift ends"
+SAM_TEXT = "Walk the dog with Alexandrina"
+NOTE = "the call came at half past six"
+DISPUTE = "there was no call that evening"
+
+
+@pytest.fixture
+def alex(tmp_path: Path) -> Person:
+    run = person(tmp_path / "alex-home", ALEX_NOW)
+    assert run("init", "--me", "Alexandrina").code == 0
+    return run
+
+
+@pytest.fixture
+def sam(tmp_path: Path) -> Person:
+    run = person(tmp_path / "sam-home", SAM_NOW)
+    assert run("init", "--me", "Samwise", "--partner", "Alexandrina").code == 0
+    return run
+
+
+def listed(run: Person, *extra: str) -> dict[str, dict]:
+    result = run("promise", "list", "--all", "--json", *extra)
+    assert result.code == 0, result
+    return {str(row["id"]): row for row in json.loads(result.out)}
+
+
+def ok(result):
+    assert result.code == 0, result
+    return result
+
+
+def test_pairing_shares_existing_promises_and_the_partner_confirms(alex, sam, tmp_path):
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise", "--every", "daily"))
+    ok(alex("promise", "kept", "1", "--note", NOTE))
+    created = ok(alex("pair", "create", str(tmp_path / "us")))
+    assert "shares your 1 promise(s) and 1 follow-up(s)" in created.err
+    assert "check-ins" in created.err
+    joined = ok(sam("pair", "join", str(tmp_path / "us"), "--json"))
+    assert "Once accepted, pairing shares your 0 promise(s)" in joined.err
+    words = json.loads(joined.out)["fingerprint"]
+    ok(alex("pair", "accept", "--fingerprint", words))
+
+    seen = listed(sam)
+    assert list(seen) == ["a1"]
+    assert seen["a1"]["text"] == ALEX_TEXT and seen["a1"]["kept"] == 1
+    assert (seen["a1"]["by"], seen["a1"]["to"]) == ("Alexandrina", "Samwise")
+    table = ok(sam("promise", "list")).out
+    assert "a1" in table and "Alexandrina → Samwise" in table
+
+    confirmed = ok(sam("promise", "confirm", "a1", "--on", "2026-11-30", "--note", "yes"))
+    assert "a1 confirmed 2026-11-30" in confirmed.err
+    assert listed(sam)["a1"]["confirmed"] == 1
+
+    mine = listed(alex)
+    assert list(mine) == ["1"] and mine["1"]["confirmed"] == 1 and mine["1"]["disputed"] == 0
+    stats = json.loads(ok(alex("promise", "stats", "--json")).out)
+    assert stats["overall"]["kept"] == 1 and stats["overall"]["confirmed"] == 1
+    assert stats["partner"]["name"] == "Samwise" and stats["partner"]["promises"] == []
+    shown = ok(alex("promise", "show", "1")).out
+    assert "seen by Samwise:" in shown and "2026-11-30  confirmed  yes" in shown
+    shown = ok(sam("promise", "show", "a1")).out
+    assert ALEX_TEXT in shown and NOTE in shown and "1 confirmed, 0 disputed by you" in shown
+    assert "Yours: 0 kept" in ok(sam("promise", "stats")).out
+
+
+def test_only_the_person_a_promise_was_made_to_confirms_it(alex, sam, tmp_path):
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    ok(sam("promise", "add", SAM_TEXT))  # to Alexandrina, sam's partner
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise"))
+    assert list(listed(alex)) == ["1", "b1"]
+    assert list(listed(sam)) == ["1", "a1"]
+
+    # Nobody confirms their own promise, by its bare number or by their own tag.
+    one_line_refusal(sam("promise", "confirm", "1"), "is your own")
+    one_line_refusal(sam("promise", "confirm", "b1"), "is your own")
+    one_line_refusal(alex("promise", "dispute", "a1", "--note", "no"), "is your own")
+    # Nobody records follow-through for the partner's promise.
+    one_line_refusal(alex("promise", "kept", "b1"), "b1 is Samwise's promise")
+    one_line_refusal(alex("promise", "close", "b1"), "b1 is Samwise's promise")
+    # A promise made to someone else is theirs to confirm.
+    ok(sam("promise", "add", "Ring my mother on Sundays", "--to", "Rosie"))
+    one_line_refusal(alex("promise", "confirm", "b2"), "only Rosie can confirm")
+
+    ok(alex("promise", "confirm", "b1", "--on", "2026-11-30"))
+    one_line_refusal(alex("promise", "dispute", "b1", "--on", "2026-11-30"), "needs --note")
+    one_line_refusal(
+        alex("promise", "dispute", "b1", "--on", "2026-11-30", "--note", DISPUTE),
+        "already said confirmed for promise b1 on 2026-11-30",
+    )
+    ok(alex("promise", "dispute", "b1", "--on", "2026-11-30", "--note", DISPUTE, "--replace"))
+    sams = listed(sam)["1"]
+    assert (sams["confirmed"], sams["disputed"]) == (0, 1)
+    stats = ok(sam("promise", "stats")).out
+    assert "Yours: 0 kept, 0 missed, 0 confirmed, 1 disputed" in stats
+    assert "Alexandrina's: 0 kept" in stats
+
+    # Bare numbers and my own tag keep meaning my own promises.
+    ok(alex("promise", "kept", "1"))
+    ok(alex("promise", "missed", "a1", "--on", "2026-11-30", "--replace"))
+    assert listed(sam)["a1"]["missed"] == 1 and listed(sam)["a1"]["kept"] == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("c9", "no promise c9"),
+        ("a0", "'a0' is not a promise id"),
+        ("b0", "'b0' is not a promise id"),
+        ("bb1", "'bb1' is not a promise id"),
+        ("b99", "no promise b99"),
+    ],
+)
+def test_bad_ids_are_one_line(alex, sam, tmp_path, typed, expected):
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    ok(sam("promise", "add", SAM_TEXT))
+    for command in (("show", typed), ("confirm", typed)):
+        one_line_refusal(alex("promise", *command), expected)
+    if typed != "b99":
+        one_line_refusal(alex("promise", "kept", typed), expected)
+
+
+def test_the_folder_holds_no_promise_text_note_or_name(alex, sam, tmp_path):
+    folder = tmp_path / "us"
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise", "--tag", "evenings"))
+    pair_in_one_folder(alex, sam, folder)
+    ok(alex("promise", "kept", "1", "--note", NOTE))
+    ok(sam("promise", "add", SAM_TEXT))
+    ok(sam("promise", "dispute", "a1", "--on", "2026-11-30", "--note", DISPUTE))
+    ok(alex("promise", "close", "1"))
+    assert listed(sam)["a1"]["status"] == "closed"
+    everything = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    for secret in (ALEX_TEXT, SAM_TEXT, NOTE, DISPUTE, "evenings", "Alexandrina", "Samwise"):
+        assert secret.encode() not in everything
+        for word in secret.split():
+            if len(word) > 4:
+                assert word.encode() not in everything, word
+    for kind in (b"promise", b"followup", b"confirm", b"disputed"):
+        assert kind not in everything
+
+
+def test_promises_reach_the_partner_across_a_sync(alex, sam, tmp_path):
+    alex_copy, sam_copy = tmp_path / "alex-sync" / "us", tmp_path / "sam-sync" / "us"
+    ok(alex("pair", "create", str(alex_copy)))
+    sync(alex_copy, sam_copy)
+    words = json.loads(ok(sam("pair", "join", str(sam_copy), "--json")).out)["fingerprint"]
+    sync(sam_copy, alex_copy)
+    ok(alex("pair", "accept", "--fingerprint", words))
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise"))
+    sync(alex_copy, sam_copy, torn=True)  # the promise is still arriving: not shown yet
+    assert list(listed(sam)) == []
+    sync(alex_copy, sam_copy)
+    assert list(listed(sam)) == ["a1"]
+    ok(sam("promise", "confirm", "a1", "--on", "2026-11-30"))
+    assert listed(alex)["1"]["confirmed"] == 0  # not synced yet
+    sync(sam_copy, alex_copy)
+    assert listed(alex)["1"]["confirmed"] == 1
+
+
+def test_an_unpaired_home_is_unchanged(alex):
+    ok(alex("promise", "add", ALEX_TEXT))
+    row = listed(alex)["1"]
+    assert "confirmed" not in row and "disputed" not in row
+    assert "partner" not in json.loads(ok(alex("promise", "stats", "--json")).out)
+    assert "Overall: 0 kept, 0 missed;" in ok(alex("promise", "stats")).out
+    one_line_refusal(alex("promise", "kept", "a1"), "'a1' is not a promise id")
+    one_line_refusal(alex("promise", "show", "a1"), "'a1' is not a promise id")
+    one_line_refusal(alex("promise", "confirm", "1"), "shares no couple folder")
+    shown = ok(alex("promise", "show", "1")).out
+    assert "seen" not in shown
+
+
+def test_an_unpaired_home_never_loads_the_couple_code(alex, tmp_path):
+    ok(alex("promise", "add", ALEX_TEXT))
+    loaded = imported("promise", "list", home=tmp_path / "alex-home")
+    assert "trustcli.couple" not in loaded and "cryptography" not in loaded
