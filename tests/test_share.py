@@ -197,3 +197,34 @@ def test_an_unpaired_home_never_loads_the_couple_code(alex, tmp_path):
     ok(alex("promise", "add", ALEX_TEXT))
     loaded = imported("promise", "list", home=tmp_path / "alex-home")
     assert "trustcli.couple" not in loaded and "cryptography" not in loaded
+
+
+def test_the_report_shows_both_peoples_promises_and_what_each_saw(alex, sam, tmp_path):
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise", "--every", "daily"))
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    ok(alex("promise", "kept", "1"))
+    ok(sam("promise", "add", SAM_TEXT))
+    ok(sam("promise", "kept", "1"))
+    ok(sam("promise", "confirm", "a1", "--on", "2026-11-30"))
+    ok(alex("promise", "dispute", "b1", "--on", "2026-11-30", "--note", DISPUTE))
+
+    data = json.loads(ok(alex("report", "--json")).out)
+    overall = data["followthrough"]["overall"]
+    assert (overall["kept"], overall["confirmed"], overall["disputed"]) == (1, 1, 0)
+    theirs = data["partner"]
+    assert theirs["name"] == "Samwise"
+    assert [row["id"] for row in theirs["promises"]] == ["b1"]
+    assert (theirs["overall"]["kept"], theirs["overall"]["disputed"]) == (1, 1)
+
+    text = ok(alex("report", "-o", "-")).out
+    assert "## Samwise's promises" in text and "| confirmed | disputed |" in text
+    assert f"| b1 | {SAM_TEXT} | 1 | 0 | 0 | 1 |" in text
+    shown = ok(alex("report")).out
+    assert "Samwise's promises" in shown and "you confirmed 0, disputed 1" in shown
+
+
+def test_an_unpaired_report_is_unchanged(alex):
+    ok(alex("promise", "add", ALEX_TEXT))
+    data = json.loads(ok(alex("report", "--json")).out)
+    assert "partner" not in data and "confirmed" not in data["followthrough"]["overall"]
+    assert "confirmed" not in ok(alex("report", "-o", "-")).out

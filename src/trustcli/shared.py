@@ -319,6 +319,29 @@ def confirm_counts(entries: list[Record]) -> dict[Any, dict[str, int]]:
     return found
 
 
+def with_confirmations(rows: list[Record], views: list[Record]) -> list[Record]:
+    """Rows with how many days the person a promise was made to confirmed or disputed."""
+    counted = confirm_counts(views)
+    empty = {"confirmed": 0, "disputed": 0}
+    return [{**row, **counted.get(row["id"], empty)} for row in rows]
+
+
+def confirmed_figures(figures: Record, views: list[Record]) -> None:
+    """``promises.stats`` figures, with confirmed and disputed days per promise and overall."""
+    figures["promises"] = with_confirmations(figures["promises"], views)
+    for key in ("confirmed", "disputed"):
+        figures["overall"][key] = sum(row[key] for row in figures["promises"])
+
+
+def partner_stats(seen: View, today: date, since: str = "") -> Record:
+    """The partner's follow-through as ``promises.stats`` gives mine, with what I saw."""
+    followups = [f for f in seen.partner_followups if f["on"] >= since]
+    views = [v for v in seen.mine_about_theirs if v["on"] >= since]
+    figures = promises.stats(seen.partner_promises, followups, today)
+    confirmed_figures(figures, views)
+    return {"name": seen.partner_name, **figures}
+
+
 # --- ids people type ----------------------------------------------------------------------
 
 

@@ -125,7 +125,7 @@ def list_(
     seen = shared.view()
     rows = promises.summaries(made, followups, dates.today())
     if seen is not None:
-        rows = _with_confirmations(rows, seen.about_mine) + _with_confirmations(
+        rows = shared.with_confirmations(rows, seen.about_mine) + shared.with_confirmations(
             promises.summaries(seen.partner_promises, seen.partner_followups, dates.today()),
             seen.mine_about_theirs,
         )
@@ -264,7 +264,7 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
     history = [f for f in promises.chronological(followups) if f["promise"] == number]
     saw = [v for v in shared.latest_per_day(views) if v["promise"] == number]
     if seen is not None:
-        (row,) = _with_confirmations([row], views)
+        (row,) = shared.with_confirmations([row], views)
     if as_json:
         emit_json({**row, "history": history, **({"seen": saw} if seen is not None else {})})
         return
@@ -370,10 +370,8 @@ def stats(as_json: bool = JSON_OPTION) -> None:
     seen = shared.view()
     partner: dict[str, Any] = {}
     if seen is not None:
-        _confirmed_figures(figures, seen.about_mine)
-        partner = promises.stats(seen.partner_promises, seen.partner_followups, dates.today())
-        _confirmed_figures(partner, seen.mine_about_theirs)
-        figures["partner"] = {"name": seen.partner_name, **partner}
+        shared.confirmed_figures(figures, seen.about_mine)
+        partner = figures["partner"] = shared.partner_stats(seen, dates.today())
     if as_json:
         emit_json(figures)
         return
@@ -416,19 +414,6 @@ def _record(ident: str, result: str, note: str, on: str | None, replace: bool) -
 
 
 _CHANGES = "change it"
-
-
-def _with_confirmations(rows: list[dict[str, Any]], views: list[dict[str, Any]]) -> list[Any]:
-    """Rows with how many days the person a promise was made to confirmed or disputed."""
-    counted = shared.confirm_counts(views)
-    empty = {"confirmed": 0, "disputed": 0}
-    return [{**row, **counted.get(row["id"], empty)} for row in rows]
-
-
-def _confirmed_figures(figures: dict[str, Any], views: list[dict[str, Any]]) -> None:
-    figures["promises"] = _with_confirmations(figures["promises"], views)
-    for key in ("confirmed", "disputed"):
-        figures["overall"][key] = sum(row[key] for row in figures["promises"])
 
 
 def _overall_line(label: str, overall: dict[str, Any], paired: bool) -> str:
