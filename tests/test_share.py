@@ -228,3 +228,36 @@ def test_an_unpaired_report_is_unchanged(alex):
     data = json.loads(ok(alex("report", "--json")).out)
     assert "partner" not in data and "confirmed" not in data["followthrough"]["overall"]
     assert "confirmed" not in ok(alex("report", "-o", "-")).out
+
+
+def test_export_holds_both_peoples_promises_and_import_takes_only_mine(alex, sam, tmp_path):
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise"))
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    ok(alex("promise", "kept", "1", "--note", NOTE))
+    ok(sam("promise", "add", SAM_TEXT))
+    ok(sam("promise", "confirm", "a1", "--on", "2026-11-30"))
+    ok(alex("promise", "confirm", "b1", "--on", "2026-11-30", "--note", "saw it"))
+
+    backup = json.loads(ok(alex("export")).out)
+    assert [p["text"] for p in backup["promises"]] == [ALEX_TEXT]
+    assert [p["id"] for p in backup["partner"]["promises"]] == ["b1"]
+    assert backup["partner"]["name"] == "Samwise"
+    assert [c["result"] for c in backup["confirmations"]] == ["confirmed"]
+    assert [c["promise"] for c in backup["partner"]["seen_of_mine"]] == [1]
+
+    text = ok(alex("export", "--format", "markdown")).out
+    assert "## Samwise's promises" in text and f"### b1. {SAM_TEXT}" in text
+    assert "- 2026-11-30 confirmed by Samwise" in text
+    assert "- 2026-11-30 confirmed by me: saw it" in text
+
+    (tmp_path / "backup.json").write_text(json.dumps(backup))
+    fresh = person(tmp_path / "fresh-home", ALEX_NOW)
+    ok(fresh("import", str(tmp_path / "backup.json")))
+    assert list(listed(fresh)) == ["1"]
+
+
+def test_an_unpaired_export_is_unchanged(alex):
+    ok(alex("promise", "add", ALEX_TEXT))
+    backup = json.loads(ok(alex("export")).out)
+    assert "partner" not in backup and "confirmations" not in backup
+    assert " by me" not in ok(alex("export", "--format", "markdown")).out
