@@ -261,3 +261,22 @@ def test_an_unpaired_export_is_unchanged(alex):
     backup = json.loads(ok(alex("export")).out)
     assert "partner" not in backup and "confirmations" not in backup
     assert " by me" not in ok(alex("export", "--format", "markdown")).out
+
+
+def test_a_change_made_while_the_folder_is_away_is_shared_when_it_is_back(alex, sam, tmp_path):
+    folder, away = tmp_path / "us", tmp_path / "unmounted"
+    pair_in_one_folder(alex, sam, folder)
+    assert listed(sam) == {}  # sam takes the grant
+    folder.rename(away)
+    added = ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise"))
+    assert added.out.strip() == "1"
+    assert "could not be written" in added.err and "next time" in added.err
+    away.rename(folder)
+    ok(alex("promise", "kept", "1"))
+    seen = listed(sam)
+    assert list(seen) == ["a1"] and seen["a1"]["kept"] == 1
+    for device in json.loads(ok(sam("pair", "status", "--json")).out)["devices"]:
+        assert device["refused"] == []
+    ok(alex("promise", "missed", "1", "--on", "2026-11-30", "--replace"))
+    seen = listed(sam)["a1"]
+    assert (seen["kept"], seen["missed"]) == (0, 1)

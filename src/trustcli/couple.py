@@ -584,6 +584,9 @@ def _append_locked(*records: dict[str, Any]) -> list[int]:
     if not records:
         return []
     document = store.read(HOME_FILE)
+    # The folder first: a number taken for a folder that is not there (unmounted, not
+    # synced yet) would leave a gap, and the partner would refuse the next record.
+    store.shared_root(Path(document["folder"]))
     first = int(document.get("seq", 0)) + 1
     document["seq"] = first + len(records) - 1
     store.write_document(HOME_FILE, document)

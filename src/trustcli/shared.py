@@ -25,6 +25,7 @@ Record = dict[str, Any]
 CONFIRMATIONS = "confirmations.toml"  # in the private home: what I saw of my partner's promises
 CONFIRM_RESULTS = ("confirmed", "disputed")
 PAIRING = "couple.toml"  # couple.HOME_FILE
+BEHIND = "share_behind"  # in PAIRING: a change could not be written to the folder
 _REF = re.compile(r"\A#?([A-Za-z]?)([0-9]{1,12})\Z")
 _PROMISE_FIELDS = (
     "id",
@@ -141,9 +142,29 @@ def publish(*records: Record) -> None:
             # change included (it is already saved); not accepted: nothing to write.
             couple.open_folder()
             return
+        if pairing().get(BEHIND):
+            # An earlier change never reached the folder: share everything again (the
+            # partner keeps the last record of each promise and day, so repeats are
+            # harmless), this change included, as it is already saved here.
+            records = tuple(existing())
         couple.append_many(list(records))
     except TrustError as error:
-        say(f"Saved in your home; the couple folder could not be written: {error.message}")
+        _mark_behind(True)
+        say(
+            f"Saved in your home; the couple folder could not be written ({error.message}); "
+            "it is shared the next time the folder can be written"
+        )
+        return
+    if pairing().get(BEHIND):
+        _mark_behind(False)
+
+
+def _mark_behind(behind: bool) -> None:
+    with store.updating(PAIRING) as document:
+        if behind:
+            document[BEHIND] = True
+        else:
+            document.pop(BEHIND, None)
 
 
 def publish_promise(ident: int) -> None:
