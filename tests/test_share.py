@@ -280,3 +280,44 @@ def test_a_change_made_while_the_folder_is_away_is_shared_when_it_is_back(alex, 
     ok(alex("promise", "missed", "1", "--on", "2026-11-30", "--replace"))
     seen = listed(sam)["a1"]
     assert (seen["kept"], seen["missed"]) == (0, 1)
+
+
+def today(run: Person) -> dict:
+    return json.loads(ok(run("today", "--json")).out)
+
+
+def test_today_says_what_is_mine_to_record_and_what_is_new_from_my_partner(alex, sam, tmp_path):
+    ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise", "--every", "daily"))
+    ok(alex("promise", "add", "Book the counsellor", "--due", "today"))
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    assert [row["id"] for row in today(alex)["to_record"]] == [1, 2]
+    ok(alex("promise", "kept", "1", "--note", NOTE))
+    mine = today(alex)
+    assert [row["id"] for row in mine["to_record"]] == [2]
+    assert mine["partner"] == {"name": "", "new_promises": [], "to_confirm": []}  # no hello yet
+
+    first = today(sam)
+    assert first["to_record"] == [] and first["reminders"] == []
+    assert [p["id"] for p in first["partner"]["new_promises"]] == ["a1", "a2"]
+    assert first["partner"]["to_confirm"] == [
+        {"promise": "a1", "text": ALEX_TEXT, "on": "2026-11-30", "note": NOTE, "new": True}
+    ]
+    again = today(sam)  # looking once is enough: nothing is new any more
+    assert again["partner"]["new_promises"] == []
+    assert [d["new"] for d in again["partner"]["to_confirm"]] == [False]
+    shown = ok(sam("today")).out
+    assert "From Alexandrina:" in shown
+    assert "trustcli promise confirm a1 --on 2026-11-30" in shown
+    ok(sam("promise", "confirm", "a1", "--on", "2026-11-30"))
+    assert today(sam)["partner"]["to_confirm"] == []
+    assert "Nothing new from Alexandrina." in ok(sam("today")).out
+
+
+def test_today_on_an_unpaired_home(alex):
+    ok(alex("promise", "add", ALEX_TEXT, "--every", "mon,tue"))
+    found = today(alex)
+    assert found["partner"] is None and [row["id"] for row in found["to_record"]] == [1]
+    shown = ok(alex("today")).out
+    assert "Yours to record today:" in shown and "From" not in shown
+    ok(alex("promise", "kept", "1"))
+    assert "Nothing of yours to record today." in ok(alex("today")).out

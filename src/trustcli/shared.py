@@ -229,7 +229,7 @@ def view() -> View | None:
         partner = others[0]
         seen.partner_device = partner
         seen.partner_tag = tags.get(partner, "a" if partner == folder.creator else "b")
-        seen.partner_name = names.get(partner, "")
+        seen.partner_name = names.get(partner) or config.partner()
         _fold(seen, folder.devices.get(partner, couple.Seen(partner)).records)
     for entry in store.read_log(CONFIRMS):
         if entry["device"] == seen.partner_device:
@@ -248,9 +248,11 @@ def _fold(seen: View, records: list[Record]) -> None:
         try:
             if kind == "promise":
                 promise = _partner_promise(record, seen.partner_tag)
-                latest[record["id"]] = promise
+                first = latest.get(record["id"], {}).get("seq", record.get("seq", 0))
+                latest[record["id"]] = {**promise, "seq": first}
             elif kind == "followup":
-                seen.partner_followups.append(_partner_followup(record, seen.partner_tag))
+                followup = _partner_followup(record, seen.partner_tag)
+                seen.partner_followups.append({**followup, "seq": record.get("seq", 0)})
             elif kind == "confirm" and record.get("device") == seen.device:
                 entry = _confirmation(record)
                 seen.about_mine.append(entry)
