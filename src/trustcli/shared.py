@@ -13,9 +13,11 @@ import ``trustcli.couple``, and only when this home is paired.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from trustcli import config, dates, limits, promises, store
@@ -27,6 +29,9 @@ CONFIRM_RESULTS = ("confirmed", "disputed")
 PAIRING = "couple.toml"  # couple.HOME_FILE
 BEHIND = "share_behind"  # in PAIRING: a change could not be written to the folder
 _REF = re.compile(r"\A#?([A-Za-z]?)([0-9]{1,12})\Z")
+_DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_SUMMARIES = "cache/partner-summaries.json"
+_SUMMARIES_VERSION = 1
 _PROMISE_FIELDS = (
     "id",
     "text",
@@ -185,7 +190,9 @@ class View:
     partner_tag: str = ""
     partner_name: str = ""
     partner_promises: list[Record] = field(default_factory=list)
-    partner_followups: list[Record] = field(default_factory=list)
+    # the partner's records as read (checked, in their order); follow-ups are folded
+    # from them only when a command needs them (see partner_followups)
+    partner_records: list[Record] = field(default_factory=list)
     # the partner's confirmations of my promises: promise is my own number
     about_mine: list[Record] = field(default_factory=list)
     # my confirmations of the partner's promises: promise is their tagged id ("b3")
@@ -193,6 +200,39 @@ class View:
 
     def partner_label(self) -> str:
         return self.partner_name or "your partner"
+
+    @cached_property
+    def partner_followups(self) -> list[Record]:
+        """The partner's kept and missed days, in their order; malformed ones skipped."""
+        found = []
+        tag = self.partner_tag
+        for record in self.partner_records:
+            if record.get("kind") != "followup":
+                continue
+            number, on, note = record.get("promise"), record.get("on"), record.get("note", "")
+            if (
+                type(number) is int
+                and record.get("result") in promises.RESULTS
+                and isinstance(on, str)
+                and _DAY.match(on)
+                and isinstance(note, str)
+            ):
+                found.append(
+                    {
+                        "promise": f"{tag}{number}",
+                        "on": on,
+                        "result": record["result"],
+                        "note": note,
+                        "at": str(record.get("at", "")),
+                        "seq": record.get("seq", 0),
+                    }
+                )
+        return found
+
+    def partner_key(self) -> str:
+        """What the partner's figures depend on: their device and how far their log is read."""
+        last = self.partner_records[-1].get("seq", 0) if self.partner_records else 0
+        return f"{self.partner_device}:{self.partner_tag}:{len(self.partner_records)}:{last}"
 
 
 def view() -> View | None:
@@ -230,7 +270,8 @@ def view() -> View | None:
         seen.partner_device = partner
         seen.partner_tag = tags.get(partner, "a" if partner == folder.creator else "b")
         seen.partner_name = names.get(partner) or config.partner()
-        _fold(seen, folder.devices.get(partner, couple.Seen(partner)).records)
+        seen.partner_records = folder.devices.get(partner, couple.Seen(partner)).records
+        _fold(seen, seen.partner_records)
     for entry in store.read_log(CONFIRMS):
         if entry["device"] == seen.partner_device:
             seen.mine_about_theirs.append(
@@ -241,18 +282,18 @@ def view() -> View | None:
 
 def _fold(seen: View, records: list[Record]) -> None:
     """The partner's records, in their own order: the last ``promise`` record of each
-    number is how that promise stands; records that are not well formed are skipped."""
+    number is how that promise stands; records that are not well formed are skipped.
+    (Follow-ups, the bulk of a log, are folded only when needed: partner_followups.)"""
     latest: dict[int, Record] = {}
     for record in records:
         kind = record.get("kind")
+        if kind == "followup":
+            continue
         try:
             if kind == "promise":
                 promise = _partner_promise(record, seen.partner_tag)
                 first = latest.get(record["id"], {}).get("seq", record.get("seq", 0))
                 latest[record["id"]] = {**promise, "seq": first}
-            elif kind == "followup":
-                followup = _partner_followup(record, seen.partner_tag)
-                seen.partner_followups.append({**followup, "seq": record.get("seq", 0)})
             elif kind == "confirm" and record.get("device") == seen.device:
                 entry = _confirmation(record)
                 seen.about_mine.append(entry)
@@ -292,23 +333,6 @@ def _partner_promise(record: Record, tag: str) -> Record:
         "closed": _text(record, "closed"),
         "closed_how": _text(record, "closed_how"),
         "number": number,
-    }
-
-
-def _partner_followup(record: Record, tag: str) -> Record:
-    number = record.get("promise")
-    if not isinstance(number, int) or isinstance(number, bool):
-        raise ValueError("promise")
-    if record.get("result") not in promises.RESULTS:
-        raise ValueError("result")
-    on = str(_text(record, "on", optional=False))
-    date.fromisoformat(on)
-    return {
-        "promise": f"{tag}{number}",
-        "on": on,
-        "result": record["result"],
-        "note": _text(record, "note") or "",
-        "at": _text(record, "at") or "",
     }
 
 
@@ -354,6 +378,26 @@ def confirmed_figures(figures: Record, views: list[Record]) -> None:
     figures["promises"] = with_confirmations(figures["promises"], views)
     for key in ("confirmed", "disputed"):
         figures["overall"][key] = sum(row[key] for row in figures["promises"])
+
+
+def partner_summaries(seen: View, today: date) -> list[Record]:
+    """``promises.summaries`` of the partner's promises, kept in the private home's cache
+    while their log and the day stay the same: with years of their follow-ups, folding
+    them again on every 'promise list' would slow everyday commands."""
+    key = f"{seen.partner_key()}:{today.isoformat()}"
+    loaded = store.load_cache(_SUMMARIES)
+    if loaded is not None:
+        meta, body = loaded
+        if meta.get("version") == _SUMMARIES_VERSION and meta.get("key") == key:
+            try:
+                rows = json.loads(body)
+            except ValueError:
+                rows = None
+            if isinstance(rows, list):
+                return rows
+    rows = promises.summaries(seen.partner_promises, seen.partner_followups, today)
+    store.save_cache(_SUMMARIES, {"version": _SUMMARIES_VERSION, "key": key}, rows)
+    return rows
 
 
 def partner_stats(seen: View, today: date, since: str = "") -> Record:

@@ -126,7 +126,7 @@ def list_(
     rows = promises.summaries(made, followups, dates.today())
     if seen is not None:
         rows = shared.with_confirmations(rows, seen.about_mine) + shared.with_confirmations(
-            promises.summaries(seen.partner_promises, seen.partner_followups, dates.today()),
+            shared.partner_summaries(seen, dates.today()),
             seen.mine_about_theirs,
         )
     rows = promises.select(rows, wanted)
