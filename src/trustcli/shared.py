@@ -79,10 +79,6 @@ def pairing() -> Record:
     return store.read(PAIRING)  # couple.HOME_FILE, without importing couple
 
 
-def is_member() -> bool:
-    return pairing().get("state") == "member"
-
-
 # --- records for the folder -------------------------------------------------------------
 
 
@@ -170,11 +166,6 @@ def _mark_behind(behind: bool) -> None:
             document[BEHIND] = True
         else:
             document.pop(BEHIND, None)
-
-
-def publish_promise(ident: int) -> None:
-    if is_member():
-        publish(promise_record(promises.find(promises.load_promises(), ident)))
 
 
 # --- reading both people's promises ------------------------------------------------------
