@@ -321,3 +321,36 @@ def test_today_on_an_unpaired_home(alex):
     assert "Yours to record today:" in shown and "From" not in shown
     ok(alex("promise", "kept", "1"))
     assert "Nothing of yours to record today." in ok(alex("today")).out
+
+
+def test_a_day_from_a_clock_running_ahead_is_offered_once_it_comes(alex, sam, tmp_path):
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    ok(sam("promise", "add", SAM_TEXT, "--every", "daily"))
+    ok(sam("promise", "kept", "1"))  # 2026-12-03 on sam's clock; alex's today is 11-30
+    assert listed(alex)["b1"]["kept"] == 1
+    assert today(alex)["partner"]["to_confirm"] == []
+    later = person(tmp_path / "alex-home", "2026-12-03T21:00:00+01:00")
+    offered = json.loads(ok(later("today", "--json")).out)["partner"]["to_confirm"]
+    assert [(d["promise"], d["on"]) for d in offered] == [("b1", "2026-12-03")]
+    ok(later("promise", "confirm", "b1"))
+
+
+def test_a_tampered_partner_record_is_refused_and_the_rest_still_work(alex, sam, tmp_path):
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    ok(sam("promise", "add", SAM_TEXT))
+    ok(sam("promise", "add", "Cook on Fridays"))
+    devices = json.loads(ok(sam("pair", "status", "--json")).out)["devices"]
+    sams = next(d for d in devices if d["this"])
+    records = folder / sams["device"] / "records"
+    lines = records.read_bytes().split(b"\n")
+    seq, sealed, signature = lines[-2].split(b" ")  # the last promise: "Cook on Fridays"
+    flipped = bytearray(sealed)
+    flipped[20] = ord("A") if flipped[20] != ord("A") else ord("B")
+    lines[-2] = b" ".join([seq, bytes(flipped), signature])
+    records.write_bytes(b"\n".join(lines))
+    ok(alex("promise", "add", ALEX_TEXT))
+    assert list(listed(alex)) == ["1", "b1"]
+    devices = json.loads(ok(alex("pair", "status", "--json")).out)["devices"]
+    partner = next(d for d in devices if not d["this"])
+    assert any("does not authenticate" in reason for reason in partner["refused"])

@@ -61,7 +61,7 @@ def _from_partner(seen: Any, today: date) -> Record:
         for f in promises.chronological(seen.partner_followups)
         if f["promise"] in mine_to_see
         and f["result"] == "kept"
-        and f["on"] >= since
+        and since <= f["on"] <= today.isoformat()  # a clock ahead: offered once it is that day
         and (f["promise"], f["on"]) not in said
     ]
     newest = max(
