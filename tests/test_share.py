@@ -57,10 +57,10 @@ def test_pairing_shares_existing_promises_and_the_partner_confirms(alex, sam, tm
     ok(alex("promise", "add", ALEX_TEXT, "--to", "Samwise", "--every", "daily"))
     ok(alex("promise", "kept", "1", "--note", NOTE))
     created = ok(alex("pair", "create", str(tmp_path / "us")))
-    assert "shares your 1 promise(s) and 1 follow-up(s)" in created.err
+    assert "shares your 1 promise and 1 follow-up with" in created.err
     assert "check-ins" in created.err
     joined = ok(sam("pair", "join", str(tmp_path / "us"), "--json"))
-    assert "Once accepted, pairing shares your 0 promise(s)" in joined.err
+    assert "Once accepted, pairing shares your 0 promises and 0 follow-ups" in joined.err
     words = json.loads(joined.out)["fingerprint"]
     ok(alex("pair", "accept", "--fingerprint", words))
 
@@ -116,7 +116,8 @@ def test_only_the_person_a_promise_was_made_to_confirms_it(alex, sam, tmp_path):
     assert (sams["confirmed"], sams["disputed"]) == (0, 1)
     stats = ok(sam("promise", "stats")).out
     assert "Yours: 0 kept, 0 missed, 0 confirmed, 1 disputed" in stats
-    assert "Alexandrina's: 0 kept" in stats
+    assert "0 confirmed, 1 disputed by Alexandrina" in stats
+    assert "Alexandrina's: 0 kept, 0 missed, 0 confirmed, 0 disputed by you" in stats
 
     # Bare numbers and my own tag keep meaning my own promises.
     ok(alex("promise", "kept", "1"))

@@ -91,9 +91,14 @@ def _say_what_is_shared(when_accepted: bool = False) -> None:
     made, followups = shared.counts()
     when = "Once accepted, pairing shares" if when_accepted else "Pairing shares"
     say(
-        f"{when} your {made} promise(s) and {followups} follow-up(s) with your partner "
+        f"{when} your {_count(made, 'promise')} and {_count(followups, 'follow-up')} "
+        "with your partner "
         "(encrypted); sessions, check-ins and everything else stay in this home."
     )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 @app.command()

@@ -396,9 +396,11 @@ def stats(as_json: bool = JSON_OPTION) -> None:
     seen_columns = ["confirmed", "disputed"] if seen is not None else []
     columns = ["id", "promise", "kept", "missed", *seen_columns, "rate", "streak", "best"]
     emit(table([*columns, "status"], rows, 1))
-    emit("\n" + _overall_line("Overall" if seen is None else "Yours", overall, seen is not None))
-    if seen is not None:
-        emit(_overall_line(f"{seen.partner_label()}'s", partner["overall"], True))
+    if seen is None:
+        emit("\n" + _overall_line("Overall", overall))
+    else:
+        emit("\n" + _overall_line("Yours", overall, seen.partner_label()))
+        emit(_overall_line(f"{seen.partner_label()}'s", partner["overall"], "you"))
 
 
 # --- small helpers for the human view -------------------------------------------------
@@ -416,9 +418,13 @@ def _record(ident: str, result: str, note: str, on: str | None, replace: bool) -
 _CHANGES = "change it"
 
 
-def _overall_line(label: str, overall: dict[str, Any], paired: bool) -> str:
+def _overall_line(label: str, overall: dict[str, Any], seen_by: str = "") -> str:
     overdue = ", ".join(str(i) for i in overall["overdue"]) or "none"
-    seen = f", {overall['confirmed']} confirmed, {overall['disputed']} disputed" if paired else ""
+    seen = (
+        f", {overall['confirmed']} confirmed, {overall['disputed']} disputed by {seen_by}"
+        if seen_by
+        else ""
+    )
     return (
         f"{label}: {overall['kept']} kept, {overall['missed']} missed{seen}"
         f"{_rate_suffix(overall['rate'])}; streak {overall['current_streak']} "
