@@ -66,6 +66,9 @@ TARGET_STATS_GROWTH = 3.0  # promise stats, 10,000 records / fresh
 TARGET_REPORT_GROWTH = 3.0  # report, 10,000 follow-ups + 1,000 check-ins / fresh
 TARGET_PAIR_GROWTH = 1.5  # pair status, partner log of 10,000 records / fresh pair (issue 11)
 PAIR_BIG = "pair status, partner log of 10,000 records"
+LIST_BIG = "promise list, partner log of 10,000 records"
+TODAY_BIG = "today, partner log of 10,000 records"
+PARTNER_PROMISES = 10  # the partner's log: these promises, the rest their follow-ups
 # import of a backup of the big store, over reading that store (promise stats, no cache)
 TARGET_IMPORT_OVER_READ = 2.0
 IMPORT_BIG = "import, 10 promises + 10,000 follow-ups, into an empty home"
@@ -82,6 +85,8 @@ GROWTH = (
     ("promise stats", "promise stats, fresh", "promise stats, 10,000 records", TARGET_STATS_GROWTH),
     ("report", "report, fresh", REPORT_BIG, TARGET_REPORT_GROWTH),
     ("pair status", "pair status, fresh pair", PAIR_BIG, TARGET_PAIR_GROWTH),
+    ("promise list (paired)", "promise list, fresh pair", LIST_BIG, TARGET_PAIR_GROWTH),
+    ("today (paired)", "today, fresh pair", TODAY_BIG, TARGET_PAIR_GROWTH),
 )
 
 
@@ -340,15 +345,29 @@ def make_pair_stores(trustcli: Path, root: Path) -> dict[str, Path]:
         run_checked([cli, "pair", "accept", "--fingerprint", words["fingerprint"]], mine)
         run_checked([cli, "pair", "status"], partner)  # the partner takes the key
         if partner_records:
+            # What a partner's log holds: their promises, then years of follow-ups.
             write = (
-                "from trustcli import couple; couple.append_many("
-                f"[{{'kind': 'note', 'n': n}} for n in range({partner_records})])"
+                "from datetime import date, timedelta\n"
+                "from trustcli import couple\n"
+                f"p = [{{'kind': 'promise', 'id': i, 'text': f'promise {{i}}', 'by': 'sam', "
+                "'to': 'alex', 'created': '2022-12-01T10:00:00+01:00', 'every': 'daily', "
+                f"'tags': []}} for i in range(1, {PARTNER_PROMISES + 1})]\n"
+                f"f = [{{'kind': 'followup', 'promise': 1 + n % {PARTNER_PROMISES}, "
+                f"'on': (date(2023, 1, 1) + timedelta(n // {PARTNER_PROMISES})).isoformat(), "
+                "'result': 'kept' if n % 5 else 'missed', 'note': ''} "
+                f"for n in range({partner_records - PARTNER_PROMISES})]\n"
+                "couple.append_many(p + f)\n"
             )
             run_checked([python, "-c", write], partner)
         seen = json.loads(run_checked([cli, "pair", "status", "--json"], mine))
         counted = sum(d["records"] for d in seen["devices"] if not d["this"])
         if counted != partner_records + 1:  # + the partner's hello
             sys.exit(f"bench: {name}: pair status counts {counted} partner records")
+        if partner_records:
+            listed = json.loads(run_checked([cli, "promise", "list", "--all", "--json"], mine))
+            if len(listed) != PARTNER_PROMISES:
+                sys.exit(f"bench: {name}: promise list shows {len(listed)} partner promises")
+        run_checked([cli, "today"], mine)  # today.toml as after a first look
         stores[name] = mine
     return stores
 
@@ -614,6 +633,10 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
         Case("export, 10,000 records", [cli, "export"], stores["big_stats"]),
         Case("pair status, fresh pair", [cli, "pair", "status"], stores["pair_fresh"]),
         Case(PAIR_BIG, [cli, "pair", "status"], stores["pair_big"]),
+        Case("promise list, fresh pair", [cli, "promise", "list"], stores["pair_fresh"]),
+        Case(LIST_BIG, [cli, "promise", "list"], stores["pair_big"]),
+        Case("today, fresh pair", [cli, "today"], stores["pair_fresh"]),
+        Case(TODAY_BIG, [cli, "today"], stores["pair_big"]),
         # Every run imports into an empty home: the last one is deleted first, untimed.
         Case(
             IMPORT_BIG,

@@ -610,6 +610,7 @@ def imported(*args: str, home: Path) -> str:
 def test_only_pair_pays_for_cryptography(alex, sam, tmp_path):
     pair_in_one_folder(alex, sam, tmp_path / "us")
     home = tmp_path / "alex-home"
-    assert "cryptography" not in imported("promise", "list", home=home)
+    # promise list reads the partner's promises now; a check-in list reads no folder
+    assert "cryptography" not in imported("checkin", "list", home=home)
     assert "cryptography" not in imported("pair", "--help", home=home)
     assert "cryptography" in imported("pair", "status", home=home)

@@ -24,6 +24,7 @@ import json
 import re
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,8 +340,11 @@ def why_ignored(name: str, kind: str) -> str:
 # --- commands -----------------------------------------------------------------------
 
 
-def create(path: Path) -> dict[str, Any]:
-    """Make a new or empty folder the couple folder, with this device as its first."""
+def create(path: Path, announce: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Make a new or empty folder the couple folder, with this device as its first.
+
+    This home's promises and follow-ups are shared with it (``announce``, called once
+    the folder is known to be usable, says so before anything is written)."""
     _refuse_second_pairing()
     root = store.shared_root(path, create=True)
     # Hidden names are a sync tool's (Syncthing's .stfolder marker), git's or the
@@ -356,6 +360,11 @@ def create(path: Path) -> dict[str, Any]:
                 f"{root} is already a couple folder; to join it run 'trustcli pair join {root}'"
             )
         raise TrustError(f"{root} is not empty; give a new or empty folder for the couple")
+    from trustcli import shared
+
+    sharing = shared.existing()
+    if announce is not None:
+        announce()
     couple, device = secrets.token_hex(8), secrets.token_hex(8)
     secret, public = _new_device_key()
     key = secrets.token_bytes(32)
@@ -378,7 +387,7 @@ def create(path: Path) -> dict[str, Any]:
         store.shared_create(
             root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
         )
-        _append_locked({"kind": "member", "tag": "a", **_my_name()})
+        _append_locked({"kind": "member", "tag": "a", **_my_name()}, *sharing)
         store.shared_create(
             root, _toml_text({"format": FORMAT, "couple": couple, "creator": device}), FOLDER_FILE
         )
@@ -539,12 +548,15 @@ def _take_grant(current: dict[str, Any], root: Path) -> dict[str, Any]:
         raise TrustError(
             f"{root / creator / (GRANT + current['device'])} does not authenticate; it was refused"
         )
+    from trustcli import shared
+
+    sharing = shared.existing()  # pairing shares this home's promises (join said so)
     with store.lock():
         document = store.read(HOME_FILE)
         document["key"] = _b64(key)
         document["state"] = "member"
         store.write_document(HOME_FILE, document)
-        _append_locked({"kind": "member", "tag": "b", **_my_name()})
+        _append_locked({"kind": "member", "tag": "b", **_my_name()}, *sharing)
     return state()
 
 
@@ -572,6 +584,9 @@ def _append_locked(*records: dict[str, Any]) -> list[int]:
     if not records:
         return []
     document = store.read(HOME_FILE)
+    # The folder first: a number taken for a folder that is not there (unmounted, not
+    # synced yet) would leave a gap, and the partner would refuse the next record.
+    store.shared_root(Path(document["folder"]))
     first = int(document.get("seq", 0)) + 1
     document["seq"] = first + len(records) - 1
     store.write_document(HOME_FILE, document)

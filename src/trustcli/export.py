@@ -77,6 +77,29 @@ def collect() -> Record:
         "safety": [_plain(e) for e in safety.entries() if e.get("who") == me],
         "reminders": [_plain(raw) for raw in _raw_reminders()],
         "templates": _own_templates(),
+        **_shared_part(),
+    }
+
+
+def _shared_part() -> Record:
+    """Paired: what I saw of my partner's promises (kept in this home), and a read-only
+    copy of the partner's promises from the couple folder (import never takes it: it
+    is theirs, and comes back from the folder). Unpaired: nothing."""
+    from trustcli import shared
+
+    seen = shared.view()
+    if seen is None:
+        return {}
+    return {
+        "confirmations": [_stored(c) for c in store.read_log(shared.CONFIRMS)],
+        "partner": {
+            "name": seen.partner_name,
+            "tag": seen.partner_tag,
+            "promises": seen.partner_promises,
+            "followups": seen.partner_followups,
+            "seen_by_me": seen.mine_about_theirs,
+            "seen_of_mine": seen.about_mine,
+        },
     }
 
 
@@ -594,7 +617,11 @@ def _restore_reminders(
 
 def markdown() -> str:
     """Everything, readable: promises with their follow-through, check-ins, sessions."""
+    from trustcli import shared
+
     made, followups = promises.load_promises(), promises.load_followups()
+    seen = shared.view()
+    partner = (seen.partner_name or "my partner") if seen else ""
     lines = ["# trustcli records", "", f"Exported {dates.now():%Y-%m-%d %H:%M}.", ""]
     lines += ["## Promises", ""]
     if not made:
@@ -610,12 +637,14 @@ def markdown() -> str:
         if promise["closed"]:
             details.append(f"closed {promise['closed'][:10]} ({promise['closed_how']})")
         lines += [", ".join(details).capitalize() + ".", ""]
-        history = [f for f in promises.chronological(followups) if f["promise"] == promise["id"]]
-        for entry in history:
-            note = f": {_line(entry['note'])}" if entry["note"] else ""
-            lines.append(f"- {entry['on']} {entry['result']}{note}")
-        if history:
-            lines.append("")
+        lines += _history(promise["id"], followups, seen.about_mine if seen else [], partner)
+    if seen is not None and seen.partner_promises:
+        lines += [f"## {_line(partner)}'s promises", ""]
+        for promise in seen.partner_promises:
+            who = f"{promise['by']} to {promise['to']}" if promise["to"] else promise["by"]
+            lines += [f"### {promise['id']}. {_line(promise['text'])}", ""]
+            lines += [f"Made {promise['created'][:10]} by {_line(who)}.", ""]
+            lines += _history(promise["id"], seen.partner_followups, seen.mine_about_theirs, "me")
     lines += ["## Check-ins", ""]
     logged = checkins.load()
     if logged:
@@ -651,6 +680,22 @@ def markdown() -> str:
         ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _history(
+    ident: int | str, followups: list[Record], views: list[Record], viewer: str
+) -> list[str]:
+    """A promise's follow-through and, paired, what the person it was made to saw."""
+    lines = []
+    for entry in promises.chronological(followups):
+        if entry["promise"] == ident:
+            note = f": {_line(entry['note'])}" if entry["note"] else ""
+            lines.append(f"- {entry['on']} {entry['result']}{note}")
+    for entry in promises.chronological(views):
+        if entry["promise"] == ident:
+            note = f": {_line(entry['note'])}" if entry["note"] else ""
+            lines.append(f"- {entry['on']} {entry['result']} by {_line(viewer)}{note}")
+    return [*lines, ""] if lines else []
 
 
 def _line(text: str) -> str:

@@ -647,6 +647,20 @@ def is_overdue(promise: Record, tally: Tally, today: date) -> bool:
     return False
 
 
+def to_record_on(promise: Record, tally: Tally, day: date) -> bool:
+    """Whether an open promise asks for a record on ``day``: a scheduled day of a repeat,
+    an interval that has come round, or a one-off due by then and not kept yet."""
+    if promise["closed"] or day < made_on(promise):
+        return False
+    every = promise["every"]
+    if every in _INTERVALS:
+        reference = date.fromisoformat(tally.last_on) if tally.last_on else made_on(promise)
+        return (day - reference).days >= _INTERVALS[every]
+    if every:
+        return day.weekday() in _schedule_days(every)
+    return bool(promise["due"]) and promise["due"] <= day.isoformat() and not tally.kept_any
+
+
 def _schedule_days(every: str) -> set[int]:
     if every in _DAY_SETS:
         return set(_DAY_SETS[every])

@@ -199,6 +199,41 @@ STUCK_ADVICE = (
 # --- views -------------------------------------------------------------------------------
 
 
+def _followthrough(figures: Record, paired: bool) -> list[str]:
+    """The follow-through table; ``paired`` adds the days confirmed and disputed by the
+    person each promise was made to."""
+    overall = figures["overall"]
+    seen = (
+        f" {overall['confirmed']} confirmed, {overall['disputed']} disputed by the person "
+        "each promise was made to."
+        if paired
+        else ""
+    )
+    lines = [
+        f"Overall: {overall['kept']} kept, {overall['missed']} missed"
+        + (f" ({overall['rate']:.0%})" if overall["rate"] is not None else "")
+        + f"; current streak {overall['current_streak']}, longest {overall['longest_streak']}."
+        + seen,
+        "",
+        "| # | promise | kept | missed | "
+        + ("confirmed | disputed | " if paired else "")
+        + "follow-through | streak | best | status |",
+        "|---|---|---|---|" + ("---|---|" if paired else "") + "---|---|---|---|",
+    ]
+    for row in figures["promises"]:
+        rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
+        confirmed = f"{row['confirmed']} | {row['disputed']} | " if paired else ""
+        lines.append(
+            f"| {row['id']} | {_cell(row['text'])} | {row['kept']} | {row['missed']} | "
+            f"{confirmed}{rate} "
+            f"| {row['current_streak']} | {row['longest_streak']} | {row['status']} |"
+        )
+    if overall["overdue"]:
+        late = ", ".join(str(i) for i in overall["overdue"])
+        lines += ["", f"Overdue: {late}."]
+    return lines
+
+
 def markdown(data: Record, chart_name: str | None = None) -> str:
     """The report as CommonMark: one title, sections, tables."""
     lines = ["# Progress report", ""]
@@ -209,29 +244,17 @@ def markdown(data: Record, chart_name: str | None = None) -> str:
         scope += f", for {data['who']}"
     lines += [f"{scope}. These are the records you kept; they describe, they do not judge.", ""]
 
-    overall = data["followthrough"]["overall"]
     lines += ["## Follow-through", ""]
     if data["followthrough"]["promises"]:
-        lines += [
-            f"Overall: {overall['kept']} kept, {overall['missed']} missed"
-            + (f" ({overall['rate']:.0%})" if overall["rate"] is not None else "")
-            + f"; current streak {overall['current_streak']}, longest {overall['longest_streak']}.",
-            "",
-            "| # | promise | kept | missed | follow-through | streak | best | status |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for row in data["followthrough"]["promises"]:
-            rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
-            lines.append(
-                f"| {row['id']} | {_cell(row['text'])} | {row['kept']} | {row['missed']} | {rate} "
-                f"| {row['current_streak']} | {row['longest_streak']} | {row['status']} |"
-            )
-        if overall["overdue"]:
-            late = ", ".join(str(i) for i in overall["overdue"])
-            lines += ["", f"Overdue: {late}."]
+        lines += _followthrough(data["followthrough"], "partner" in data)
     else:
         lines.append("No promises yet.")
     lines.append("")
+    partner = data.get("partner")
+    if partner and partner["promises"]:
+        name = partner["name"] or "your partner"
+        lines += [f"## {_cell(name)}'s promises", ""]
+        lines += [*_followthrough(partner, True), ""]
 
     lines += ["## Check-ins", ""]
     if data["checkins"]:

@@ -30,6 +30,7 @@ COMMANDS = {
     "export": ("trustcli.cli.export", "export_app"),
     "import": ("trustcli.cli.export", "import_app"),
     "pair": ("trustcli.cli.pair", "app"),
+    "today": ("trustcli.cli.today", "app"),
 }
 
 

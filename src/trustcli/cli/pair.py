@@ -18,7 +18,7 @@ app = typer.Typer(
 
     Each of you keeps a private home; the couple folder, moved by any sync tool
     (Syncthing, Dropbox, a network share, or one folder on a shared computer), only
-    ever holds ciphertext. Today pairing itself works; sharing promises comes next.
+    ever holds ciphertext. Once paired, promises and their follow-ups are shared.
 
     \b
     Examples:
@@ -48,7 +48,7 @@ def create(
     """
     from trustcli import couple
 
-    made = couple.create(folder)
+    made = couple.create(folder, announce=_say_what_is_shared)
     if as_json:
         emit_json(made)
         return
@@ -76,11 +76,29 @@ def join(
     from trustcli import couple
 
     asked = couple.join(folder)
+    _say_what_is_shared(when_accepted=True)
     if as_json:
         emit_json(asked)
         return
     say("Asked to join. On the first device, run 'trustcli pair accept' and compare these words:")
     emit(asked["fingerprint"])
+
+
+def _say_what_is_shared(when_accepted: bool = False) -> None:
+    """One line, before anything is shared: what pairing shares, and what it never does."""
+    from trustcli import shared
+
+    made, followups = shared.counts()
+    when = "Once accepted, pairing shares" if when_accepted else "Pairing shares"
+    say(
+        f"{when} your {_count(made, 'promise')} and {_count(followups, 'follow-up')} "
+        "with your partner "
+        "(encrypted); sessions, check-ins and everything else stay in this home."
+    )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 @app.command()

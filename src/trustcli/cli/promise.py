@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from trustcli import config, dates, promises
+from trustcli import config, dates, promises, shared
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, paint, saved, say, table
 
@@ -90,6 +90,7 @@ def add(
     )
     saved(f"promise {ident}")
     made, _ = _load()
+    shared.publish(shared.promise_record(promises.find(made, ident)))
     if as_json:
         emit_json(promises.find(made, ident))
         return
@@ -120,7 +121,15 @@ def list_(
     wanted = "all" if show_all else status.lower()
     if wanted not in promises.STATUSES:
         raise TrustError(f"unknown status {status!r}: use open, overdue, closed or all")
-    rows = promises.select(promises.summaries(*_load(), dates.today()), wanted)
+    made, followups = _load()
+    seen = shared.view()
+    rows = promises.summaries(made, followups, dates.today())
+    if seen is not None:
+        rows = shared.with_confirmations(rows, seen.about_mine) + shared.with_confirmations(
+            shared.partner_summaries(seen, dates.today()),
+            seen.mine_about_theirs,
+        )
+    rows = promises.select(rows, wanted)
     if as_json:
         emit_json(rows)
         return
@@ -183,6 +192,54 @@ def missed(
 
 
 @app.command()
+def confirm(
+    ident: str = typer.Argument(
+        ..., metavar="ID", help="Your partner's promise to you, as shown by 'promise list' (b3)."
+    ),
+    on: str = ON_OPTION,
+    note: str = NOTE_OPTION,
+    replace: bool = REPLACE_OPTION,
+) -> None:
+    """Say you saw your partner keep a promise made to you (one per promise and day).
+
+    Only the person a promise was made to can confirm it: the record both of you trust.
+
+    \b
+    Examples:
+      trustcli promise confirm b3
+      trustcli promise confirm b3 --on yesterday --note "the call came at 6:40"
+    """
+    _saw(ident, "confirmed", note, on, replace)
+
+
+@app.command()
+def dispute(
+    ident: str = typer.Argument(
+        ..., metavar="ID", help="Your partner's promise to you, as shown by 'promise list' (b3)."
+    ),
+    on: str = ON_OPTION,
+    note: str = typer.Option(
+        "", "--note", "-n", metavar="TEXT", help="How you saw it, in a few calm words (needed)."
+    ),
+    replace: bool = REPLACE_OPTION,
+) -> None:
+    """Say, calmly, that a day was not how you saw it (one per promise and day).
+
+    \b
+    Examples:
+      trustcli promise dispute b3 --on yesterday --note "I did not get a call"
+    """
+    _saw(ident, "disputed", note, on, replace)
+
+
+def _saw(ident: str, result: str, note: str, on: str | None, replace: bool) -> None:
+    day = dates.parse_date(on, past=True) if on else None
+    entry = shared.confirm(ident, result, note, day, replace)
+    when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
+    say(f"Recorded: promise {entry['promise']} {result} {when}. Your partner will see it.")
+
+
+@app.command()
 def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
     """Show one promise and its whole follow-through history.
 
@@ -191,13 +248,25 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
       trustcli promise show 3
       trustcli promise show 3 --json
     """
-    number = promises.parse_id(ident)
-    made, followups = _load()
-    promise = promises.find(made, number)
+    seen = shared.view() if shared.pairing().get("state") in ("member", "pending") else None
+    number = shared.resolve(ident, seen)
+    if isinstance(number, str):
+        assert seen is not None
+        made, followups = seen.partner_promises, seen.partner_followups
+        promise, views = shared.find_partner(seen, number), seen.mine_about_theirs
+        who_saw = "you"
+    else:
+        made, followups = _load()
+        promise = promises.find(made, number)
+        views = seen.about_mine if seen is not None else []
+        who_saw = seen.partner_label() if seen is not None else ""
     (row,) = promises.summaries([promise], followups, dates.today())
     history = [f for f in promises.chronological(followups) if f["promise"] == number]
+    saw = [v for v in shared.latest_per_day(views) if v["promise"] == number]
+    if seen is not None:
+        (row,) = shared.with_confirmations([row], views)
     if as_json:
-        emit_json({**row, "history": history})
+        emit_json({**row, "history": history, **({"seen": saw} if seen is not None else {})})
         return
     lines = [paint(f"#{row['id']}  {row['text']}", "bold"), ""]
     details = [
@@ -208,6 +277,12 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
         ("tags", ", ".join(row["tags"])),
         ("status", _status_word(row)),
         ("kept", f"{row['kept']}, missed {row['missed']}" + _rate_suffix(row["rate"])),
+        (
+            "seen",
+            f"{row['confirmed']} confirmed, {row['disputed']} disputed by {who_saw}"
+            if seen is not None
+            else "",
+        ),
         ("streak", f"{row['current_streak']} now, {row['longest_streak']} at best"),
     ]
     lines += [f"  {label:<8} {value}" for label, value in details if value]
@@ -218,8 +293,16 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
             mark = paint("kept  ", "green") if entry["result"] == "kept" else paint("missed", "red")
             note = f"  {entry['note']}" if entry["note"] else ""
             lines.append(f"    {entry['on']}  {mark}{note}")
-    else:
+    elif isinstance(number, int):
         lines.append(f"  no follow-through recorded yet: trustcli promise kept {number}")
+    else:
+        lines.append("  no follow-through recorded yet")
+    if saw:
+        lines.append(f"  seen by {who_saw}:")
+        for entry in saw:
+            mark = paint("confirmed", "green") if entry["result"] == "confirmed" else "disputed "
+            note = f"  {entry['note']}" if entry["note"] else ""
+            lines.append(f"    {entry['on']}  {mark}{note}")
     emit("\n".join(lines))
 
 
@@ -237,7 +320,8 @@ def close(
       trustcli promise close 3
       trustcli promise close 4 --released
     """
-    closed = promises.close(promises.parse_id(ident), released=released)
+    closed = promises.close(shared.own_number(ident, _CHANGES), released=released)
+    shared.publish(shared.promise_record(closed))
     say(f"Promise {closed['id']} closed ({closed['closed_how']}). It stays in your history.")
 
 
@@ -253,7 +337,10 @@ def edit(
       trustcli promise edit 3 --since 2026-11-01
       trustcli promise kept 3 --on 2026-11-02
     """
-    changed = promises.edit_since(promises.parse_id(ident), dates.parse_date(since, past=True))
+    changed = promises.edit_since(
+        shared.own_number(ident, _CHANGES), dates.parse_date(since, past=True)
+    )
+    shared.publish(shared.promise_record(changed))
     say(f"Promise {changed['id']} was made on {changed['since']}.")
 
 
@@ -265,7 +352,8 @@ def reopen(ident: str = ID_ARGUMENT) -> None:
     Examples:
       trustcli promise reopen 3
     """
-    opened = promises.reopen(promises.parse_id(ident))
+    opened = promises.reopen(shared.own_number(ident, _CHANGES))
+    shared.publish(shared.promise_record(opened))
     say(f"Promise {opened['id']} is open again.")
 
 
@@ -279,11 +367,16 @@ def stats(as_json: bool = JSON_OPTION) -> None:
       trustcli promise stats --json | jq .overall.rate
     """
     figures = promises.stats(*_load(), dates.today())
+    seen = shared.view()
+    partner: dict[str, Any] = {}
+    if seen is not None:
+        shared.confirmed_figures(figures, seen.about_mine)
+        partner = figures["partner"] = shared.partner_stats(seen, dates.today())
     if as_json:
         emit_json(figures)
         return
     overall = figures["overall"]
-    if not figures["promises"]:
+    if not figures["promises"] and not partner.get("promises"):
         say('No promises yet. Start with: trustcli promise add "…"')
         return
     rows = [
@@ -292,20 +385,22 @@ def stats(as_json: bool = JSON_OPTION) -> None:
             row["text"],
             str(row["kept"]),
             str(row["missed"]),
+            *([str(row["confirmed"]), str(row["disputed"])] if seen is not None else []),
             _percent(row["rate"]),
             str(row["current_streak"]),
             str(row["longest_streak"]),
             row["status"],
         ]
-        for row in figures["promises"]
+        for row in figures["promises"] + partner.get("promises", [])
     ]
-    emit(table(["id", "promise", "kept", "missed", "rate", "streak", "best", "status"], rows, 1))
-    overdue = ", ".join(str(i) for i in overall["overdue"]) or "none"
-    emit(
-        f"\nOverall: {overall['kept']} kept, {overall['missed']} missed"
-        f"{_rate_suffix(overall['rate'])}; streak {overall['current_streak']} "
-        f"(best {overall['longest_streak']}); overdue: {overdue}"
-    )
+    seen_columns = ["confirmed", "disputed"] if seen is not None else []
+    columns = ["id", "promise", "kept", "missed", *seen_columns, "rate", "streak", "best"]
+    emit(table([*columns, "status"], rows, 1))
+    if seen is None:
+        emit("\n" + _overall_line("Overall", overall))
+    else:
+        emit("\n" + _overall_line("Yours", overall, seen.partner_label()))
+        emit(_overall_line(f"{seen.partner_label()}'s", partner["overall"], "you"))
 
 
 # --- small helpers for the human view -------------------------------------------------
@@ -313,9 +408,28 @@ def stats(as_json: bool = JSON_OPTION) -> None:
 
 def _record(ident: str, result: str, note: str, on: str | None, replace: bool) -> None:
     day = dates.parse_date(on, past=True) if on else None
-    entry = promises.record_followup(promises.parse_id(ident), result, note, day, replace)
+    number = shared.own_number(ident, "record its follow-through")
+    entry = promises.record_followup(number, result, note, day, replace)
+    shared.publish(shared.followup_record(entry))
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
+
+
+_CHANGES = "change it"
+
+
+def _overall_line(label: str, overall: dict[str, Any], seen_by: str = "") -> str:
+    overdue = ", ".join(str(i) for i in overall["overdue"]) or "none"
+    seen = (
+        f", {overall['confirmed']} confirmed, {overall['disputed']} disputed by {seen_by}"
+        if seen_by
+        else ""
+    )
+    return (
+        f"{label}: {overall['kept']} kept, {overall['missed']} missed{seen}"
+        f"{_rate_suffix(overall['rate'])}; streak {overall['current_streak']} "
+        f"(best {overall['longest_streak']}); overdue: {overdue}"
+    )
 
 
 def _load() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

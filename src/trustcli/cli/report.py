@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from trustcli import checkins, dates, output, promises, report, sessions, store
+from trustcli import checkins, dates, output, promises, report, sessions, shared, store
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say
 
@@ -56,6 +56,7 @@ def report_command(
     data = report.figures(
         made, followups, checkin_records, session_list, today, since=start, who=who
     )
+    _add_partner(data, today, start, who)
     if as_json:
         emit_json(data)
     elif output == "-":
@@ -64,6 +65,25 @@ def report_command(
         _write_files(Path(output), data, force)
     else:
         _show(data)
+
+
+def _add_partner(data: dict[str, Any], today: Any, start: Any, who: str | None) -> None:
+    """Paired: what the partner saw of my promises, and the partner's own promises
+    (from the couple folder) with what I saw of them. Unpaired: nothing changes."""
+    seen = shared.view()
+    if seen is None:
+        return
+    since = start.isoformat() if start else ""
+    about_mine = [v for v in seen.about_mine if v["on"] >= since]
+    shared.confirmed_figures(data["followthrough"], about_mine)
+    partner = shared.partner_stats(seen, today, since)
+    if who is not None:
+        partner["promises"] = [
+            row
+            for row, promise in zip(partner["promises"], seen.partner_promises, strict=True)
+            if promise["by"] == who
+        ]
+    data["partner"] = partner
 
 
 def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
@@ -80,34 +100,33 @@ def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
 
 def _show(data: dict[str, Any]) -> None:
     """A compact summary with rich: colour on a terminal unless NO_COLOR; plain in pipes."""
-    from rich.table import Table
-
     console, data = output.rich_console(), output.for_rich(data)
     overall = data["followthrough"]["overall"]
     console.print("[bold]Progress[/bold]" + (f" since {data['since']}" if data["since"] else ""))
     if data["followthrough"]["promises"]:
         rate = "" if overall["rate"] is None else f" ({overall['rate']:.0%})"
+        seen = (
+            f"; {overall['confirmed']} confirmed, {overall['disputed']} disputed"
+            if "partner" in data
+            else ""
+        )
         console.print(
             f"Follow-through: [green]{overall['kept']} kept[/green], "
-            f"{overall['missed']} missed{rate}; streak {overall['current_streak']}, "
+            f"{overall['missed']} missed{rate}{seen}; streak {overall['current_streak']}, "
             f"best {overall['longest_streak']}"
         )
-        table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("#", "promise", "kept", "missed", "rate", "streak", "status"):
-            table.add_column(column, overflow="fold")
-        for row in data["followthrough"]["promises"]:
-            table.add_row(
-                str(row["id"]),
-                row["text"],
-                str(row["kept"]),
-                str(row["missed"]),
-                "" if row["rate"] is None else f"{row['rate']:.0%}",
-                str(row["current_streak"]),
-                "[yellow]overdue[/yellow]" if row["status"] == "overdue" else row["status"],
-            )
-        console.print(table)
+        console.print(_promise_table(data["followthrough"]["promises"], "partner" in data))
     else:
         console.print('No promises yet: trustcli promise add "…"')
+    partner = data.get("partner")
+    if partner and partner["promises"]:
+        name = partner["name"] or "your partner"
+        theirs = partner["overall"]
+        console.print(
+            f"\n[bold]{name}'s promises[/bold]: {theirs['kept']} kept, {theirs['missed']} "
+            f"missed; you confirmed {theirs['confirmed']}, disputed {theirs['disputed']}"
+        )
+        console.print(_promise_table(partner["promises"], True))
     if data["checkins"]:
         console.print("\n[bold]Check-ins[/bold] (weekly averages, 1-10)")
         for who, trend in data["checkins"].items():
@@ -130,6 +149,27 @@ def _show(data: dict[str, Any]) -> None:
         for sign in data["stuck"]:
             console.print(f"  - {sign}")
         console.print(report.STUCK_ADVICE)
+
+
+def _promise_table(rows: list[dict[str, Any]], paired: bool) -> Any:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    seen = ("confirmed", "disputed") if paired else ()
+    for column in ("#", "promise", "kept", "missed", *seen, "rate", "streak", "status"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["text"],
+            str(row["kept"]),
+            str(row["missed"]),
+            *(str(row[key]) for key in seen),
+            "" if row["rate"] is None else f"{row['rate']:.0%}",
+            str(row["current_streak"]),
+            "[yellow]overdue[/yellow]" if row["status"] == "overdue" else row["status"],
+        )
+    return table
 
 
 def _count(number: int, word: str) -> str:

@@ -1,0 +1,89 @@
+"""`trustcli today`: one calm screen of what is mine to record, reminders due, and what
+is new from my partner since I last looked. Nothing sealed ever appears here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from trustcli import config, promises, store
+
+Record = dict[str, Any]
+SEEN = "today.toml"  # in the private home: the partner's last record I was shown
+CONFIRM_DAYS = 7  # kept days of the partner's this recent are offered to confirm
+
+
+def gather(today: date, now: datetime) -> Record:
+    from trustcli import reminders, shared
+
+    made, followups = promises.load_promises(), promises.load_followups()
+    per_promise, _ = promises.tallies(followups, made, today)
+    recorded = {f["promise"] for f in followups if f["on"] == today.isoformat()}
+    to_record = [
+        {"id": p["id"], "text": p["text"], "every": p["every"], "due": p["due"]}
+        for p in made
+        if p["id"] not in recorded
+        and promises.to_record_on(p, per_promise.get(p["id"], promises.Tally()), today)
+    ]
+    due, problems = reminders.due(now)
+    result: Record = {
+        "today": today.isoformat(),
+        "to_record": to_record,
+        "reminders": [{"at": item["at"], "message": item["message"]} for item in due],
+        "partner": None,
+        "problems": problems,
+    }
+    seen = shared.view()
+    if seen is not None:
+        result["partner"] = _from_partner(seen, today)
+    return result
+
+
+def _from_partner(seen: Any, today: date) -> Record:
+    last = store.read(SEEN)
+    looked = int(last.get("seq", 0)) if last.get("device") == seen.partner_device else 0
+    me = config.me().casefold()
+
+    def to_me(promise: Record) -> bool:
+        return not promise["to"] or promise["to"].casefold() == me
+
+    mine_to_see = {p["id"]: p for p in seen.partner_promises if to_me(p)}
+    said = {(v["promise"], v["on"]) for v in seen.mine_about_theirs}
+    since = (today - timedelta(days=CONFIRM_DAYS)).isoformat()
+    to_confirm = [
+        {
+            "promise": f["promise"],
+            "text": mine_to_see[f["promise"]]["text"],
+            "on": f["on"],
+            "note": f["note"],
+            "new": f["seq"] > looked,
+        }
+        for f in promises.chronological(seen.partner_followups)
+        if f["promise"] in mine_to_see
+        and f["result"] == "kept"
+        and since <= f["on"] <= today.isoformat()  # a clock ahead: offered once it is that day
+        and (f["promise"], f["on"]) not in said
+    ]
+    newest = max(
+        [looked]
+        + [p["seq"] for p in seen.partner_promises]
+        + [f["seq"] for f in seen.partner_followups]
+    )
+    return {
+        "name": seen.partner_name,
+        "device": seen.partner_device,
+        "new_promises": [
+            {"id": p["id"], "text": p["text"], "by": p["by"], "to": p["to"]}
+            for p in mine_to_see.values()
+            if p["seq"] > looked
+        ],
+        "to_confirm": to_confirm,
+        "seq": newest,
+    }
+
+
+def mark_seen(partner: Record) -> None:
+    """Remember the partner's last record shown, so the next look says what is new."""
+    with store.updating(SEEN) as document:
+        document["device"] = partner["device"]
+        document["seq"] = partner["seq"]
