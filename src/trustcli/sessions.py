@@ -221,32 +221,72 @@ def summary(session: Session) -> dict[str, Any]:
 # --- both partners ---------------------------------------------------------------------
 
 
-def latest_pair(set_name: str, people: list[str]) -> tuple[Session, Session]:
-    """The latest finished session of ``set_name`` for two people.
+Round = dict[str, Session]
+
+
+def rounds(set_name: str, people: list[str], found: list[Session]) -> tuple[list[Round], Round]:
+    """The rounds of one joint set between two people: (complete rounds, the open one).
+
+    A round opens with a finished session of the set by either person; the other
+    person's next finished session joins it, and then both are revealed. A second
+    session by the same person while the round is still open takes the place of their
+    first (the latest answers count), and the one it replaced stays private. On one home
+    sessions are taken in the order of their ids (the home's own counter), never by
+    the clock."""
+    done: list[Round] = []
+    current: Round = {}
+    for session in sorted(found, key=lambda s: s["id"]):
+        if session["set"] != set_name or session["who"] not in people or "finished" not in session:
+            continue
+        current[session["who"]] = session
+        if len(current) == 2:
+            done.append(current)
+            current = {}
+    return done, current
+
+
+def revealed_to(session: Session, viewer: str, for_both: bool, found: list[Session]) -> bool:
+    """May ``viewer`` read this session's answers? Their own, always; another person's
+    set meant for one person, never; another person's joint session, once it is part
+    of a round both have finished."""
+    if session["who"] == viewer:
+        return True
+    if not for_both:
+        return False
+    done, _ = rounds(session["set"], [viewer, session["who"]], found)
+    return any(part[session["who"]]["id"] == session["id"] for part in done)
+
+
+def withheld(session: Session) -> Session:
+    """A session as someone may see it before the reveal: who, which set, when; no answers."""
+    return {**session, "answers": {}, "skipped": [], "private": True}
+
+
+def latest_round(set_name: str, people: list[str]) -> tuple[Session, Session, Round, list[str]]:
+    """Both sessions of the latest round two people finished of a joint set, the round
+    still open after it, and the two people.
 
     ``people`` are the names to compare (from config); when not known, the two people
-    who finished most recently. Answers stay private until both have finished.
-    """
-    finished: dict[str, Session] = {}
-    started: set[str] = set()
-    for session in load_all():
-        if session["set"] != set_name:
-            continue
-        started.add(session["who"])
-        if "finished" in session:
-            finished[session["who"]] = session
+    who finished a session of the set last. Answers stay private until both have
+    finished a round (see ``rounds``)."""
+    found = load_all()
     if len(people) < 2:
-        people = sorted(finished, key=lambda who: finished[who]["finished"])[-2:]
-    waiting = [who for who in people if who not in finished]
-    if len(people) < 2 or waiting:
-        done = ", ".join(sorted(finished)) or "nobody"
-        missing = ", ".join(waiting) or "a second person"
+        finishers: list[str] = []
+        for session in sorted(found, key=lambda s: s["id"]):
+            if session["set"] == set_name and "finished" in session:
+                finishers = [who for who in finishers if who != session["who"]]
+                finishers.append(session["who"])
+        people = finishers[-2:]
+    done, current = rounds(set_name, people, found) if len(people) == 2 else ([], {})
+    if not done:
+        finished = ", ".join(sorted(current)) or "nobody"
+        missing = ", ".join(who for who in people if who not in current) or "a second person"
         raise TrustError(
-            f"not both finished {set_name!r} yet (finished: {done}; waiting for: {missing}); "
-            "answers stay private until both have answered",
+            f"not both finished {set_name!r} yet (finished: {finished}; waiting for: "
+            f"{missing}); answers stay private until both have answered",
             EXIT_RUNTIME,
         )
-    return finished[people[0]], finished[people[1]]
+    return done[-1][people[0]], done[-1][people[1]], current, people
 
 
 # --- the transcript ---------------------------------------------------------------------

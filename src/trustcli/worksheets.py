@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trustcli import checkins, dates, promises, questions, sessions, store, templates
+from trustcli import checkins, config, dates, promises, questions, sessions, store, templates
 from trustcli.errors import EXIT_RUNTIME, TrustError
 
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
@@ -259,15 +259,19 @@ def context(me: str, partner: str) -> dict[str, Any]:
 def _latest_sessions() -> dict[str, dict[str, Any]]:
     """The latest finished session of each set, answers paired with their questions."""
     latest: dict[str, sessions.Session] = {}
-    for session in sessions.load_all():
+    found = sessions.load_all()
+    for session in found:
         if "finished" in session:
             latest[session["set"]] = session
     result = {}
+    me = config.me()
     for name, session in latest.items():
         try:
             qset = questions.load(name)
         except TrustError:
             continue  # a set since removed: its transcript is still on disk
+        if not sessions.revealed_to(session, me, qset.for_both, found):
+            continue  # another person's answers, not revealed to this home's person
         result[name] = {
             "who": session["who"],
             "finished": session["finished"].isoformat(),
