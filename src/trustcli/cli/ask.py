@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from trustcli import config, questions, safety, sessions, store
+from trustcli import config, questions, safety, sealed, sessions, store
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, TrustError
 from trustcli.output import (
@@ -95,6 +95,7 @@ def run(
         qset = questions.load(set_name or questions.DEFAULT_SET)
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
+        sealed.keep(session, qset.for_both)
         return
     # What is wrong with the request itself comes before "no terminal": an unknown set,
     # or nothing to resume, is said as such wherever the command runs.
@@ -138,6 +139,7 @@ def _interactive(
             )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     _report_saved(session, as_json)
+    sealed.keep(session, qset.for_both)
 
 
 def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
@@ -265,6 +267,7 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history --as sam --json
     """
     name = None if who is None else config.clean_name(who, "--as")
+    sealed.sync(quiet=True)  # share a key that is due; the partner's answers are not listed
     rows = [sessions.summary(s) for s in sessions.load_all() if name in (None, s["who"])]
     if as_json:
         emit_json(rows)
@@ -307,6 +310,7 @@ def show(
       trustcli ask show 3 --json
     """
     session = sessions.load(session_id)
+    sealed.sync(quiet=True)
     viewer = config.person(who)
     qset = _set_for(session)
     if not sessions.revealed_to(session, viewer, qset.for_both, sessions.load_all()):
@@ -350,6 +354,9 @@ def compare(
             "each person's answers stay their own",
             EXIT_BAD_INPUT,
         )
+    if sealed.paired():
+        _compare_sealed(qset, as_json)
+        return
     names = config.names()
     people = [names[key] for key in ("me", "partner") if key in names]
     first, second, current, people = sessions.latest_round(
@@ -382,6 +389,62 @@ def compare(
             answer = questions.show_answer(question, session["answers"].get(question.id))
             indent = "\n" + " " * (len(session["who"]) + 4)
             lines.append(f"  {session['who']}: {indent.join(answer.splitlines())}")
+    emit("\n".join(lines))
+
+
+def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:
+    """``compare`` when this home shares a couple folder: this home's answers and the
+    partner's, once both have finished a round and both keys are shared."""
+    found = sealed.standing(qset.name)
+    partner, me = found.partner, config.me()
+    if found.latest == 0:
+        state = f"neither of you has finished {qset.name!r} yet"
+    elif found.theirs is None:
+        state = (
+            f"{partner} has not finished round {found.latest} yet; answers stay private "
+            "until both have"
+        )
+    elif found.mine is None:
+        state = (
+            f"{partner} has finished round {found.latest}; their answers open once you have "
+            f"finished it too (trustcli ask {qset.name})"
+        )
+    elif found.theirs.answers is None:
+        state = (
+            f"{partner} finished round {found.latest}; their answers open when "
+            f"{partner}'s trustcli next runs"
+        )
+    else:
+        state = ""
+    if found.revealed is None:
+        if as_json:
+            emit_json({"set": qset.name, "round": None, "sessions": [], "state": state})
+            return
+        raise TrustError(state, 1)
+    number, mine, theirs = found.revealed
+    if as_json:
+        emit_json(
+            {
+                "set": qset.name,
+                "round": number,
+                "sessions": [mine.session, theirs.session],
+                "state": state,
+            }
+        )
+        return
+    lines = [
+        paint(qset.title, "bold"),
+        f"You and {partner} have both finished round {number}, so both answers are shown.",
+    ]
+    if state:
+        lines.append(f"Round {found.latest}: {state}.")
+    rows = ((mine.who or me, mine.answers or {}), (theirs.who or partner, theirs.answers or {}))
+    for position, question in enumerate(qset.questions, start=1):
+        lines += ["", paint(f"{position}. {question.prompt}", "bold")]
+        for who, answers in rows:
+            answer = questions.show_answer(question, answers.get(question.id))
+            indent = "\n" + " " * (len(who) + 4)
+            lines.append(f"  {who}: {indent.join(answer.splitlines())}")
     emit("\n".join(lines))
 
 

@@ -140,8 +140,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
       trustcli pair status
       trustcli pair status --json | jq '.devices[] | {device, last_seq}'
     """
-    from trustcli import couple
+    from trustcli import couple, sealed
 
+    sealed.sync(quiet=True)  # share a session key that is due (see trustcli.sealed)
     found = couple.status()
     if as_json:
         emit_json(found)

@@ -1,0 +1,134 @@
+"""Sealed joint answers across two devices (issue 11): two private homes and one couple
+folder, through the installed script. Before both have finished a round, nothing on the
+partner's side shows the other's answers (not even a grep of the folder or their home);
+after both finish and each side runs a command, both see both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Result, run_installed
+from tests.test_pair import Person, pair_in_one_folder
+
+
+def person(home: Path, now: str = "2026-11-30T20:00:00+01:00") -> Person:
+    def run(*args: str, stdin: str = "") -> Result:
+        env = {"TRUSTCLI_HOME": str(home), "TRUSTCLI_NOW": now}
+        return run_installed(*args, stdin=stdin, env=env)
+
+    return run
+
+
+A_TEXT = "marigold-honesty-from-alex"
+B_TEXT = "juniper-answer-from-sam"
+SELF_TEXT = "quiet-reflection-kept-home"
+TEN_A = "\n".join([A_TEXT] * 3 + ["yes"] + [A_TEXT] * 6) + "\n"
+TEN_B = "\n".join([B_TEXT] * 3 + ["no"] + [B_TEXT] * 6) + "\n"
+SELF = "\n".join([SELF_TEXT, "5", "5", "", SELF_TEXT, SELF_TEXT, SELF_TEXT, "yes", "", ""]) + "\n"
+
+
+@pytest.fixture
+def couple(tmp_path: Path) -> tuple[Person, Person, Path]:
+    alex = person(tmp_path / "alex-home")
+    sam = person(tmp_path / "sam-home", "2026-12-03T09:15:00+01:00")
+    assert alex("init", "--me", "Alexandrina", "--partner", "Samwise").code == 0
+    assert sam("init", "--me", "Samwise", "--partner", "Alexandrina").code == 0
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    assert sam("pair", "status").code == 0  # sam takes the grant
+    return alex, sam, folder
+
+
+def answer(run: Person, text: str, set_name: str = "rebuild-trust") -> int:
+    result = run("ask", set_name, "--answers", "-", "--json", stdin=text)
+    assert result.code == 0, result
+    return int(json.loads(result.out)["id"])
+
+
+def found_anywhere(text: str, *places: Path) -> list[str]:
+    hits = []
+    for place in places:
+        for path in place.rglob("*"):
+            if path.is_file() and text.encode() in path.read_bytes():
+                hits.append(str(path))
+    return hits
+
+
+def test_answers_stay_sealed_until_both_finish_then_both_see_both(couple, tmp_path):
+    alex, sam, folder = couple
+    sam_home = tmp_path / "sam-home"
+    alex_home = tmp_path / "alex-home"
+    answer(alex, TEN_A)
+    # Before sam has finished: nothing on sam's side holds alex's answers.
+    for args in (
+        ("ask", "history"),
+        ("ask", "history", "--json"),
+        ("ask", "compare", "rebuild-trust"),
+        ("ask", "compare", "rebuild-trust", "--json"),
+        ("export",),
+        ("export", "--format", "markdown"),
+        ("pair", "status", "--json"),
+    ):
+        result = sam(*args)
+        assert A_TEXT not in result.out + result.err, args
+    waiting = alex("ask", "compare", "rebuild-trust")
+    assert waiting.code == 1 and "Samwise has not finished round 1" in waiting.err
+    assert found_anywhere(A_TEXT, folder, sam_home) == []
+
+    answer(sam, TEN_B)  # sam finishes round 1: sam's key goes out at once (alex finished)
+    told = sam("ask", "compare", "rebuild-trust")
+    assert told.code == 1, told
+    assert "Alexandrina finished round 1; their answers open when Alexandrina's trustcli" in (
+        told.err
+    )
+    assert A_TEXT not in told.out + told.err
+    assert found_anywhere(A_TEXT, folder, sam_home) == []
+    for args in (("ask", "show", "1"), ("ask", "show", "1", "--json")):
+        assert A_TEXT not in sam(*args).text
+
+    both = alex("ask", "compare", "rebuild-trust")  # alex's run shares alex's key
+    assert both.code == 0, both
+    assert A_TEXT in both.out and B_TEXT in both.out and "round 1" in both.out
+    shown = sam("ask", "compare", "rebuild-trust")
+    assert shown.code == 0, shown
+    assert A_TEXT in shown.out and B_TEXT in shown.out
+    data = json.loads(sam("ask", "compare", "rebuild-trust", "--json").out)
+    assert data["round"] == 1 and [s["who"] for s in data["sessions"]] == ["Samwise", "Alexandrina"]
+    # The folder never holds either text in the clear.
+    assert found_anywhere(A_TEXT, folder) == [] and found_anywhere(B_TEXT, folder) == []
+    assert found_anywhere(B_TEXT, alex_home / "sessions") == []
+
+
+def test_pair_status_shares_a_due_key_and_a_new_round_is_sealed_again(couple):
+    alex, sam, _ = couple
+    answer(alex, TEN_A)
+    answer(sam, TEN_B)
+    assert alex("pair", "status").code == 0  # any command that reads the folder
+    assert A_TEXT in sam("ask", "compare", "rebuild-trust").out
+    later = TEN_A.replace(A_TEXT, "second-round-from-alex")
+    answer(alex, later)
+    result = sam("ask", "compare", "rebuild-trust")
+    assert result.code == 0 and A_TEXT in result.out  # round 1 stays readable
+    assert "second-round-from-alex" not in result.out + result.err
+    assert "Round 2: Alexandrina has finished round 2" in result.out
+
+
+def test_sets_for_one_person_and_safety_answers_never_reach_the_folder(couple, tmp_path):
+    alex, sam, folder = couple
+    answer(alex, SELF, "worth-fixing")
+    alex_home = tmp_path / "alex-home"
+    (alex_home / "safety.toml").write_text(
+        '[[screen]]\nwho = "Alexandrina"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'
+    )
+    answer(alex, TEN_A)
+    assert alex("pair", "status").code == 0
+    before = {p: p.read_bytes() for p in folder.rglob("records")}
+    assert alex("ask", "compare", "worth-fixing").code == 2
+    assert {p: p.read_bytes() for p in folder.rglob("records")} == before
+    assert found_anywhere(SELF_TEXT, folder) == []
+    for word in (b"concern", b"safety", b"2026-11-19"):
+        assert all(word not in p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert A_TEXT not in sam("ask", "compare", "worth-fixing").text
