@@ -6,12 +6,13 @@ after both finish and each side runs a command, both see both."""
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Result, run_installed
-from tests.test_pair import Person, pair_in_one_folder
+from tests.test_pair import Person, pair_in_one_folder, sync
 
 
 def person(home: Path, now: str = "2026-11-30T20:00:00+01:00") -> Person:
@@ -132,3 +133,66 @@ def test_sets_for_one_person_and_safety_answers_never_reach_the_folder(couple, t
     for word in (b"concern", b"safety", b"2026-11-19"):
         assert all(word not in p.read_bytes() for p in folder.rglob("*") if p.is_file())
     assert A_TEXT not in sam("ask", "compare", "worth-fixing").text
+
+
+def two_copies(tmp_path: Path) -> tuple[Person, Person, Path, Path]:
+    """Each device with its own copy of the folder, moved by a late sync (test_pair.sync)."""
+    alex = person(tmp_path / "alex-home")
+    sam = person(tmp_path / "sam-home", "2026-12-03T09:15:00+01:00")  # days ahead
+    assert alex("init", "--me", "Alexandrina").code == 0
+    assert sam("init", "--me", "Samwise").code == 0
+    alex_copy, sam_copy = tmp_path / "alex-sync" / "us", tmp_path / "sam-sync" / "us"
+    assert alex("pair", "create", str(alex_copy)).code == 0
+    sync(alex_copy, sam_copy)
+    words = json.loads(sam("pair", "join", str(sam_copy), "--json").out)["fingerprint"]
+    sync(sam_copy, alex_copy)
+    assert alex("pair", "accept", "--fingerprint", words).code == 0
+    sync(alex_copy, sam_copy)
+    assert sam("pair", "status").code == 0
+    sync(sam_copy, alex_copy)
+    return alex, sam, alex_copy, sam_copy
+
+
+def push(home: Path, source: Path, target: Path, torn: bool = False) -> None:
+    """Sync the files of the device of ``home`` only (a sync tool never moves an older
+    copy over a newer one; test_pair.sync compares contents only). Runs no command."""
+    device = tomllib.loads((home / "couple.toml").read_text())["device"]
+    sync(source, target, only=f"{device}/", torn=torn)
+
+
+def test_both_finishing_before_either_sees_the_other_is_one_round(tmp_path):
+    alex, sam, alex_copy, sam_copy = two_copies(tmp_path)
+    answer(alex, TEN_A)  # neither has seen the other's: both open "round 1"
+    answer(sam, TEN_B)
+    # alex's record arrives half-copied first
+    push(tmp_path / "alex-home", alex_copy, sam_copy, torn=True)
+    assert sam("ask", "compare", "rebuild-trust").code == 1
+    push(tmp_path / "alex-home", alex_copy, sam_copy)
+    push(tmp_path / "sam-home", sam_copy, alex_copy)
+    assert alex("pair", "status").code == 0  # alex sees sam finished: alex's key goes out
+    first = alex("ask", "compare", "rebuild-trust")
+    assert first.code == 1 and "Samwise finished round 1; their answers open when" in first.err
+    assert sam("pair", "status").code == 0  # now sam sees alex's: sam's key goes out
+    push(tmp_path / "alex-home", alex_copy, sam_copy)
+    push(tmp_path / "sam-home", sam_copy, alex_copy)
+    for run in (alex, sam):
+        both = run("ask", "compare", "rebuild-trust")
+        assert both.code == 0, both
+        assert A_TEXT in both.out and B_TEXT in both.out and "round 1" in both.out
+
+
+def test_a_second_session_before_the_partner_finishes_takes_the_first_one_s_place(tmp_path):
+    alex, sam, alex_copy, sam_copy = two_copies(tmp_path)
+    answer(alex, TEN_A.replace(A_TEXT, "first-thoughts-of-alex"))
+    push(tmp_path / "alex-home", alex_copy, sam_copy)
+    answer(alex, TEN_A)  # sam has not finished: this one counts for round 1
+    push(tmp_path / "alex-home", alex_copy, sam_copy)
+    answer(sam, TEN_B)
+    push(tmp_path / "sam-home", sam_copy, alex_copy)
+    assert alex("pair", "status").code == 0
+    push(tmp_path / "alex-home", alex_copy, sam_copy)
+    shown = sam("ask", "compare", "rebuild-trust")
+    assert shown.code == 0, shown
+    assert A_TEXT in shown.out and "first-thoughts-of-alex" not in shown.out
+    # The replaced session's key was never shared: sam's home holds only ciphertext of it.
+    assert found_anywhere("first-thoughts-of-alex", tmp_path / "sam-home", sam_copy) == []
