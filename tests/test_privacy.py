@@ -147,3 +147,12 @@ def test_worksheets_and_the_readable_export_keep_the_same_privacy(cli):
     assert "sam's answers are not shown here" in shown[0].out
     answer(cli, "alex", TEN)
     assert "sam said that" in cli("export", "--format", "markdown").out
+
+
+def test_a_worksheet_keeps_showing_my_own_answers_when_the_partner_answered_later(cli):
+    cli("init", "--me", "alex", "--partner", "sam")
+    answer(cli, "alex", SELF.replace("sam", "alex"), "worth-fixing")
+    answer(cli, "sam", SELF, "worth-fixing")
+    sheet = cli("worksheet", "new", "worth-fixing", "-o", "-")
+    assert sheet.code == 0, sheet.err
+    assert "alex private thought" in sheet.out and "sam private thought" not in sheet.out

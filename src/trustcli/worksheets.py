@@ -258,20 +258,26 @@ def context(me: str, partner: str) -> dict[str, Any]:
 
 def _latest_sessions() -> dict[str, dict[str, Any]]:
     """The latest finished session of each set, answers paired with their questions."""
-    latest: dict[str, sessions.Session] = {}
+    latest: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     found = sessions.load_all()
-    for session in found:
-        if "finished" in session:
-            latest[session["set"]] = session
-    result = {}
     me = config.me()
-    for name, session in latest.items():
-        try:
-            qset = questions.load(name)
-        except TrustError:
-            continue  # a set since removed: its transcript is still on disk
-        if not sessions.revealed_to(session, me, qset.for_both, found):
-            continue  # another person's answers, not revealed to this home's person
+    loaded: dict[str, questions.QuestionSet | None] = {}
+    for session in found:
+        if "finished" not in session:
+            continue
+        if session["set"] not in loaded:
+            try:
+                loaded[session["set"]] = questions.load(session["set"])
+            except TrustError:
+                loaded[session["set"]] = None  # a set since removed: its transcript stays
+        qset = loaded[session["set"]]
+        if qset is None:
+            continue
+        # Another person's answers only once revealed to this home's person.
+        if sessions.revealed_to(session, me, qset.for_both, found):
+            latest[session["set"]] = (session, qset)
+    result = {}
+    for name, (session, qset) in latest.items():
         result[name] = {
             "who": session["who"],
             "finished": session["finished"].isoformat(),
