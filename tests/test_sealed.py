@@ -196,3 +196,43 @@ def test_a_second_session_before_the_partner_finishes_takes_the_first_one_s_plac
     assert A_TEXT in shown.out and "first-thoughts-of-alex" not in shown.out
     # The replaced session's key was never shared: sam's home holds only ciphertext of it.
     assert found_anywhere("first-thoughts-of-alex", tmp_path / "sam-home", sam_copy) == []
+
+
+def test_a_session_answered_with_as_is_never_shared(couple, tmp_path):
+    alex, sam, folder = couple
+    other = TEN_A.replace(A_TEXT, "typed-as-someone-else")
+    result = alex("ask", "rebuild-trust", "--as", "Robin", "--answers", "-", stdin=other)
+    assert result.code == 0, result
+    assert alex("pair", "status").code == 0
+    assert not (tmp_path / "alex-home" / "sealed.toml").exists()
+    assert sam("ask", "compare", "rebuild-trust").code == 1
+    assert found_anywhere("typed-as-someone-else", folder, tmp_path / "sam-home") == []
+
+
+def test_a_hand_broken_sealed_file_is_named_not_used(couple, tmp_path):
+    alex, _, folder = couple
+    answer(alex, TEN_A)
+    sealed = tmp_path / "alex-home" / "sealed.toml"
+    sealed.write_text(sealed.read_text().replace("key = ", 'key = "short"\nold = '))
+    before = {p: p.read_bytes() for p in folder.rglob("records")}
+    result = alex("ask", "compare", "rebuild-trust")
+    assert result.code == 2, result
+    assert "sealed.toml: [[sealed]] entry 1 is not as trustcli wrote it" in result.err
+    assert "Traceback" not in result.err
+    assert {p: p.read_bytes() for p in folder.rglob("records")} == before
+
+
+def test_a_session_finished_while_the_folder_is_away_is_shared_later(couple, tmp_path):
+    alex, sam, folder = couple
+    away = tmp_path / "away"
+    folder.rename(away)  # the sync folder is not mounted
+    result = alex("ask", "rebuild-trust", "--answers", "-", stdin=TEN_A)
+    assert result.code == 0, result
+    assert "couple folder cannot be read now" in result.err
+    away.rename(folder)
+    answer(sam, TEN_B)  # sam sees no finished record from alex yet: opens round 1 too
+    assert alex("pair", "status").code == 0  # shared now, and alex's key with it
+    assert sam("pair", "status").code == 0
+    both = alex("ask", "compare", "rebuild-trust")
+    assert both.code == 0, both
+    assert A_TEXT in both.out and B_TEXT in both.out

@@ -63,10 +63,27 @@ def paired() -> bool:
     return store.read("couple.toml").get("state") in ("member", "pending")  # couple.HOME_FILE
 
 
-def _entries() -> list[dict[str, Any]]:
-    found = store.read(FILE).get("sealed", [])
+def _entries(document: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The [[sealed]] entries, each checked: a hand-edited one is named, never used."""
+    found = (store.read(FILE) if document is None else document).get("sealed", [])
     if not isinstance(found, list) or not all(isinstance(e, dict) for e in found):
         raise TrustError(f"{store.path_of(FILE)}: entries must be [[sealed]] tables; fix it")
+    for number, entry in enumerate(found, start=1):
+        try:
+            key = base64.b64decode(str(entry.get("key")), validate=True)
+        except ValueError:
+            key = b""
+        if (
+            not isinstance(entry.get("session"), int)
+            or not isinstance(entry.get("uid"), str)
+            or not isinstance(entry.get("set"), str)
+            or not isinstance(entry.get("round", 0), int)
+            or len(key) != 32
+        ):
+            raise TrustError(
+                f"{store.path_of(FILE)}: [[sealed]] entry {number} is not as trustcli wrote "
+                "it; restore the file from a backup"
+            )
     return found
 
 
@@ -128,14 +145,12 @@ def sync(quiet: bool = False) -> Any:
     appended = False
     with store.lock():
         document = store.read(FILE)
-        entries = document.get("sealed", [])
-        if not isinstance(entries, list):
-            return folder
+        entries = _entries(document)
         records = []
         for entry in entries:
             if "round" in entry:
                 continue
-            plain = _payload(int(entry.get("session", 0)))
+            plain = _payload(entry["session"])
             if plain is None:
                 continue
             entry["round"] = _round_to_join(entry["set"], entries, theirs)
