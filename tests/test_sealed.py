@@ -100,10 +100,17 @@ def test_answers_stay_sealed_until_both_finish_then_both_see_both(couple, tmp_pa
     assert data["round"] == 1 and [s["who"] for s in data["sessions"]] == ["Samwise", "Alexandrina"]
     # The folder never holds either text in the clear.
     assert found_anywhere(A_TEXT, folder) == [] and found_anywhere(B_TEXT, folder) == []
-    assert found_anywhere(B_TEXT, alex_home / "sessions") == []
+    # Each home keeps a copy of what was revealed: listed, shown, and kept after leave.
+    assert found_anywhere(B_TEXT, alex_home / "sessions") != []
+    rows = json.loads(sam("ask", "history", "--json").out)
+    assert [(r["id"], r["who"]) for r in rows] == [(1, "Samwise"), (2, "Alexandrina")]
+    assert A_TEXT in sam("ask", "show", "2").out
+    assert sam("pair", "leave").code == 0
+    kept = sam("ask", "compare", "rebuild-trust")
+    assert kept.code == 0 and A_TEXT in kept.out and B_TEXT in kept.out
 
 
-def test_pair_status_shares_a_due_key_and_a_new_round_is_sealed_again(couple):
+def test_pair_status_shares_a_due_key_and_a_new_round_is_sealed_again(couple, tmp_path):
     alex, sam, _ = couple
     answer(alex, TEN_A)
     answer(sam, TEN_B)
@@ -115,6 +122,8 @@ def test_pair_status_shares_a_due_key_and_a_new_round_is_sealed_again(couple):
     assert result.code == 0 and A_TEXT in result.out  # round 1 stays readable
     assert "second-round-from-alex" not in result.out + result.err
     assert "Round 2: Alexandrina has finished round 2" in result.out
+    assert found_anywhere("second-round-from-alex", tmp_path / "sam-home") == []
+    assert "second-round-from-alex" not in sam("ask", "history", "--json").out
 
 
 def test_sets_for_one_person_and_safety_answers_never_reach_the_folder(couple, tmp_path):

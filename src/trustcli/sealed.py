@@ -27,6 +27,7 @@ import base64
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from trustcli import config, store
@@ -175,7 +176,87 @@ def sync(quiet: bool = False) -> Any:
             appended = True
     if appended:
         current, folder = couple.open_folder()
+    _keep_revealed(current, folder)
     return folder
+
+
+def _keep_revealed(current: dict[str, Any], folder: Any) -> None:
+    """Keep a copy of each partner session whose key has come, in the private home: it
+    is then listed by `ask history`, shown by `ask show`, and stays after `pair leave`."""
+    from trustcli import questions, sessions
+
+    device = _partner_device(current, folder)
+    if device is None or device not in folder.devices:
+        return
+    seen = folder.devices[device].records
+    keys = {
+        r["session"]: r.get("key")
+        for r in seen
+        if r.get("kind") == "key" and isinstance(r.get("session"), str)
+    }
+    kept = {e.get("uid") for e in store.read(FILE).get("opened", []) if isinstance(e, dict)}
+    for record in seen:
+        uid = record.get("session")
+        if record.get("kind") != "finished" or not isinstance(uid, str):
+            continue
+        if uid not in keys or uid in kept:
+            continue
+        try:
+            key = base64.b64decode(str(keys[uid]), validate=True)
+        except ValueError:
+            continue
+        part = _open_part(current, device, record, key)
+        if part is None or part.session.get("set") != record.get("set"):
+            continue
+        try:
+            qset = questions.load(str(record.get("set")))
+        except TrustError:
+            continue  # a set not installed here: left in the folder
+        copy = _checked_copy(part.session, qset)
+        if copy is None:
+            continue  # not a session this trustcli can read: left in the folder
+        with store.lock():
+            document = store.read(FILE)
+            opened = document.setdefault("opened", [])
+            if any(isinstance(e, dict) and e.get("uid") == uid for e in opened):
+                continue
+            ident = sessions.keep_copy_locked({**copy, "revealed": True}, qset)
+            opened.append({"uid": uid, "session": ident})
+            store.write_document(FILE, document)
+
+
+def _checked_copy(raw: dict[str, Any], qset: Any) -> dict[str, Any] | None:
+    """The partner's session as this home keeps it, checked as a session of ``qset``
+    (each answer one its question takes). Its times are shown as written, also when the
+    partner's clock runs ahead: they are never used to order anything."""
+    from trustcli import questions
+
+    try:
+        who = config.clean_name(str(raw.get("who", "")), "the partner's name")
+        started = datetime.fromisoformat(str(raw.get("started")))
+        finished = datetime.fromisoformat(str(raw.get("finished")))
+    except (TrustError, ValueError):
+        return None
+    answers, skipped = raw.get("answers"), raw.get("skipped", [])
+    if started.utcoffset() is None or finished.utcoffset() is None:
+        return None
+    if not isinstance(answers, dict) or not isinstance(skipped, list):
+        return None
+    by_id = {question.id: question for question in qset.questions}
+    for key, answer in answers.items():
+        if key not in by_id or questions.answer_problem(by_id[key], answer):
+            return None
+    if not all(isinstance(item, str) and item in by_id for item in skipped):
+        return None
+    return {
+        "set": qset.name,
+        "title": qset.title,
+        "who": who,
+        "started": started,
+        "finished": finished,
+        "skipped": skipped,
+        "answers": answers,
+    }
 
 
 def _partner_device(current: dict[str, Any], folder: Any) -> str | None:

@@ -68,7 +68,7 @@ def _write(session: Session, qset: QuestionSet) -> None:
 
 def record_for_disk(session: Session) -> dict[str, Any]:
     """Key order a person reads well: who and when first, answers last."""
-    keys = ("id", "set", "title", "who", "started", "finished", "skipped", "answers")
+    keys = ("id", "set", "title", "who", "started", "finished", "revealed", "skipped", "answers")
     return {key: session[key] for key in keys if key in session}
 
 
@@ -92,6 +92,14 @@ def file_stem(session: Session) -> str:
 def _id_of(name: str) -> int:
     match = re.match(rf"{FOLDER}/(\d+)-", name)
     return int(match.group(1)) if match else 0
+
+
+def keep_copy_locked(record: Session, qset: QuestionSet) -> int:
+    """Save a session that came from elsewhere (the partner's, once revealed) under the
+    next id, with its transcript; returns the id. The home's lock must be held."""
+    ident = max((_id_of(name) for name in store.names_in(FOLDER, ".toml")), default=0) + 1
+    _write({**record, "id": ident}, qset)
+    return ident
 
 
 # --- running through the questions ------------------------------------------------------
@@ -159,6 +167,8 @@ def _load(name: str) -> Session:
         }
         if "finished" in raw:
             session["finished"] = _typed(raw, "finished", datetime)
+        if raw.get("revealed") is True:  # the partner's, kept once the mutual reveal opened it
+            session["revealed"] = True
         problem = store.name_problem(session["set"])
         if problem:
             raise ValueError(f"'set' must be a plain name ({problem})")
@@ -249,7 +259,7 @@ def revealed_to(session: Session, viewer: str, for_both: bool, found: list[Sessi
     """May ``viewer`` read this session's answers? Their own, always; another person's
     set meant for one person, never; another person's joint session, once it is part
     of a round both have finished."""
-    if session["who"] == viewer:
+    if session["who"] == viewer or (for_both and session.get("revealed") is True):
         return True
     if not for_both:
         return False
