@@ -229,6 +229,8 @@ def test_a_hand_broken_sealed_file_is_named_not_used(couple, tmp_path):
     assert "sealed.toml: [[sealed]] entry 1 is not as trustcli wrote it" in result.err
     assert "Traceback" not in result.err
     assert {p: p.read_bytes() for p in folder.rglob("records")} == before
+    shown = alex("pair", "status")  # the status still works, and names the file
+    assert shown.code == 0 and "sealed.toml: [[sealed]] entry 1" in shown.err
 
 
 def test_a_session_finished_while_the_folder_is_away_is_shared_later(couple, tmp_path):

@@ -142,7 +142,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
     """
     from trustcli import couple, sealed
 
-    sealed.sync(quiet=True)  # share a session key that is due (see trustcli.sealed)
+    try:
+        sealed.sync(quiet=True)  # share a session key that is due (see trustcli.sealed)
+    except TrustError as error:  # a broken sealed.toml: named, and the status still shown
+        say(f"trustcli: {error.message}")
     found = couple.status()
     if as_json:
         emit_json(found)
