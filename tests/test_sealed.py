@@ -247,3 +247,27 @@ def test_a_session_finished_while_the_folder_is_away_is_shared_later(couple, tmp
     both = alex("ask", "compare", "rebuild-trust")
     assert both.code == 0, both
     assert A_TEXT in both.out and B_TEXT in both.out
+
+
+def test_a_session_the_folder_cannot_take_now_is_shared_on_a_later_command(couple, tmp_path):
+    alex, sam, folder = couple
+    device = tomllib.loads((tmp_path / "alex-home" / "couple.toml").read_text())["device"]
+    records = folder / device / "records"
+    aside = tmp_path / "records-aside"
+    records.rename(aside)
+    records.symlink_to(aside)  # trustcli never writes through a link: the append fails
+    result = alex("ask", "rebuild-trust", "--answers", "-", stdin=TEN_A)
+    assert result.code == 0, result
+    assert "nothing could be shared now" in result.err and "Traceback" not in result.err
+    assert "round" not in (tmp_path / "alex-home" / "sealed.toml").read_text()
+    records.unlink()
+    aside.rename(records)
+    assert alex("pair", "status").code == 0  # shared now
+    answer(sam, TEN_B)
+    assert alex("pair", "status").code == 0
+    for run in (alex, sam):  # no record was lost to a gap in the numbers
+        devices = json.loads(run("pair", "status", "--json").out)["devices"]
+        assert all(not device["refused"] for device in devices), devices
+    both = sam("ask", "compare", "rebuild-trust")
+    assert both.code == 0, both
+    assert A_TEXT in both.out and B_TEXT in both.out

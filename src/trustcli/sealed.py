@@ -171,8 +171,18 @@ def sync(quiet: bool = False) -> Any:
             entry["key_shared"] = True
             records.append({"kind": "key", "session": entry["uid"], "key": entry["key"]})
         if records:
+            # The records first, then what this home remembers of them: if the folder
+            # cannot take them, they are tried again on a later command (written twice
+            # at worst, which readers take as the same session: never lost).
+            try:
+                couple._append_locked(*records)
+            except TrustError as error:
+                if not quiet:
+                    from trustcli.output import say
+
+                    say(f"trustcli: nothing could be shared now ({error.message})")
+                return folder
             store.write_document(FILE, document)
-            couple._append_locked(*records)
             appended = True
     if appended:
         current, folder = couple.open_folder()
