@@ -98,8 +98,9 @@ def test_answers_stay_sealed_until_both_finish_then_both_see_both(couple, tmp_pa
     assert A_TEXT in shown.out and B_TEXT in shown.out
     data = json.loads(sam("ask", "compare", "rebuild-trust", "--json").out)
     assert data["round"] == 1 and [s["who"] for s in data["sessions"]] == ["Samwise", "Alexandrina"]
-    # The folder never holds either text in the clear.
-    assert found_anywhere(A_TEXT, folder) == [] and found_anywhere(B_TEXT, folder) == []
+    # The folder never holds either text in the clear, nor names, nor the set.
+    for text in (A_TEXT, B_TEXT, "Alexandrina", "Samwise", "rebuild-trust", "round"):
+        assert found_anywhere(text, folder) == [], text
     # Each home keeps a copy of what was revealed: listed, shown, and kept after leave.
     assert found_anywhere(B_TEXT, alex_home / "sessions") != []
     rows = json.loads(sam("ask", "history", "--json").out)
