@@ -267,7 +267,7 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history --as sam --json
     """
     name = None if who is None else config.clean_name(who, "--as")
-    sealed.sync(quiet=True)  # share a key that is due; the partner's answers are not listed
+    sealed.sync(quiet=True)  # share a key that is due; keep a partner session revealed
     rows = [sessions.summary(s) for s in sessions.load_all() if name in (None, s["who"])]
     if as_json:
         emit_json(rows)
@@ -296,7 +296,13 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
 @app.command()
 def show(
     session_id: str = typer.Argument(..., metavar="SESSION"),
-    who: str = AS_OPTION,
+    who: str = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="Whose view (default: your name). For one shared home: it gives no privacy "
+        "between two people (see 'trustcli pair').",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one session's answers (its Markdown transcript).
