@@ -272,3 +272,39 @@ def test_a_session_the_folder_cannot_take_now_is_shared_on_a_later_command(coupl
     both = sam("ask", "compare", "rebuild-trust")
     assert both.code == 0, both
     assert A_TEXT in both.out and B_TEXT in both.out
+
+
+def test_the_reminder_daemon_shares_a_due_key_when_it_starts(couple, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import trustcli_executable
+
+    alex, sam, _ = couple
+    answer(alex, TEN_A)
+    answer(sam, TEN_B)  # sam's key goes out; alex's is due, and alex runs no command
+    log = tmp_path / "daemon.log"
+    with log.open("w") as handle:
+        daemon = subprocess.Popen(
+            [trustcli_executable(), "remind", "--daemon"],
+            stderr=handle,
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "TRUSTCLI_HOME": str(tmp_path / "alex-home")},
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while "ready" not in log.read_text():
+                assert daemon.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=30)
+    assert "couple folder: shared what was due" in log.read_text(), log.read_text()
+    assert A_TEXT not in log.read_text() and "Traceback" not in log.read_text()
+    both = sam("ask", "compare", "rebuild-trust")
+    assert both.code == 0, both
+    assert A_TEXT in both.out

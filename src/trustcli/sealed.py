@@ -16,8 +16,8 @@ while their round is still open takes the place of the first (the latest answers
 count; the replaced one's key is never shared). The round a session joins is decided
 from the records this device has seen, never from clocks.
 
-Every command that reads the folder calls ``sync()`` (``ask``, ``pair status``); the
-reminder daemon does not yet (a key is shared the next time either command runs).
+Every command that reads the folder calls ``sync()`` (``ask``, ``pair status``); so does
+the reminder daemon of a paired home, when it starts and every few minutes.
 Only this module and ``trustcli.couple`` import ``cryptography`` (inside functions).
 """
 
