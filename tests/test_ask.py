@@ -324,9 +324,12 @@ def test_history_and_show(cli, home, all_kinds):
     assert [r["who"] for r in json.loads(cli("ask", "history", "--as", "sam", "--json").out)] == [
         "sam"
     ]
-    shown = cli("ask", "show", "2")
+    # A set for one person: only that person's own (--as gives no privacy on one home).
+    assert "coffee" not in cli("ask", "show", "2").text
+    shown = cli("ask", "show", "2", "--as", "sam")
     assert shown.code == 0 and "> coffee" in shown.out
-    assert json.loads(cli("ask", "show", "1", "--json").out)["answers"]["name-it"] == "tea"
+    shown = json.loads(cli("ask", "show", "1", "--as", "alex", "--json").out)
+    assert shown["answers"]["name-it"] == "tea"
     for bad in ("9", "x"):
         result = cli("ask", "show", bad)
         assert result.code == 2 and "session" in result.err
@@ -450,7 +453,8 @@ def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
 
 
 def test_a_yes_to_the_safety_question_stops_joint_exercises_and_points_to_help(home):
-    child = spawn("ask", "rebuild-trust", "--as", "robin")
+    # The home's own person: only they have an answer kept (see test_privacy for --as).
+    child = spawn("ask", "rebuild-trust")
     child.expect("afraid of your partner")
     child.send(DOWN + "\r")  # yes
     child.expect("emergency")
@@ -460,35 +464,35 @@ def test_a_yes_to_the_safety_question_stops_joint_exercises_and_points_to_help(h
     assert finish(child) == 0
     assert session_files(home) == []
     (entry,) = tomllib.loads((home / "safety.toml").read_text())["screen"]
-    assert entry == {"who": "robin", "shown": entry["shown"]}
+    assert entry == {"who": "me", "shown": entry["shown"]}
 
 
 def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
-    child = spawn("ask", "--as", "robin")
+    child = spawn("ask")
     child.expect("afraid of your partner")
     child.send(DOWN + "\r")
     child.expect("remember this answer")
     child.send(DOWN + "\r")  # yes, remember
     assert finish(child) == 0
 
-    child = spawn("ask", "after-a-lie", "--as", "robin")
+    child = spawn("ask", "after-a-lie")
     child.expect("paused")
     assert finish(child) == 0
     assert session_files(home) == []
 
-    child = spawn("ask", "worth-fixing", "--as", "robin")
+    child = spawn("ask", "worth-fixing")
     child.expect("1/10")
     child.sendcontrol("c")
     assert finish(child) == 130
 
-    child = spawn("ask", "after-a-lie", "--as", "robin", "--screen")  # asked again: no
+    child = spawn("ask", "after-a-lie", "--screen")  # asked again: no
     child.expect("afraid of your partner")
     child.send("\r")
     child.expect("1/7")
     child.sendcontrol("c")
     assert finish(child) == 130
     (entry,) = tomllib.loads((home / "safety.toml").read_text())["screen"]
-    assert "concern" not in entry  # joint sets are open to robin again
+    assert "concern" not in entry  # joint sets are open to this home's person again
 
 
 def test_resume_on_a_terminal_with_nothing_to_resume(home):

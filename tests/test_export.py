@@ -365,9 +365,8 @@ def test_export_holds_everything_a_person_made(cli, home, monkeypatch):
     assert document["templates"]["questions"] == {"ours": QUESTION_SET}
     assert document["templates"]["worksheets"] == {"our-sheet": WORKSHEET}
     assert [s["set"] for s in document["sessions"]] == ["ours", "weekly-checkin"]
-    # Safety: only the configured person's own entry; never the partner's answer.
-    assert [entry["who"] for entry in document["safety"]] == ["alex"]
-    assert "concern" not in json.dumps(document["safety"])
+    # Safety: nothing about it leaves this computer, not even whether it was asked.
+    assert document["safety"] == []
 
 
 def test_everything_round_trips_byte_identical(cli, home, monkeypatch, tmp_path):
@@ -595,7 +594,10 @@ def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeyp
     )
     source = tmp_path / "backup.json"
     assert cli("export", "-o", str(source)).code == 0
-    assert json.loads(source.read_text())["safety"][0]["concern"] is True  # alex's own
+    # A backup from an earlier trustcli held the person's own entry (exports no longer do).
+    older = json.loads(source.read_text())
+    older["safety"] = [{"who": "alex", "shown": "2026-11-19T20:00:00+01:00", "concern": True}]
+    source.write_text(json.dumps(older))
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "other"))
     cli("init", "--me", "alex")
     (tmp_path / "other" / "safety.toml").write_text(

@@ -600,7 +600,14 @@ def _append_locked(*records: dict[str, Any]) -> list[int]:
         sealed = _seal(key, plain.encode("utf-8"), ad)
         lines.append(f"{seq} {_b64(sealed)} {_b64(_sign(secret, ad + sealed))}\n")
     data = "".join(lines).encode("ascii")
-    store.shared_append(Path(document["folder"]), data, document["device"], RECORDS)
+    try:
+        store.shared_append(Path(document["folder"]), data, document["device"], RECORDS)
+    except store.NothingWritten:
+        # Not a byte reached the folder: give the numbers back, so the next record is
+        # not taken for one after a gap (readers refuse those).
+        document["seq"] = first - 1
+        store.write_document(HOME_FILE, document)
+        raise
     return list(range(first, first + len(records)))
 
 

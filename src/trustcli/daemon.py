@@ -33,6 +33,7 @@ PID_FILE = "daemon.pid"
 # once, late, if it is at most this old; older ones are only logged as missed.
 GRACE = timedelta(hours=12)
 SUMMARY = "trustcli"
+SHARE_EVERY = 5  # minutes between looks at the couple folder, when this home shares one
 
 
 def log(text: str) -> None:
@@ -194,6 +195,31 @@ class Daemon:
         with contextlib.suppress(TrustError):
             reminders.refresh_times_cache()
 
+    def share_sealed(self, starting: bool = False) -> None:
+        """When this home shares a couple folder: share the session keys that are due
+        (see trustcli.sealed), now and every few minutes, so the partner's answers open
+        without either person running a command. Only paired homes read the folder."""
+        from trustcli import sealed
+
+        if not sealed.paired():
+            return
+        if starting:
+            self.scheduler.add_job(
+                self.share_sealed,
+                "interval",
+                minutes=SHARE_EVERY,
+                id="sealed",
+                replace_existing=True,
+            )
+        before = store.read("couple.toml").get("seq")
+        try:
+            sealed.sync(quiet=True)
+        except TrustError as error:
+            log(f"couple folder: could not share what was due: {error.message}")
+            return
+        if store.read("couple.toml").get("seq") != before:
+            log("couple folder: shared what was due")
+
     def reload(self) -> None:
         log("reloading")
         self.load()
@@ -248,6 +274,7 @@ class Daemon:
         """
         self.load(starting=True)
         self.catch_up()
+        self.share_sealed(starting=True)
         self.scheduler.start()
         log("ready")
         try:

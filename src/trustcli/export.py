@@ -60,7 +60,6 @@ MAX_RECORDS = {
 
 def collect() -> Record:
     """Every record in the data home, as stored, in one JSON-ready document."""
-    me = config.me()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -72,9 +71,12 @@ def collect() -> Record:
         "followups": [_stored(f) for f in promises.load_followups()],
         "checkins": [_stored(c) for c in store.read_log(checkins.LOG)],
         "sessions": [_plain(sessions.record_for_disk(s)) for s in sessions.load_all()],
-        # Only the person's own: whoever else was shown the safety question on this
-        # computer (and what they answered) is theirs, never part of this backup.
-        "safety": [_plain(e) for e in safety.entries() if e.get("who") == me],
+        # Nothing about a safety answer ever leaves this computer: not whether it was
+        # asked, not what was answered (even an entry without an answer would tell, by
+        # its absence, who kept one). A restored home asks the question again before
+        # the first joint set: the safe default. Older backups that hold entries still
+        # import (--with-config, the person's own only).
+        "safety": [],
         "reminders": [_plain(raw) for raw in _raw_reminders()],
         "templates": _own_templates(),
         **_shared_part(),
@@ -668,11 +670,17 @@ def markdown() -> str:
     found = sessions.load_all()
     if not found:
         lines.append("No sessions yet.")
+    me = config.me()
     for session in found:
         try:
-            text = sessions.transcript(session, questions.load(session["set"]))
+            qset = questions.load(session["set"])
         except TrustError:
             continue
+        if sessions.revealed_to(session, me, qset.for_both, found):
+            text = sessions.transcript(session, qset)
+        else:  # another person's answers: who and when only (the JSON backup has all)
+            text = sessions.transcript(sessions.withheld(session), qset).split("\n## ")[0]
+            text += f"\n\n{session['who']}'s answers are not shown here.\n"
         title, _, body = text.partition("\n")
         lines += [f"### Session {session['id']}: {title.lstrip('# ')}", ""]
         lines += [

@@ -2,7 +2,9 @@
 
 Before a person's first session meant for both partners, trustcli asks one private
 question. Only the fact that it was asked is kept, unless the person asks trustcli
-to remember their answer (then joint sets stay paused for them).
+to remember their answer (then joint sets stay paused for them). Only the home's own
+person (``me``) has anything kept: for a name given with --as the question is asked
+each time and nothing is kept. Nothing of it is exported or shared.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ If it helps to reflect on your own, these sets are just for you:
   trustcli ask worth-fixing
   trustcli ask --list
 """
+
+NOT_KEPT = (
+    "Nothing of this answer was kept. On your own private home (your own account or "
+    "device), trustcli can remember it for you and pause joint sets."
+)
 
 PAUSED = (
     "Joint question sets are paused, as you asked. To answer the safety question "

@@ -68,7 +68,7 @@ def _write(session: Session, qset: QuestionSet) -> None:
 
 def record_for_disk(session: Session) -> dict[str, Any]:
     """Key order a person reads well: who and when first, answers last."""
-    keys = ("id", "set", "title", "who", "started", "finished", "skipped", "answers")
+    keys = ("id", "set", "title", "who", "started", "finished", "revealed", "skipped", "answers")
     return {key: session[key] for key in keys if key in session}
 
 
@@ -92,6 +92,14 @@ def file_stem(session: Session) -> str:
 def _id_of(name: str) -> int:
     match = re.match(rf"{FOLDER}/(\d+)-", name)
     return int(match.group(1)) if match else 0
+
+
+def keep_copy_locked(record: Session, qset: QuestionSet) -> int:
+    """Save a session that came from elsewhere (the partner's, once revealed) under the
+    next id, with its transcript; returns the id. The home's lock must be held."""
+    ident = max((_id_of(name) for name in store.names_in(FOLDER, ".toml")), default=0) + 1
+    _write({**record, "id": ident}, qset)
+    return ident
 
 
 # --- running through the questions ------------------------------------------------------
@@ -159,6 +167,8 @@ def _load(name: str) -> Session:
         }
         if "finished" in raw:
             session["finished"] = _typed(raw, "finished", datetime)
+        if raw.get("revealed") is True:  # the partner's, kept once the mutual reveal opened it
+            session["revealed"] = True
         problem = store.name_problem(session["set"])
         if problem:
             raise ValueError(f"'set' must be a plain name ({problem})")
@@ -221,32 +231,72 @@ def summary(session: Session) -> dict[str, Any]:
 # --- both partners ---------------------------------------------------------------------
 
 
-def latest_pair(set_name: str, people: list[str]) -> tuple[Session, Session]:
-    """The latest finished session of ``set_name`` for two people.
+Round = dict[str, Session]
+
+
+def rounds(set_name: str, people: list[str], found: list[Session]) -> tuple[list[Round], Round]:
+    """The rounds of one joint set between two people: (complete rounds, the open one).
+
+    A round opens with a finished session of the set by either person; the other
+    person's next finished session joins it, and then both are revealed. A second
+    session by the same person while the round is still open takes the place of their
+    first (the latest answers count), and the one it replaced stays private. On one home
+    sessions are taken in the order of their ids (the home's own counter), never by
+    the clock."""
+    done: list[Round] = []
+    current: Round = {}
+    for session in sorted(found, key=lambda s: s["id"]):
+        if session["set"] != set_name or session["who"] not in people or "finished" not in session:
+            continue
+        current[session["who"]] = session
+        if len(current) == 2:
+            done.append(current)
+            current = {}
+    return done, current
+
+
+def revealed_to(session: Session, viewer: str, for_both: bool, found: list[Session]) -> bool:
+    """May ``viewer`` read this session's answers? Their own, always; another person's
+    set meant for one person, never; another person's joint session, once it is part
+    of a round both have finished."""
+    if session["who"] == viewer or (for_both and session.get("revealed") is True):
+        return True
+    if not for_both:
+        return False
+    done, _ = rounds(session["set"], [viewer, session["who"]], found)
+    return any(part[session["who"]]["id"] == session["id"] for part in done)
+
+
+def withheld(session: Session) -> Session:
+    """A session as someone may see it before the reveal: who, which set, when; no answers."""
+    return {**session, "answers": {}, "skipped": [], "private": True}
+
+
+def latest_round(set_name: str, people: list[str]) -> tuple[Session, Session, Round, list[str]]:
+    """Both sessions of the latest round two people finished of a joint set, the round
+    still open after it, and the two people.
 
     ``people`` are the names to compare (from config); when not known, the two people
-    who finished most recently. Answers stay private until both have finished.
-    """
-    finished: dict[str, Session] = {}
-    started: set[str] = set()
-    for session in load_all():
-        if session["set"] != set_name:
-            continue
-        started.add(session["who"])
-        if "finished" in session:
-            finished[session["who"]] = session
+    who finished a session of the set last. Answers stay private until both have
+    finished a round (see ``rounds``)."""
+    found = load_all()
     if len(people) < 2:
-        people = sorted(finished, key=lambda who: finished[who]["finished"])[-2:]
-    waiting = [who for who in people if who not in finished]
-    if len(people) < 2 or waiting:
-        done = ", ".join(sorted(finished)) or "nobody"
-        missing = ", ".join(waiting) or "a second person"
+        finishers: list[str] = []
+        for session in sorted(found, key=lambda s: s["id"]):
+            if session["set"] == set_name and "finished" in session:
+                finishers = [who for who in finishers if who != session["who"]]
+                finishers.append(session["who"])
+        people = finishers[-2:]
+    done, current = rounds(set_name, people, found) if len(people) == 2 else ([], {})
+    if not done:
+        finished = ", ".join(sorted(current)) or "nobody"
+        missing = ", ".join(who for who in people if who not in current) or "a second person"
         raise TrustError(
-            f"not both finished {set_name!r} yet (finished: {done}; waiting for: {missing}); "
-            "answers stay private until both have answered",
+            f"not both finished {set_name!r} yet (finished: {finished}; waiting for: "
+            f"{missing}); answers stay private until both have answered",
             EXIT_RUNTIME,
         )
-    return finished[people[0]], finished[people[1]]
+    return done[-1][people[0]], done[-1][people[1]], current, people
 
 
 # --- the transcript ---------------------------------------------------------------------

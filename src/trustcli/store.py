@@ -974,21 +974,29 @@ def shared_create(root: Path, data: bytes, *parts: str) -> None:
                 os.unlink(temp)
 
 
+class NothingWritten(TrustError):
+    """An append to the couple folder that failed before writing a byte (the file could
+    not be opened, or is not a file): the caller may take back what it reserved."""
+
+
 def shared_append(root: Path, data: bytes, *parts: str) -> None:
     """Add bytes to the end of a file of this device in the couple folder with one write.
 
     Only this device writes its files; hold the data home's ``lock()`` around it so two
     processes of this device do not interleave."""
-    path = _shared_path(root, parts)
+    try:
+        path = _shared_path(root, parts)
+    except TrustError as error:
+        raise NothingWritten(error.message, error.exit_code) from None
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise TrustError(f"{path} is a symbolic link; nothing was written") from None
-        raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+            raise NothingWritten(f"{path} is a symbolic link; nothing was written") from None
+        raise NothingWritten(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise TrustError(f"{path} is not a file; nothing was written", EXIT_RUNTIME)
+            raise NothingWritten(f"{path} is not a file; nothing was written", EXIT_RUNTIME)
         _write_all(fd, data)
         os.fsync(fd)
     except OSError as exc:

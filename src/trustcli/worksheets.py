@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trustcli import checkins, dates, promises, questions, sessions, store, templates
+from trustcli import checkins, config, dates, promises, questions, sessions, store, templates
 from trustcli.errors import EXIT_RUNTIME, TrustError
 
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
@@ -258,16 +258,26 @@ def context(me: str, partner: str) -> dict[str, Any]:
 
 def _latest_sessions() -> dict[str, dict[str, Any]]:
     """The latest finished session of each set, answers paired with their questions."""
-    latest: dict[str, sessions.Session] = {}
-    for session in sessions.load_all():
-        if "finished" in session:
-            latest[session["set"]] = session
+    latest: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
+    found = sessions.load_all()
+    me = config.me()
+    loaded: dict[str, questions.QuestionSet | None] = {}
+    for session in found:
+        if "finished" not in session:
+            continue
+        if session["set"] not in loaded:
+            try:
+                loaded[session["set"]] = questions.load(session["set"])
+            except TrustError:
+                loaded[session["set"]] = None  # a set since removed: its transcript stays
+        qset = loaded[session["set"]]
+        if qset is None:
+            continue
+        # Another person's answers only once revealed to this home's person.
+        if sessions.revealed_to(session, me, qset.for_both, found):
+            latest[session["set"]] = (session, qset)
     result = {}
-    for name, session in latest.items():
-        try:
-            qset = questions.load(name)
-        except TrustError:
-            continue  # a set since removed: its transcript is still on disk
+    for name, (session, qset) in latest.items():
         result[name] = {
             "who": session["who"],
             "finished": session["finished"].isoformat(),

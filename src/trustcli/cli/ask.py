@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
-from trustcli import config, questions, safety, sessions, store
+from trustcli import config, questions, safety, sealed, sessions, store
 from trustcli.cli.groups import defaulting_to
-from trustcli.errors import EXIT_INTERRUPTED, TrustError
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, TrustError
 from trustcli.output import (
     emit,
     emit_json,
@@ -95,6 +95,7 @@ def run(
         qset = questions.load(set_name or questions.DEFAULT_SET)
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
+        sealed.keep(session, qset.for_both)
         return
     # What is wrong with the request itself comes before "no terminal": an unknown set,
     # or nothing to resume, is said as such wherever the command runs.
@@ -138,10 +139,22 @@ def _interactive(
             )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     _report_saved(session, as_json)
+    sealed.keep(session, qset.for_both)
 
 
 def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
-    """The safety screen before a person's first joint session (see trustcli.safety)."""
+    """The safety screen before a person's first joint session (see trustcli.safety).
+
+    Only the home's own person (``me``) has an answer kept. For anyone named with
+    --as, the question is asked every time and nothing is kept: on one shared home
+    anyone can type --as NAME, so a kept answer would be shown to them, and could be
+    cleared by them."""
+    if who != config.me():
+        if not prompts.yes_no(safety.SCREEN_QUESTION, safety.SCREEN_NOTE):
+            return True
+        emit(safety.MESSAGE)
+        say(safety.NOT_KEPT)
+        return False
     if safety.concern_recorded(who) and not screen_again:
         emit(safety.MESSAGE)
         say(safety.PAUSED)
@@ -254,6 +267,7 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history --as sam --json
     """
     name = None if who is None else config.clean_name(who, "--as")
+    sealed.sync(quiet=True)  # share a key that is due; keep a partner session revealed
     rows = [sessions.summary(s) for s in sessions.load_all() if name in (None, s["who"])]
     if as_json:
         emit_json(rows)
@@ -281,9 +295,20 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
 
 @app.command()
 def show(
-    session_id: str = typer.Argument(..., metavar="SESSION"), as_json: bool = JSON_OPTION
+    session_id: str = typer.Argument(..., metavar="SESSION"),
+    who: str = typer.Option(
+        None,
+        "--as",
+        metavar="NAME",
+        help="Whose view (default: your name). For one shared home: it gives no privacy "
+        "between two people (see 'trustcli pair').",
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one session's answers (its Markdown transcript).
+
+    Another person's answers to a joint set are shown once you have both finished
+    that round; their answers to a set meant for one person, never.
 
     \b
     Examples:
@@ -291,19 +316,37 @@ def show(
       trustcli ask show 3 --json
     """
     session = sessions.load(session_id)
+    sealed.sync(quiet=True)
+    viewer = config.person(who)
+    qset = _set_for(session)
+    if not sessions.revealed_to(session, viewer, qset.for_both, sessions.load_all()):
+        kept = sessions.withheld(session)
+        why = (
+            f"{session['who']}'s answers stay private until you have both finished this "
+            f"round (see: trustcli ask compare {qset.name})"
+            if qset.for_both
+            else f"{qset.name!r} is for {session['who']} alone: their answers stay theirs"
+        )
+        if as_json:
+            emit_json({**sessions.as_json(kept), "why": why})
+            return
+        header = sessions.transcript(kept, qset).split("\n## ", 1)[0].rstrip()
+        emit(f"{header}\n\n{why}.")
+        return
     if as_json:
         emit_json(sessions.as_json(session))
         return
-    emit(sessions.transcript(session, _set_for(session)).rstrip())
+    emit(sessions.transcript(session, qset).rstrip())
 
 
 @app.command()
 def compare(
     set_name: str = typer.Argument(..., metavar="SET"), as_json: bool = JSON_OPTION
 ) -> None:
-    """Both partners' latest answers to a set, question by question.
+    """Both partners' latest answers to a joint set, question by question.
 
-    Shown only once both of you have finished: until then, answers stay private.
+    Shown only once both of you have finished a round: until then, answers stay
+    private. Sets meant for one person are never compared.
 
     \b
     Examples:
@@ -311,12 +354,32 @@ def compare(
       trustcli ask compare weekly-checkin --json
     """
     qset = questions.load(set_name)
+    if not qset.for_both:
+        raise TrustError(
+            f"{qset.name!r} is a set for one person: there is nothing to compare, and "
+            "each person's answers stay their own",
+            EXIT_BAD_INPUT,
+        )
+    if sealed.paired():
+        _compare_sealed(qset, as_json)
+        return
     names = config.names()
     people = [names[key] for key in ("me", "partner") if key in names]
-    first, second = sessions.latest_pair(qset.name, people if len(people) == 2 else [])
+    first, second, current, people = sessions.latest_round(
+        qset.name, people if len(people) == 2 else []
+    )
+    waiting = ""
+    if current:
+        done = next(iter(current))
+        other = people[1] if done == people[0] else people[0]
+        waiting = f"A new round is open: {done} has finished; {other} has not finished yet."
     if as_json:
         emit_json(
-            {"set": qset.name, "sessions": [sessions.as_json(first), sessions.as_json(second)]}
+            {
+                "set": qset.name,
+                "sessions": [sessions.as_json(first), sessions.as_json(second)],
+                "open_round": {"finished": sorted(current), "waiting": waiting},
+            }
         )
         return
     lines = [
@@ -324,12 +387,70 @@ def compare(
         f"{first['who']} (session {first['id']}) and {second['who']} (session {second['id']}) "
         "have both finished, so both answers are shown.",
     ]
+    if waiting:
+        lines.append(waiting)
     for number, question in enumerate(qset.questions, start=1):
         lines += ["", paint(f"{number}. {question.prompt}", "bold")]
         for session in (first, second):
             answer = questions.show_answer(question, session["answers"].get(question.id))
             indent = "\n" + " " * (len(session["who"]) + 4)
             lines.append(f"  {session['who']}: {indent.join(answer.splitlines())}")
+    emit("\n".join(lines))
+
+
+def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:
+    """``compare`` when this home shares a couple folder: this home's answers and the
+    partner's, once both have finished a round and both keys are shared."""
+    found = sealed.standing(qset.name)
+    partner, me = found.partner, config.me()
+    if found.latest == 0:
+        state = f"neither of you has finished {qset.name!r} yet"
+    elif found.theirs is None:
+        state = (
+            f"{partner} has not finished round {found.latest} yet; answers stay private "
+            "until both have"
+        )
+    elif found.mine is None:
+        state = (
+            f"{partner} has finished round {found.latest}; their answers open once you have "
+            f"finished it too (trustcli ask {qset.name})"
+        )
+    elif found.theirs.answers is None:
+        state = (
+            f"{partner} finished round {found.latest}; their answers open when "
+            f"{partner}'s trustcli next runs"
+        )
+    else:
+        state = ""
+    if found.revealed is None:
+        if as_json:
+            emit_json({"set": qset.name, "round": None, "sessions": [], "state": state})
+            return
+        raise TrustError(state, 1)
+    number, mine, theirs = found.revealed
+    if as_json:
+        emit_json(
+            {
+                "set": qset.name,
+                "round": number,
+                "sessions": [mine.session, theirs.session],
+                "state": state,
+            }
+        )
+        return
+    lines = [
+        paint(qset.title, "bold"),
+        f"You and {partner} have both finished round {number}, so both answers are shown.",
+    ]
+    if state:
+        lines.append(f"Round {found.latest}: {state}.")
+    rows = ((mine.who or me, mine.answers or {}), (theirs.who or partner, theirs.answers or {}))
+    for position, question in enumerate(qset.questions, start=1):
+        lines += ["", paint(f"{position}. {question.prompt}", "bold")]
+        for who, answers in rows:
+            answer = questions.show_answer(question, answers.get(question.id))
+            indent = "\n" + " " * (len(who) + 4)
+            lines.append(f"  {who}: {indent.join(answer.splitlines())}")
     emit("\n".join(lines))
 
 

@@ -158,8 +158,12 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
       trustcli pair status
       trustcli pair status --json | jq '.devices[] | {device, last_seq}'
     """
-    from trustcli import couple
+    from trustcli import couple, sealed
 
+    try:
+        sealed.sync(quiet=True)  # share a session key that is due (see trustcli.sealed)
+    except TrustError as error:  # a broken sealed.toml: named, and the status still shown
+        say(f"trustcli: {error.message}")
     found = couple.status()
     if as_json:
         emit_json(found)
