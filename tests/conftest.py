@@ -182,7 +182,9 @@ class Notifications:
 
         if not self.record.exists():
             return []
-        lines = [json.loads(line) for line in self.record.read_text().splitlines()]
+        text = self.record.read_text()
+        complete = text[: text.rfind("\n") + 1]  # a line still being written waits
+        lines = [json.loads(line) for line in complete.splitlines()]
         return [{key: line[key] for key in ("app", "summary", "body")} for line in lines]
 
     def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -318,6 +319,13 @@ class FakeClockDaemon:
                 raise AssertionError(f"no {phrase!r} in the daemon log:\n{self.log.read_text()}")
             time.sleep(0.05)
 
+    def expect(self, waiting: Callable[[], object]) -> None:
+        """Run a wait; if it fails, say what the daemon logged (the clue on a loaded CI)."""
+        try:
+            waiting()
+        except AssertionError as error:
+            raise AssertionError(f"{error}\ndaemon log:\n{self.log.read_text()}") from None
+
     def stop(self) -> int:
         self.process.terminate()
         return self.process.wait(timeout=10)
@@ -367,7 +375,7 @@ def test_the_daemon_fires_a_missing_time_once_when_the_clocks_jump(
     running = fake_clock_daemon(zone, at(zone, date(2026, 3, 8), "01:00"))
     running.wait_for_log("scheduled 3 reminders")
     running.move_clock(at(zone, date(2026, 3, 8), "01:59") + timedelta(seconds=57))
-    notifications.wait_for(3)
+    running.expect(lambda: notifications.wait_for(3))
     assert running.stop() == 0
     bodies = sorted(n["body"] for n in notifications.received())
     assert bodies == ["At the jump", "Marker", "Missing time"], running.log.read_text()
@@ -395,7 +403,7 @@ def test_the_daemon_does_not_repeat_a_time_when_the_clocks_go_back(
     running = fake_clock_daemon(zone, at(zone, date(2026, 11, 1), "01:30"))
     running.wait_for_log("scheduled 2 reminders")
     running.move_clock(at(zone, date(2026, 11, 1), "01:59") + timedelta(seconds=57))
-    notifications.wait_for(1)
+    running.expect(lambda: notifications.wait_for(1))
     assert running.stop() == 0
     assert [n["body"] for n in notifications.received()] == ["Marker"], running.log.read_text()
     records = tomllib.loads((home / "deliveries.toml").read_text())["delivery"]
