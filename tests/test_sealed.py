@@ -308,3 +308,20 @@ def test_the_reminder_daemon_shares_a_due_key_when_it_starts(couple, tmp_path):
     both = sam("ask", "compare", "rebuild-trust")
     assert both.code == 0, both
     assert A_TEXT in both.out
+
+
+def test_today_says_a_joint_set_is_waiting_and_shows_nothing_of_it(couple, tmp_path):
+    """The partner finished a round: today names the set and the round, no answer."""
+    alex, sam, _ = couple
+    assert "rebuild-trust" not in sam("today").out
+    answer(alex, TEN_A)
+    screen = sam("today")
+    assert screen.code == 0, screen.err
+    assert "Alexandrina finished round 1 of rebuild-trust" in screen.out
+    assert "trustcli ask rebuild-trust" in screen.out
+    assert A_TEXT not in screen.out + screen.err
+    listed = json.loads(sam("today", "--json").out)
+    assert listed["partner"]["sets_waiting"] == [{"set": "rebuild-trust", "round": 1}]
+    answer(sam, TEN_B)
+    assert json.loads(sam("today", "--json").out)["partner"]["sets_waiting"] == []
+    assert json.loads(alex("today", "--json").out)["partner"]["sets_waiting"] == []

@@ -295,7 +295,12 @@ def test_today_says_what_is_mine_to_record_and_what_is_new_from_my_partner(alex,
     ok(alex("promise", "kept", "1", "--note", NOTE))
     mine = today(alex)
     assert [row["id"] for row in mine["to_record"]] == [2]
-    assert mine["partner"] == {"name": "", "new_promises": [], "to_confirm": []}  # no hello yet
+    assert mine["partner"] == {
+        "name": "",
+        "new_promises": [],
+        "to_confirm": [],
+        "sets_waiting": [],
+    }  # no hello yet
 
     first = today(sam)
     assert first["to_record"] == [] and first["reminders"] == []

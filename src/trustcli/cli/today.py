@@ -19,7 +19,8 @@ def today_command(
     as_json: bool = typer.Option(False, "--json", help="The same as JSON on stdout."),
 ) -> None:
     """One calm screen: what is yours to record today, reminders due, and what is new
-    from your partner since you last looked (new promises to you, days to confirm).
+    from your partner since you last looked (new promises to you, days to confirm, a
+    joint question set waiting for your answers).
 
     Showing it counts as looking: the next 'today' says only what is newer. Nothing
     sealed (a joint set's answers) ever appears here.
@@ -68,12 +69,17 @@ def _screen(found: dict[str, Any], now: datetime) -> str:
     partner = found["partner"]
     if partner is not None:
         name = partner["name"] or "your partner"
-        if not partner["new_promises"] and not partner["to_confirm"]:
+        if not (partner["new_promises"] or partner["to_confirm"] or partner["sets_waiting"]):
             lines += ["", f"Nothing new from {name}."]
         else:
             lines += ["", f"From {name}:"]
             for promise in partner["new_promises"]:
                 lines.append(f"  new promise {promise['id']} to you: {promise['text']}")
+            for waiting in partner["sets_waiting"]:
+                lines.append(
+                    f"  {name} finished round {waiting['round']} of {waiting['set']}; it opens "
+                    f"once you have answered too: trustcli ask {waiting['set']}"
+                )
             for day in partner["to_confirm"]:
                 mark = "new: " if day["new"] else ""
                 lines.append(
