@@ -289,20 +289,16 @@ def _partner_finished(current: dict[str, Any], folder: Any) -> Finished:
     return found
 
 
-def waiting(folder: Any) -> list[dict[str, Any]]:
+def waiting(partner_records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Joint sets whose latest round the partner has finished and I have not, for
-    `today`: the set's name and the round, never anything of the answers."""
-    from trustcli import couple
-
-    if folder is None:
-        return []
-    current = couple.state()
-    if current.get("state") != "member":
-        return []
+    `today` (from the partner's records it has read already): the set's name and the
+    round, never anything of the answers."""
     mine = {(str(e.get("set")), int(e["round"])) for e in _entries() if "round" in e}
     latest: dict[str, int] = {}
-    for set_name, number in _partner_finished(current, folder):
-        latest[set_name] = max(number, latest.get(set_name, 0))
+    for record in partner_records:
+        number, set_name = record.get("round"), record.get("set")
+        if record.get("kind") == "finished" and isinstance(number, int) and set_name:
+            latest[str(set_name)] = max(number, latest.get(str(set_name), 0))
     return [
         {"set": set_name, "round": number}
         for set_name, number in sorted(latest.items())

@@ -36,19 +36,15 @@ def gather(today: date, now: datetime) -> Record:
     seen = shared.view()
     if seen is not None:
         result["partner"] = _from_partner(seen, today)
-        result["partner"]["sets_waiting"] = _sets_waiting()
+        result["partner"]["sets_waiting"] = _sets_waiting(seen.partner_records)
     return result
 
 
-def _sets_waiting() -> list[Record]:
+def _sets_waiting(partner_records: list[Record]) -> list[Record]:
     """Joint sets the partner has finished a round of and I have not (names only)."""
     from trustcli import sealed
-    from trustcli.errors import TrustError
 
-    try:
-        return sealed.waiting(sealed.sync(quiet=True))
-    except TrustError:
-        return []
+    return sealed.waiting(partner_records)
 
 
 def _from_partner(seen: Any, today: date) -> Record:
