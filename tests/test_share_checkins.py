@@ -169,3 +169,20 @@ def test_private_notes_stay_home_when_pairing_shares_what_a_home_has(alex, sam, 
     assert checkins_of(sam) == []
     for secret in (PRIVATE_NOTE, UNSHARED_NOTE):
         assert secret.encode() not in everything_in(tmp_path / "sam-home")
+
+
+def test_a_checkin_shared_while_the_folder_is_away_arrives_once(alex, sam, tmp_path):
+    folder, away = tmp_path / "us", tmp_path / "unmounted"
+    pair_in_one_folder(alex, sam, folder)
+    assert checkins_of(sam) == []  # sam takes the grant
+    ok(alex("checkin", "--rating", "6", "--note", SHARED_NOTE, "--share"))
+    folder.rename(away)
+    added = ok(alex("checkin", "--rating", "4", "--note", "the second one", "--share"))
+    assert "could not be written" in added.err and "next time" in added.err
+    away.rename(folder)
+    # The next change shares everything again: each check-in still counts once.
+    ok(alex("promise", "add", "Phone before the night shift ends", "--to", "Samwise"))
+    theirs = checkins_of(sam)
+    assert [(c["who"], c["rating"]) for c in theirs] == [("Alexandrina", 6), ("Alexandrina", 4)]
+    figures = json.loads(ok(sam("report", "--json")).out)
+    assert figures["checkins"]["Alexandrina"]["checkins"] == 2

@@ -243,8 +243,8 @@ class View:
     @cached_property
     def partner_checkins(self) -> list[Record]:
         """The check-ins the partner marked shared, under their name, each once (a
-        record shared again after the folder was away has the same ``made``)."""
-        found: dict[tuple[str, str], Record] = {}
+        record shared again after the folder was away has the same ``made`` and text)."""
+        found: dict[tuple[Any, ...], Record] = {}
         who = self.partner_label()
         for record in self.partner_records:
             if record.get("kind") != "checkin":
@@ -259,7 +259,8 @@ class View:
                 and isinstance(note, str)
                 and isinstance(made, str)
             ):
-                found[(on, made)] = {
+                # its moment and content: two check-ins typed in one second still count
+                found[(on, made, rating, note, record.get("who"))] = {
                     "on": on,
                     "who": who,
                     "rating": rating,
