@@ -93,6 +93,8 @@ def test_the_config_default_shares_and_no_share_overrides_it(alex, sam, tmp_path
     ok(sam("checkin", "--rating", "2", "--note", UNSHARED_NOTE, "--no-share"))
     notes = [c["note"] for c in checkins_of(alex)]
     assert notes == [SHARED_NOTE]
+    both = sam("checkin", "--rating", "5", "--share", "--no-share")
+    assert both.code == 2 and "opposite things" in both.err and both.err.count("\n") == 1
     assert UNSHARED_NOTE.encode() not in everything_in(tmp_path / "alex-home")
 
     (tmp_path / "sam-home" / "config.toml").write_text(

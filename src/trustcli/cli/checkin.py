@@ -41,11 +41,12 @@ def add(
     who: str = AS_OPTION,
     on: str = typer.Option(None, "--on", metavar="DATE", help="The day (default today)."),
     share: bool = typer.Option(
-        None,
-        "--share/--no-share",
+        False,
+        "--share",
         help="Paired: also share it with your partner through the couple folder "
-        "(default: [share] checkins in config.toml, else not shared).",
+        "(the default when config.toml has [share] checkins = true).",
     ),
+    no_share: bool = typer.Option(False, "--no-share", help="Keep it in your home only."),
     as_json: bool = typer.Option(False, "--json", help="Print the check-in as JSON."),
 ) -> None:
     """Record today's check-in (asks on a terminal when --rating is not given).
@@ -58,7 +59,9 @@ def add(
       trustcli checkin --rating 6 --share       your partner sees it too
     """
     day = dates.parse_date(on, past=True) if on else None
-    wanted = config.share_checkins() if share is None else share
+    if share and no_share:
+        raise TrustError("--share and --no-share ask for opposite things: pass one of them")
+    wanted = share or (not no_share and config.share_checkins())
     paired = wanted and shared.pairing().get("state") in ("member", "pending")
     if rating is None:
         if not on_terminal():
