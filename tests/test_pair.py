@@ -610,7 +610,8 @@ def imported(*args: str, home: Path) -> str:
 def test_only_pair_pays_for_cryptography(alex, sam, tmp_path):
     pair_in_one_folder(alex, sam, tmp_path / "us")
     home = tmp_path / "alex-home"
-    # promise list reads the partner's promises now; a check-in list reads no folder
-    assert "cryptography" not in imported("checkin", "list", home=home)
+    # promise list and checkin list read the partner's records now; a check-in that is
+    # not shared reads no folder
+    assert "cryptography" not in imported("checkin", "--rating", "7", home=home)
     assert "cryptography" not in imported("pair", "--help", home=home)
     assert "cryptography" in imported("pair", "status", home=home)

@@ -30,13 +30,16 @@ def normalise_checkin(raw: Record) -> Record:
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 10:
         raise ValueError("has no 'rating' from 1 to 10")
     note = raw.get("note", "")
-    return {
+    checked: Record = {
         "on": on,
         "who": who,
         "rating": rating,
         "note": note if isinstance(note, str) else str(note),
-        "at": dates.moment_field(raw, "at"),
     }
+    if raw.get("shared") is True:  # marked shared: it went to the couple folder too
+        checked["shared"] = True
+    checked["at"] = dates.moment_field(raw, "at")
+    return checked
 
 
 LOG = store.Log(CHECKINS, "checkin", normalise_checkin, version=1)
@@ -49,7 +52,10 @@ def parse_rating(text: str | int) -> int:
     return int(raw)
 
 
-def add(rating: int, who: str, note: str = "", on: date | None = None) -> Record:
+def add(
+    rating: int, who: str, note: str = "", on: date | None = None, shared: bool = False
+) -> Record:
+    """Append a check-in; ``shared`` marks it for the couple folder (see shared.py)."""
     day = dates.past_day(on or dates.today(), "check in for today or a past day")
     record: Record = {"on": day, "who": who, "rating": parse_rating(rating)}
     if note.strip():
@@ -57,6 +63,8 @@ def add(rating: int, who: str, note: str = "", on: date | None = None) -> Record
         if problem:
             raise TrustError(problem)
         record["note"] = note.strip()
+    if shared:
+        record["shared"] = True
     record["at"] = dates.now()
     store.append(LOG, record)
     return normalise_checkin(record)

@@ -48,6 +48,17 @@ def partner() -> str:
     return names().get("partner", "")
 
 
+def share_checkins() -> bool:
+    """``[share] checkins = true``: check-ins are shared by default when paired."""
+    section = load().get("share", {})
+    value = section.get("checkins", False) if isinstance(section, dict) else None
+    if not isinstance(value, bool):
+        raise TrustError(
+            f"{store.path_of(CONFIG)}: [share] checkins must be true or false; fix it in an editor"
+        )
+    return value
+
+
 def person(name: str | None, flag: str = "--as") -> str:
     """The name given with ``flag``, checked; else the configured name, else 'me'."""
     return me() if name is None else clean_name(name, flag)

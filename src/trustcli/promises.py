@@ -128,13 +128,16 @@ def normalise_followup(raw: Record) -> Record:
     if result not in RESULTS:
         raise ValueError("has a 'result' that is neither kept nor missed")
     note = raw.get("note", "")
-    return {
+    checked: Record = {
         "promise": promise,
         "on": on,
         "result": result,
         "note": note if isinstance(note, str) else str(note),
-        "at": dates.moment_field(raw, "at"),
     }
+    if raw.get("private") is True:  # the note stays in this home (never in the folder)
+        checked["private"] = True
+    checked["at"] = dates.moment_field(raw, "at")
+    return checked
 
 
 def load_promises() -> list[Record]:
@@ -346,7 +349,12 @@ def add_many(records: list[Record], keep_ids: bool) -> list[int]:
 
 
 def record_followup(
-    ident: int, result: str, note: str = "", on: date | None = None, replace: bool = False
+    ident: int,
+    result: str,
+    note: str = "",
+    on: date | None = None,
+    replace: bool = False,
+    private: bool = False,
 ) -> Record:
     """Append kept/missed for an open promise; returns the follow-up as stored.
 
@@ -372,6 +380,8 @@ def record_followup(
     record: Record = {"promise": ident, "on": day, "result": result}
     if note.strip():
         record["note"] = clean_text(note, "the note", limit=limits.NOTE)
+        if private:
+            record["private"] = True
     record["at"] = dates.now()  # last, so a torn write is always detectable
     wanted = day.isoformat()
 

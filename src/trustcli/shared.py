@@ -58,14 +58,17 @@ def normalise_confirmation(raw: Record) -> Record:
     if result not in CONFIRM_RESULTS:
         raise ValueError("has a 'result' that is neither confirmed nor disputed")
     note = raw.get("note", "")
-    return {
+    checked: Record = {
         "device": device,
         "promise": promise,
         "on": dates.day_field(raw, "on"),
         "result": result,
         "note": note if isinstance(note, str) else str(note),
-        "at": dates.moment_field(raw, "at"),
     }
+    if raw.get("private") is True:  # the note stays in this home (never in the folder)
+        checked["private"] = True
+    checked["at"] = dates.moment_field(raw, "at")
+    return checked
 
 
 CONFIRMS = store.Log(CONFIRMATIONS, "confirmation", normalise_confirmation, version=1)
@@ -92,7 +95,7 @@ def followup_record(followup: Record) -> Record:
         "promise": followup["promise"],
         "on": followup["on"],
         "result": followup["result"],
-        "note": followup["note"],
+        "note": "" if followup.get("private") else followup["note"],
     }
 
 
@@ -103,13 +106,29 @@ def confirm_record(entry: Record) -> Record:
         "promise": entry["promise"],
         "on": entry["on"],
         "result": entry["result"],
+        "note": "" if entry.get("private") else entry["note"],
+    }
+
+
+def checkin_record(entry: Record) -> Record:
+    """A check-in marked shared; ``made`` (its moment in my home) lets the partner count
+    it once however often it is shared again (see publish)."""
+    return {
+        "kind": "checkin",
+        "on": entry["on"],
+        "who": entry["who"],
+        "rating": entry["rating"],
         "note": entry["note"],
+        "made": entry["at"],
     }
 
 
 def existing() -> list[Record]:
     """Everything this home shares when it pairs: its promises, their follow-ups, and
-    what it confirmed (never sessions, check-ins or anything else)."""
+    what it confirmed (notes marked private left out), and the check-ins marked shared
+    (only a check-in made while paired is ever marked: never sessions or anything else)."""
+    from trustcli import checkins
+
     made = promises.load_promises()
     followups = promises.load_followups()
     known = {p["id"] for p in made}
@@ -117,6 +136,7 @@ def existing() -> list[Record]:
         [promise_record(p) for p in made]
         + [followup_record(f) for f in followups if f["promise"] in known]
         + [confirm_record(c) for c in store.read_log(CONFIRMS)]
+        + [checkin_record(c) for c in store.read_log(checkins.LOG) if c.get("shared")]
     )
 
 
@@ -219,6 +239,35 @@ class View:
                     }
                 )
         return found
+
+    @cached_property
+    def partner_checkins(self) -> list[Record]:
+        """The check-ins the partner marked shared, under their name, each once (a
+        record shared again after the folder was away has the same ``made`` and text)."""
+        found: dict[tuple[Any, ...], Record] = {}
+        who = self.partner_label()
+        for record in self.partner_records:
+            if record.get("kind") != "checkin":
+                continue
+            on, rating, note = record.get("on"), record.get("rating"), record.get("note", "")
+            made = record.get("made")
+            if (
+                isinstance(on, str)
+                and _DAY.match(on)
+                and type(rating) is int
+                and 1 <= rating <= 10
+                and isinstance(note, str)
+                and isinstance(made, str)
+            ):
+                # its moment and content: two check-ins typed in one second still count
+                found[(on, made, rating, note, record.get("who"))] = {
+                    "on": on,
+                    "who": who,
+                    "rating": rating,
+                    "note": note,
+                    "at": made,
+                }
+        return sorted(found.values(), key=lambda r: r["on"])
 
     def partner_key(self) -> str:
         """What the partner's figures depend on: their device and how far their log is read."""
@@ -457,10 +506,16 @@ def find_partner(seen: View, ident: str) -> Record:
 
 
 def confirm(
-    text: str, result: str, note: str = "", on: date | None = None, replace: bool = False
+    text: str,
+    result: str,
+    note: str = "",
+    on: date | None = None,
+    replace: bool = False,
+    private: bool = False,
 ) -> Record:
     """Record what I saw of a promise my partner made to me: confirmed or disputed, one
-    per promise and day (``replace`` corrects the day's record)."""
+    per promise and day (``replace`` corrects the day's record); a ``private`` note stays
+    in this home, the partner sees the result without it."""
     if pairing().get("state") not in ("member", "pending"):
         raise TrustError(
             "confirming is for a promise your partner made to you, and this home shares no "
@@ -501,6 +556,8 @@ def confirm(
     }
     if note.strip():
         record["note"] = promises.clean_text(note, "the note", limit=limits.NOTE)
+        if private:
+            record["private"] = True
     record["at"] = dates.now()
     wanted = day.isoformat()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trustcli import checkins, config, dates
+from trustcli import checkins, config, dates, shared
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
 from trustcli.output import emit, emit_json, on_terminal, saved, say, table
@@ -40,6 +40,13 @@ def add(
     note: str = typer.Option("", "--note", "-n", metavar="TEXT", help="A few words, optional."),
     who: str = AS_OPTION,
     on: str = typer.Option(None, "--on", metavar="DATE", help="The day (default today)."),
+    share: bool = typer.Option(
+        False,
+        "--share",
+        help="Paired: also share it with your partner through the couple folder "
+        "(the default when config.toml has [share] checkins = true).",
+    ),
+    no_share: bool = typer.Option(False, "--no-share", help="Keep it in your home only."),
     as_json: bool = typer.Option(False, "--json", help="Print the check-in as JSON."),
 ) -> None:
     """Record today's check-in (asks on a terminal when --rating is not given).
@@ -49,16 +56,30 @@ def add(
       trustcli checkin
       trustcli checkin --rating 7 --note "we walked and talked"
       trustcli checkin --rating 4 --as sam --on yesterday
+      trustcli checkin --rating 6 --share       your partner sees it too
     """
     day = dates.parse_date(on, past=True) if on else None
+    if share and no_share:
+        raise TrustError("--share and --no-share ask for opposite things: pass one of them")
+    wanted = share or (not no_share and config.share_checkins())
+    paired = wanted and shared.pairing().get("state") in ("member", "pending")
     if rating is None:
         if not on_terminal():
             raise TrustError("no terminal to ask on: pass --rating 1-10 (and --note TEXT)")
         value, note = _ask(note)
     else:
         value = checkins.parse_rating(rating)
-    entry = checkins.add(value, config.person(who), note, day)
+    entry = checkins.add(value, config.person(who), note, day, shared=bool(paired))
     saved(f"the check-in for {entry['on']}")
+    if paired:
+        shared.publish(shared.checkin_record(entry))
+    elif share:
+        # Asked for on the command line, but there is no partner to share with: the
+        # check-in is still a check-in, so it is kept (nothing typed is lost) and we say so.
+        say(
+            "Saved in your home only: this home shares no couple folder, so it was not "
+            "shared (see 'trustcli pair --help')."
+        )
     if as_json:
         emit_json(entry)
         return
@@ -95,7 +116,7 @@ def list_(
     since: str = typer.Option(None, "--since", metavar="DATE", help="From this day on."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
 ) -> None:
-    """List check-ins, oldest first.
+    """List check-ins, oldest first (paired: with the ones your partner shared).
 
     \b
     Examples:
@@ -106,6 +127,14 @@ def list_(
     if start and start > dates.today():
         raise TrustError(f"--since {start.isoformat()} is after today")
     records = checkins.load(who, start)
+    seen = shared.view()
+    if seen is not None:
+        theirs = [
+            r
+            for r in seen.partner_checkins
+            if (who is None or r["who"] == who) and (start is None or r["on"] >= start.isoformat())
+        ]
+        records = sorted(records + theirs, key=lambda r: r["on"])
     if as_json:
         emit_json(records)
         return

@@ -34,6 +34,11 @@ REPLACE_OPTION = typer.Option(
     "--replace",
     help="Correct the day's record: a day holds one record per promise, this one counts.",
 )
+PRIVATE_OPTION = typer.Option(
+    False,
+    "--private",
+    help="Keep the note in your home only: when paired, your partner sees the day, not the note.",
+)
 SINCE_HELP = (
     "The day it was made, if before today (to record follow-through from then): "
     "2026-11-01, -2w, mon."
@@ -162,6 +167,7 @@ def kept(
     note: str = NOTE_OPTION,
     on: str = ON_OPTION,
     replace: bool = REPLACE_OPTION,
+    private: bool = PRIVATE_OPTION,
 ) -> None:
     """Record that a promise was kept (one record per promise and day).
 
@@ -170,8 +176,9 @@ def kept(
       trustcli promise kept 3
       trustcli promise kept 3 --note "called at 6:40" --on yesterday
       trustcli promise kept 3 --on yesterday --replace     it was kept after all
+      trustcli promise kept 3 --note "only for me" --private
     """
-    _record(ident, "kept", note, on, replace)
+    _record(ident, "kept", note, on, replace, private)
 
 
 @app.command()
@@ -180,6 +187,7 @@ def missed(
     note: str = NOTE_OPTION,
     on: str = ON_OPTION,
     replace: bool = REPLACE_OPTION,
+    private: bool = PRIVATE_OPTION,
 ) -> None:
     """Record, honestly, that a promise was missed (one record per promise and day).
 
@@ -188,7 +196,7 @@ def missed(
       trustcli promise missed 3
       trustcli promise missed 3 --note "forgot; set a phone alarm" --on 2026-11-20
     """
-    _record(ident, "missed", note, on, replace)
+    _record(ident, "missed", note, on, replace, private)
 
 
 @app.command()
@@ -199,6 +207,7 @@ def confirm(
     on: str = ON_OPTION,
     note: str = NOTE_OPTION,
     replace: bool = REPLACE_OPTION,
+    private: bool = PRIVATE_OPTION,
 ) -> None:
     """Say you saw your partner keep a promise made to you (one per promise and day).
 
@@ -209,7 +218,7 @@ def confirm(
       trustcli promise confirm b3
       trustcli promise confirm b3 --on yesterday --note "the call came at 6:40"
     """
-    _saw(ident, "confirmed", note, on, replace)
+    _saw(ident, "confirmed", note, on, replace, private)
 
 
 @app.command()
@@ -222,21 +231,28 @@ def dispute(
         "", "--note", "-n", metavar="TEXT", help="How you saw it, in a few calm words (needed)."
     ),
     replace: bool = REPLACE_OPTION,
+    private: bool = PRIVATE_OPTION,
 ) -> None:
     """Say, calmly, that a day was not how you saw it (one per promise and day).
 
     \b
     Examples:
       trustcli promise dispute b3 --on yesterday --note "I did not get a call"
+      trustcli promise dispute b3 --note "kept for my counsellor" --private
     """
-    _saw(ident, "disputed", note, on, replace)
+    _saw(ident, "disputed", note, on, replace, private)
 
 
-def _saw(ident: str, result: str, note: str, on: str | None, replace: bool) -> None:
+def _saw(ident: str, result: str, note: str, on: str | None, replace: bool, private: bool) -> None:
+    _private_needs_a_note(note, private)
     day = dates.parse_date(on, past=True) if on else None
-    entry = shared.confirm(ident, result, note, day, replace)
+    entry = shared.confirm(ident, result, note, day, replace, private)
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
-    say(f"Recorded: promise {entry['promise']} {result} {when}. Your partner will see it.")
+    kept_here = ", not your note" if private else ""
+    say(
+        f"Recorded: promise {entry['promise']} {result} {when}. "
+        f"Your partner will see it{kept_here}."
+    )
 
 
 @app.command()
@@ -406,16 +422,24 @@ def stats(as_json: bool = JSON_OPTION) -> None:
 # --- small helpers for the human view -------------------------------------------------
 
 
-def _record(ident: str, result: str, note: str, on: str | None, replace: bool) -> None:
+def _record(
+    ident: str, result: str, note: str, on: str | None, replace: bool, private: bool
+) -> None:
+    _private_needs_a_note(note, private)
     day = dates.parse_date(on, past=True) if on else None
     number = shared.own_number(ident, "record its follow-through")
-    entry = promises.record_followup(number, result, note, day, replace)
+    entry = promises.record_followup(number, result, note, day, replace, private)
     shared.publish(shared.followup_record(entry))
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
 
 
 _CHANGES = "change it"
+
+
+def _private_needs_a_note(note: str, private: bool) -> None:
+    if private and not note.strip():
+        raise TrustError("--private keeps a note in your home only: add --note TEXT")
 
 
 def _overall_line(label: str, overall: dict[str, Any], seen_by: str = "") -> str:

@@ -45,6 +45,9 @@ def report_command(
         raise TrustError(f"--since {start.isoformat()} is after today")
     made, followups = promises.load_promises(), promises.load_followups()
     checkin_records, session_list = checkins.load(), sessions.load_all()
+    seen = shared.view()
+    if seen is not None:  # the check-ins my partner shared: their own weekly line
+        checkin_records = sorted(checkin_records + seen.partner_checkins, key=lambda r: r["on"])
     if who is not None and who not in report.known_people(made, checkin_records, session_list):
         raise TrustError(
             f"no one called {who!r} in these records: --as takes a name from "
@@ -56,7 +59,7 @@ def report_command(
     data = report.figures(
         made, followups, checkin_records, session_list, today, since=start, who=who
     )
-    _add_partner(data, today, start, who)
+    _add_partner(seen, data, today, start, who)
     if as_json:
         emit_json(data)
     elif output == "-":
@@ -67,10 +70,11 @@ def report_command(
         _show(data)
 
 
-def _add_partner(data: dict[str, Any], today: Any, start: Any, who: str | None) -> None:
+def _add_partner(
+    seen: shared.View | None, data: dict[str, Any], today: Any, start: Any, who: str | None
+) -> None:
     """Paired: what the partner saw of my promises, and the partner's own promises
     (from the couple folder) with what I saw of them. Unpaired: nothing changes."""
-    seen = shared.view()
     if seen is None:
         return
     since = start.isoformat() if start else ""
