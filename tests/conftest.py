@@ -95,6 +95,11 @@ def run_installed(*args: str, stdin: str = "", env: dict[str, str] | None = None
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
+# A choice prompt draws this line itself, once it reads keys in raw mode; the question
+# above it is printed before, so a key sent on seeing only the question may be lost.
+READY = r"\(arrow keys, Enter\)"
+
+
 def spawn_on_terminal(*args: str, colour: bool = False, size: tuple[int, int] = (40, 120)):
     """The installed trustcli on a real pseudo-terminal (pexpect). PROMPT_TOOLKIT_NO_CPR
     spares each prompt a two-second wait for a cursor-position reply."""

@@ -13,7 +13,7 @@ import pytest
 
 from trustcli import questions, templates
 
-from .conftest import spawn_on_terminal
+from .conftest import READY, spawn_on_terminal
 
 DOWN = "\x1b[B"
 SUBMIT_MULTILINE = "\x1b\r"  # Esc then Enter ends a multi-line answer
@@ -382,12 +382,14 @@ def test_a_terminal_session_answers_every_kind_with_progress(home, all_kinds):
     child.send("first line\rsecond line")
     child.send(SUBMIT_MULTILINE)
     child.expect("3/5")
+    child.expect(READY)
     child.send(DOWN + "\r")  # weekly
     child.expect("4/5")
     child.sendline("11")  # out of range: refused, asked again
     child.expect("from 1 to 10")
     child.send("\b\b7\r")
     child.expect("5/5")
+    child.expect(READY)
     child.send("\r")  # yes
     child.expect("Saved session 1")
     assert finish(child) == 0
@@ -421,10 +423,12 @@ def test_ctrl_c_keeps_every_answer_and_resume_continues(home, all_kinds):
     child = spawn("ask", "--resume")
     child.expect("Continuing session 1")
     child.expect("3/5")
+    child.expect(READY)
     child.send("\r")  # daily
     child.expect("4/5")
     child.sendline("")  # skip
     child.expect("5/5")
+    child.expect(READY)
     child.send(DOWN + "\r")  # no
     assert finish(child) == 0
     data = tomllib.loads(record.read_text())
@@ -437,6 +441,7 @@ def test_ctrl_c_keeps_every_answer_and_resume_continues(home, all_kinds):
 def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
     child = spawn("ask", "weekly-checkin")
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")  # no (the first option)
     child.expect("1/5")
     child.sendcontrol("c")
@@ -456,10 +461,12 @@ def test_a_yes_to_the_safety_question_stops_joint_exercises_and_points_to_help(h
     # The home's own person: only they have an answer kept (see test_privacy for --as).
     child = spawn("ask", "rebuild-trust")
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send(DOWN + "\r")  # yes
     child.expect("emergency")
     child.expect("helpline")
     child.expect("remember this answer")
+    child.expect(READY)
     child.send("\r")  # no: do not remember
     assert finish(child) == 0
     assert session_files(home) == []
@@ -470,8 +477,10 @@ def test_a_yes_to_the_safety_question_stops_joint_exercises_and_points_to_help(h
 def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
     child = spawn("ask")
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send(DOWN + "\r")
     child.expect("remember this answer")
+    child.expect(READY)
     child.send(DOWN + "\r")  # yes, remember
     assert finish(child) == 0
 
@@ -487,6 +496,7 @@ def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
 
     child = spawn("ask", "after-a-lie", "--screen")  # asked again: no
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")
     child.expect("1/7")
     child.sendcontrol("c")

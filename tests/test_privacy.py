@@ -9,7 +9,7 @@ import tomllib
 
 import pexpect
 
-from .conftest import spawn_on_terminal
+from .conftest import READY, spawn_on_terminal
 
 DOWN = "\x1b[B"
 TEN = "\n".join(["alex said this"] * 3 + ["yes"] + ["alex more"] * 6) + "\n"
@@ -90,6 +90,7 @@ def test_show_never_prints_another_person_s_private_reflection(cli):
 def test_a_safety_answer_is_never_kept_for_someone_typing_as(home):
     child = spawn_on_terminal("ask", "after-a-lie", "--as", "robin")
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send(DOWN + "\r")  # yes
     child.expect("helpline")
     assert finish(child) == 0
@@ -103,6 +104,7 @@ def test_a_kept_safety_answer_is_never_shown_to_nor_cleared_by_as(home):
     (home / "safety.toml").write_text(kept)  # as an earlier trustcli kept it
     child = spawn_on_terminal("ask", "after-a-lie", "--as", "robin")
     child.expect("afraid of your partner")  # asked afresh: nothing said about the answer kept
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")  # no
     child.expect("1/7")
     child.sendcontrol("c")
@@ -110,6 +112,7 @@ def test_a_kept_safety_answer_is_never_shown_to_nor_cleared_by_as(home):
     assert "paused" not in child.before
     child = spawn_on_terminal("ask", "after-a-lie", "--as", "robin", "--screen")
     child.expect("afraid of your partner")
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")
     child.expect("1/7")
     child.sendcontrol("c")

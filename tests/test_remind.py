@@ -248,7 +248,7 @@ def in_seconds(seconds: float) -> str:
     return (datetime.now().astimezone() + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
-def add_once_ready(sh, running: Daemon, *args: str, seconds: float = 3) -> None:
+def add_once_ready(sh, running: Daemon, *args: str, seconds: float = 5) -> None:
     """Add a one-time reminder a few seconds ahead once the daemon is ready: a slow start
     on a busy machine must not turn an on-time test into a missed-while-stopped one."""
     running.wait_for_log("ready")
@@ -461,7 +461,7 @@ def test_a_daily_reminder_missed_for_days_while_stopped_comes_once(
 
 def test_a_broken_file_at_reload_keeps_the_old_schedule(sh, notifications, start_daemon, home):
     running = start_daemon()
-    add_once_ready(sh, running, "-m", "Still on", seconds=4)
+    add_once_ready(sh, running, "-m", "Still on", seconds=6)
     running.wait_for_log("scheduled 1 reminder")
     path = home / "reminders.toml"
     path.write_text(path.read_text().replace('when = "', "when = "))

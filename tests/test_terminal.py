@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import spawn_on_terminal, trustcli_executable
+from .conftest import READY, spawn_on_terminal, trustcli_executable
 from .test_cli import all_commands
 
 # Escape sequences (clear the screen, retitle the window, a CSI in its 8-bit form), a
@@ -180,6 +180,7 @@ def test_colour_stays_but_escape_codes_people_typed_do_not(hostile_home):
 def test_the_questions_of_a_custom_set_are_shown_safely_on_a_terminal(hostile_home):
     child = spawn_on_terminal("ask", "hostile", "--as", "robin")
     child.expect("afraid of your partner")  # the safety question comes first: a joint set
+    child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")
     child.expect("1/1")
     child.expect("two")
