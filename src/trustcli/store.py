@@ -1003,3 +1003,209 @@ def shared_append(root: Path, data: bytes, *parts: str) -> None:
         raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
     finally:
         os.close(fd)
+
+
+# --- the runtime folder: $XDG_RUNTIME_DIR/trustcli ---------------------------------
+#
+# What must never touch a disk lives here: the vault's unlocked key, text handed to an
+# editor. $XDG_RUNTIME_DIR is a tmpfs of the user's own (0700) that the system empties
+# at logout. A runtime folder that is missing, not ours or open to others is refused:
+# there is no safe place to fall back to, so the caller says so in one line.
+
+RUNTIME_FOLDER = "trustcli"
+VAULT_FILE = "vault.toml"  # present when the vault is on (see trustcli.vault)
+
+
+def vault_on() -> bool:
+    """Whether this home's vault is on (encrypted at rest): one stat, no key needed."""
+    return os.path.lexists(path_of(VAULT_FILE))
+
+
+def home_tag() -> str:
+    """A short tag of this data home for runtime file names: several homes (and tests)
+    share one runtime folder, and each home's files must be told apart."""
+    import hashlib
+
+    return hashlib.sha256(os.fsencode(home())).hexdigest()[:16]
+
+
+def runtime_names_of_home() -> list[str]:
+    """Every runtime file of this data home: names ``<kind>-<home_tag>[-…]``."""
+    tag = home_tag()
+    return [name for name in runtime_names("") if name.split("-")[1:2] == [tag]]
+
+
+def runtime_folder(create: bool = False) -> Path:
+    """``$XDG_RUNTIME_DIR/trustcli``, checked: ours, 0700, not a link (made if ``create``)."""
+    base = os.environ.get("XDG_RUNTIME_DIR", "")
+    if not base or not os.path.isabs(base):
+        raise TrustError(
+            "this needs $XDG_RUNTIME_DIR, a private folder the system empties at logout, "
+            "and it is not set here (a desktop or ssh login sets it)",
+            EXIT_RUNTIME,
+        )
+    root = Path(base)
+    try:
+        info = os.stat(root)
+    except OSError as exc:
+        raise TrustError(
+            f"cannot use $XDG_RUNTIME_DIR ({root}): {exc.strerror}", EXIT_RUNTIME
+        ) from None
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or stat.S_IMODE(info.st_mode) & 0o077
+    ):
+        raise UnsafeHome(
+            f"$XDG_RUNTIME_DIR ({root}) is not a private folder of yours (0700); "
+            "trustcli keeps nothing there"
+        )
+    path = root / RUNTIME_FOLDER
+    if create:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise UnsafeHome(f"{path} is not a folder of trustcli's; move it away")
+    if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise UnsafeHome(
+            f"{path} is not private (it must be yours and 0700); trustcli keeps nothing there: "
+            f"remove it and try again"
+        )
+    return path
+
+
+def runtime_path(name: str, create: bool = False) -> Path:
+    """Where ``name`` (a plain name) is in the runtime folder; the folder is checked."""
+    problem = _part_problem(name)
+    if problem:
+        raise TrustError(f"{name!r} is not a name for the runtime folder ({problem})", EXIT_RUNTIME)
+    return runtime_folder(create) / name
+
+
+def runtime_read(name: str) -> tuple[bytes, float] | None:
+    """A runtime file's bytes and when it was last changed, or None if there is none.
+
+    Only a regular file of ours that nobody else may read or write: anything else (a
+    link, another owner, 0644) is refused rather than trusted, since it may not be ours.
+    """
+    path = runtime_path(name)
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeHome(f"{path} is a symbolic link; trustcli will not use it") from None
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeHome(f"{path} is not a file; trustcli will not use it")
+        if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            raise UnsafeHome(
+                f"{path} is not private (it must be yours and 0600); trustcli will not use it: "
+                "run trustcli lock to remove it"
+            )
+        os.set_blocking(fd, True)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks), info.st_mtime
+    except OSError as exc:
+        raise TrustError(f"cannot read {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    finally:
+        os.close(fd)
+
+
+def runtime_write(name: str, data: bytes) -> Path:
+    """Create or replace a runtime file atomically, 0600 from its first byte."""
+    path = runtime_path(name, create=True)
+    temp: str | None = None
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        temp = None
+    except OSError as exc:
+        raise TrustError(f"cannot write {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    return path
+
+
+def runtime_touch(name: str) -> None:
+    """Mark a runtime file as just used (its change time is when it was last used)."""
+    with contextlib.suppress(OSError, TrustError):
+        os.utime(runtime_path(name), follow_symlinks=False)
+
+
+def runtime_remove(name: str) -> bool:
+    """Overwrite and remove a runtime file; True if there was one."""
+    try:
+        path = runtime_path(name)
+    except TrustError:
+        return False
+    return shred(path)
+
+
+def runtime_names(prefix: str) -> list[str]:
+    """Names in the runtime folder that start with ``prefix`` (none if there is no folder)."""
+    try:
+        folder = runtime_folder()
+        return sorted(entry for entry in os.listdir(folder) if entry.startswith(prefix))
+    except (OSError, TrustError):
+        return []
+
+
+# --- removing with care -----------------------------------------------------------
+
+
+def shred(path: Path) -> bool:
+    """Overwrite a file of ours with zeros, then remove it; True if it was there.
+
+    Overwriting helps on ordinary disks; on SSDs, copy-on-write and journalling file
+    systems the old blocks may survive anyway (the README says so). A link is removed,
+    never followed; a file that is not ours is left alone (TrustError).
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrustError(f"cannot remove {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+            try:
+                overwrite(fd, info.st_size)
+            finally:
+                os.close(fd)
+    elif info.st_uid != os.geteuid():
+        raise TrustError(f"{path} belongs to another user; it was left alone", EXIT_RUNTIME)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrustError(f"cannot remove {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    return True
+
+
+def overwrite(fd: int, size: int) -> None:
+    """Write zeros over the first ``size`` bytes of an open file and flush them to disk."""
+    zeros = bytes(min(size, 1 << 20))
+    done = 0
+    while done < size:
+        done += os.pwrite(fd, zeros[: size - done], done)
+    os.fsync(fd)
