@@ -43,6 +43,7 @@ Record = dict[str, Any]
 Normalise = Callable[[Record], Record]
 
 _LOCK_NAME = ".lock"
+VAULT_FILE = "vault.toml"  # present when the vault is on (see trustcli.vault)
 _CACHE_DIR = "cache"
 _TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
@@ -300,8 +301,9 @@ def _open_in_home(path: Path, flags: int) -> int:
 
 
 def read_bytes(name: str) -> bytes | None:
-    """The bytes of a data-home file, or None if it does not exist."""
-    return _read_file(_locate(name))
+    """The bytes of a data-home file (opened, if the vault sealed it), or None."""
+    raw = _read_file(_locate(name))
+    return None if raw is None else _plain(name, raw)
 
 
 def _read_file(path: Path) -> bytes | None:
@@ -375,7 +377,7 @@ def read(name: str) -> Record:
     if raw is None:
         return {}
     try:
-        return _parse(path, raw)
+        return _parse(path, _plain(name, raw))
     except _ParseError as error:
         raise TrustError(error.message) from None
 
@@ -389,7 +391,7 @@ def updating(name: str) -> Iterator[Record]:
     with lock():
         data = read(name)
         yield data
-        write_atomic(_locate(name, create=True), _dump(data))
+        write_text(name, _dump(data))
 
 
 def write_document(name: str, data: Record) -> None:
@@ -401,8 +403,12 @@ def write_document(name: str, data: Record) -> None:
 def write_text(name: str, text: str, durable: bool = True) -> None:
     """Write a text file in the data home atomically, creating private folders as needed.
 
-    ``durable=False`` skips fsync, for caches that can be rebuilt."""
-    write_atomic(_locate(name, create=True), text, durable)
+    ``durable=False`` skips fsync, for caches that can be rebuilt. With the vault on,
+    what reaches the disk is sealed (see ``trustcli.vault``)."""
+    path = _locate(name, create=True)
+    write_atomic(
+        path, _sealed_file(name, text.encode("utf-8")) if _sealing(name) else text, durable
+    )
 
 
 def names_in(folder: str, suffix: str) -> list[str]:
@@ -422,7 +428,7 @@ def names_in(folder: str, suffix: str) -> list[str]:
     return [f"{folder}/{entry}" for entry in entries]
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
+def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
 
     The temp file beside it has a random name and is created exclusively, 0600, never
@@ -437,7 +443,7 @@ def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            _write_all(fd, text.encode("utf-8"))
+            _write_all(fd, text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
                 os.fsync(fd)
         finally:
@@ -498,6 +504,10 @@ class Log:
     version: int = 1
     last_field: str = "at"
 
+    def __post_init__(self) -> None:
+        if LOG_TABLES.get(self.name) != self.table:  # the vault must know every log
+            raise ValueError(f"{self.name} is not in store.LOG_TABLES")
+
     def cut_off(self, raw: Record) -> bool:
         value = raw.get(self.last_field)
         return not isinstance(value, datetime) or value.tzinfo is None
@@ -539,9 +549,13 @@ def append_many(
         if check is not None:
             check(existing)
         path = _locate(log.name, create=True)
+        sealing = _sealing(log.name)
+        plain = [tomli_w.dumps(record).encode("utf-8") for record in records] if sealing else []
         try:
             fd = _open_in_home(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             try:
+                if sealing:  # each record sealed for the place it will have in the file
+                    chunk = _sealed_records(log.name, log.table, plain, os.fstat(fd).st_size)
                 _write_all(fd, chunk)
                 os.fsync(fd)
             finally:
@@ -610,6 +624,7 @@ def _parse_log_bytes(path: Path, data: bytes, offset: int, log: Log) -> list[Rec
         raise TrustError(
             f"{path}: unexpected entry '{extra}'; this file holds only [[{log.table}]] records",
         )
+    raw_records = _open_records(path, log.name, log.table, data, offset, raw_records)
     records = []
     for index, raw in enumerate(raw_records, start=1):
         try:
@@ -815,6 +830,269 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+# --- the vault: sealing what reaches the disk --------------------------------------
+#
+# With the vault on (``vault.toml`` in the home), every file written here is sealed with
+# the vault's data key (see ``trustcli.vault``): a document or a cache as one sealed
+# file, each record of a log on its own, so appending stays one small write. Both stay
+# valid TOML, so the lock, the torn-record checks and the caches work as before. Reads
+# open whatever is sealed and take plain files as they are (a template a person drops
+# in, a file not yet converted when turning the vault on was interrupted).
+
+SEALED_MAGIC = b"# trustcli vault: encrypted"
+_SEALED_HEAD = SEALED_MAGIC + b". Run trustcli unlock; it opens only with your passphrase.\n"
+_SEALED_LINE = re.compile(rb'\Asealed = "([A-Za-z0-9+/=]*)"\n?\Z')
+_NEVER_SEALED = {_LOCK_NAME, VAULT_FILE, "daemon.pid"}
+# Every append-only log of the home (``Log`` refuses any other): the vault seals their
+# records one by one, and converting a home must know which files are logs.
+LOG_TABLES = {
+    "followthrough.toml": "followup",
+    "checkins.toml": "checkin",
+    "confirmations.toml": "confirmation",
+    "deliveries.toml": "delivery",
+}
+
+
+def dump_toml(data: Record) -> str:
+    """TOML a person can read (see ``_dump``)."""
+    return _dump(data)
+
+
+def _sealing(name: str) -> bool:
+    """Whether a write of ``name`` is sealed: checked at every write (one stat), so a
+    writer that started before the vault was turned on never adds plain text after."""
+    return name not in _NEVER_SEALED and vault_on()
+
+
+def _file_ad(name: str) -> bytes:
+    return b"trustcli vault file v1\0" + name.encode("utf-8")
+
+
+def _record_ad(name: str, offset: int) -> bytes:
+    return b"trustcli vault record v1\0" + name.encode("utf-8") + b"\0" + str(offset).encode()
+
+
+def _data_key() -> bytes:
+    from trustcli import vault
+
+    key = vault.data_key()
+    assert key is not None
+    return key
+
+
+def _sealed_file(name: str, plain: bytes) -> bytes:
+    import base64
+
+    from trustcli import vault
+
+    sealed = vault.seal_bytes(_data_key(), plain, _file_ad(name))
+    return _SEALED_HEAD + b'sealed = "' + base64.b64encode(sealed) + b'"\n'
+
+
+def _plain(name: str, raw: bytes) -> bytes:
+    """``raw`` as written before sealing: opened if sealed, else as it is."""
+    if not raw.startswith(SEALED_MAGIC):
+        return raw
+    import base64
+    import binascii
+
+    from trustcli import vault
+
+    body = raw.partition(b"\n")[2]
+    match = _SEALED_LINE.match(body)
+    where = path_of(name)
+    if match is None:
+        raise TrustError(
+            f"{where}: this sealed file is damaged (cut short or changed)", EXIT_RUNTIME
+        )
+    try:
+        sealed = base64.b64decode(match.group(1), validate=True)
+    except (binascii.Error, ValueError):
+        raise TrustError(f"{where}: this sealed file is damaged", EXIT_RUNTIME) from None
+    plain = vault.open_bytes(_data_key(), sealed, _file_ad(name))
+    if plain is None:
+        raise TrustError(
+            f"{where}: does not open with this vault's key: it was changed, damaged, or "
+            "comes from another home",
+            EXIT_RUNTIME,
+        )
+    return plain
+
+
+def _sealed_records(name: str, table: str, plains: list[bytes], at: int) -> bytes:
+    """Records as sealed ``[[table]]`` entries for a file whose end is at byte ``at``."""
+    import base64
+
+    from trustcli import vault
+
+    key, parts = _data_key(), []
+    for plain in plains:
+        header = at + 1  # after the blank line's newline
+        sealed = vault.seal_bytes(key, plain, _record_ad(name, header))
+        part = f'\n[[{table}]]\nsealed = "'.encode() + base64.b64encode(sealed) + b'"\n'
+        parts.append(part)
+        at += len(part)
+    return b"".join(parts)
+
+
+def _open_records(
+    path: Path, name: str, table: str, data: bytes, offset: int, raw_records: list[Any]
+) -> list[Any]:
+    """The records of ``data[offset:]`` with every sealed one opened (it must open at
+    the place in the file it was written for)."""
+    if not any(_is_sealed_record(raw) for raw in raw_records):
+        return raw_records
+    import base64
+    import binascii
+    import tomllib as toml
+
+    from trustcli import vault
+
+    header = re.compile(rb"^[ \t]*(\[\[)[ \t]*" + re.escape(table.encode()) + rb"[ \t]*\]\]", re.M)
+    starts = [offset + match.start(1) for match in header.finditer(data, offset)]
+    lines_before = data.count(b"\n", 0, offset)
+    key, opened = _data_key(), []
+    for index, raw in enumerate(raw_records):
+        if not _is_sealed_record(raw):
+            opened.append(raw)
+            continue
+        line = lines_before + _header_line(data[offset:], table, index + 1)
+        plain = None
+        if len(starts) == len(raw_records):
+            with contextlib.suppress(binascii.Error, ValueError):
+                sealed = base64.b64decode(raw["sealed"], validate=True)
+                plain = vault.open_bytes(key, sealed, _record_ad(name, starts[index]))
+        if plain is None:
+            raise TrustError(
+                f"{path}: the record at line {line} does not open with this vault's key: it "
+                "was moved, changed or damaged",
+                EXIT_RUNTIME,
+            )
+        try:
+            opened.append(toml.loads(plain.decode("utf-8")))
+        except (UnicodeDecodeError, toml.TOMLDecodeError):
+            raise TrustError(
+                f"{path}: the record at line {line} is damaged", EXIT_RUNTIME
+            ) from None
+    return opened
+
+
+def _is_sealed_record(raw: Any) -> bool:
+    return isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get("sealed"), str)
+
+
+def home_files() -> list[str]:
+    """Every file of the home that the vault seals, as names relative to the home: not
+    the lock, vault.toml, the pid file, temp files, caches or anything not ours."""
+    base = home()
+    if not _check_home(base):
+        return []
+    found = []
+    for folder, folders, files in os.walk(base):
+        relative = os.path.relpath(folder, base)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        folders[:] = sorted(f for f in folders if not _part_problem(f) and prefix + f != _CACHE_DIR)
+        for entry in sorted(files):
+            name = prefix + entry
+            if name in _NEVER_SEALED or _part_problem(entry):
+                continue
+            found.append(name)
+    return found
+
+
+def cache_files() -> list[str]:
+    """The files of ``cache/``: rebuilt at need, so the vault removes rather than converts them."""
+    return names_in(_CACHE_DIR, "")
+
+
+def is_sealed(name: str) -> bool:
+    """Whether ``name`` is sealed whole, or (a log) holds no plain record; no key needed."""
+    raw = _read_file(_locate(name)) or b""
+    if name in LOG_TABLES:
+        try:
+            parsed = _parse(path_of(name), raw)
+        except _ParseError:
+            return False
+        records = parsed.get(LOG_TABLES[name], [])
+        return isinstance(records, list) and all(_is_sealed_record(raw) for raw in records)
+    return raw.startswith(SEALED_MAGIC)
+
+
+def _log_raw_records(name: str, raw: bytes) -> tuple[list[Any], int]:
+    """A log's records as written (sealed ones opened) and how many were sealed."""
+    path, table = path_of(name), LOG_TABLES[name]
+    try:
+        parsed = _parse(path, raw)
+    except _ParseError as error:
+        raise TrustError(error.message) from None
+    raw_records = parsed.get(table, [])
+    if set(parsed) - {table} or not isinstance(raw_records, list):
+        raise TrustError(f"{path}: this file holds only [[{table}]] records; fix it first")
+    sealed = sum(_is_sealed_record(raw) for raw in raw_records)
+    return _open_records(path, name, table, raw, 0, raw_records), sealed
+
+
+def check_convertible(name: str) -> None:
+    """Refuse to convert a TOML file that does not read: once sealed, nobody could fix it."""
+    if not name.endswith(".toml"):
+        return
+    raw = _read_file(_locate(name)) or b""
+    if name in LOG_TABLES:
+        _log_raw_records(name, raw)
+        return
+    try:
+        _parse(path_of(name), _plain(name, raw))
+    except _ParseError as error:
+        raise TrustError(error.message) from None
+
+
+def convert(name: str, seal: bool) -> bool:
+    """Seal (or open) one file of the home in place; True if it changed.
+
+    Atomic, file by file: a crash leaves each file old or new, and both read with the
+    key. The plain file replaced by its sealed form is overwritten where the file system
+    allows (never one with another hard link to it)."""
+    path = _locate(name)
+    raw = _read_file(path)
+    if raw is None:
+        return False
+    if name in LOG_TABLES:
+        records, sealed = _log_raw_records(name, raw)
+        if sealed == (len(records) if seal else 0):
+            return False
+        import tomli_w
+
+        plains = [tomli_w.dumps(record).encode("utf-8") for record in records]
+        table = LOG_TABLES[name]
+        if seal:  # the first record at the very start of the file: its header is at 0
+            new = _sealed_records(name, table, plains, -1)[1:]
+        else:
+            new = b"".join(f"\n[[{table}]]\n".encode() + plain for plain in plains)[1:]
+    elif raw.startswith(SEALED_MAGIC) == seal:
+        return False
+    else:
+        new = _sealed_file(name, raw) if seal else _plain(name, raw)
+    _replace_overwriting(path, new, overwrite_old=seal)
+    return True
+
+
+def _replace_overwriting(path: Path, data: bytes, overwrite_old: bool) -> None:
+    fd = None
+    if overwrite_old:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+    try:
+        write_atomic(path, data)
+        if fd is not None:
+            info = os.fstat(fd)
+            if info.st_nlink == 0 and stat.S_ISREG(info.st_mode):  # gone from every folder
+                with contextlib.suppress(OSError):
+                    overwrite(fd, info.st_size)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 # --- the couple folder: a shared directory outside the data home -------------------
 #
 # The couple folder is not ours alone: a sync tool, the partner's device (perhaps another
@@ -1013,7 +1291,6 @@ def shared_append(root: Path, data: bytes, *parts: str) -> None:
 # there is no safe place to fall back to, so the caller says so in one line.
 
 RUNTIME_FOLDER = "trustcli"
-VAULT_FILE = "vault.toml"  # present when the vault is on (see trustcli.vault)
 
 
 def vault_on() -> bool:

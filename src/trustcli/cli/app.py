@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -31,7 +32,12 @@ COMMANDS = {
     "import": ("trustcli.cli.export", "import_app"),
     "pair": ("trustcli.cli.pair", "app"),
     "today": ("trustcli.cli.today", "app"),
+    "vault": ("trustcli.cli.vault", "app"),
+    "unlock": ("trustcli.cli.vault", "unlock_app"),
+    "lock": ("trustcli.cli.vault", "lock_app"),
 }
+# What works on a locked vault: these need no key (or ask for the passphrase themselves).
+OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now"}
 
 
 class _LazyCommands(MutableMapping[str, Any]):
@@ -129,6 +135,24 @@ def _likely_slip(message: str) -> str:
     return ""
 
 
+def _pass_the_vault(args: list[str]) -> None:
+    """A home whose vault is on runs a command only with its key at hand (see
+    ``vault.admit``); help, the version and the commands in OPEN_WHEN_LOCKED need none,
+    nor does the daemon (it waits for an unlock itself). A plain home pays one stat."""
+    if not args or args[0].startswith("-") or args[0] in OPEN_WHEN_LOCKED:
+        return
+    if any(arg in ("-h", "--help", "--version") for arg in args):
+        return
+    if args[0] == "remind" and "--daemon" in args:
+        return
+    from trustcli import store
+
+    if store.vault_on():
+        from trustcli import vault
+
+        vault.admit()
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising, so scripts get one line."""
     from typer._click import exceptions as click_errors
@@ -139,6 +163,7 @@ def run(argv: list[str] | None = None) -> int:
 
     output.reset()
     try:
+        _pass_the_vault(sys.argv[1:] if argv is None else argv)
         command = get_command(app)
         with output.guarded_stdout():
             code = command.main(args=argv, prog_name="trustcli", standalone_mode=False)
