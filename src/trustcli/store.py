@@ -949,7 +949,7 @@ def _open_records(
     from trustcli import vault
 
     header = re.compile(rb"^[ \t]*(\[\[)[ \t]*" + re.escape(table.encode()) + rb"[ \t]*\]\]", re.M)
-    starts = [offset + match.start(1) for match in header.finditer(data, offset)]
+    starts = [match.start(1) for match in header.finditer(data, offset)]  # absolute
     lines_before = data.count(b"\n", 0, offset)
     key, opened = _data_key(), []
     for index, raw in enumerate(raw_records):
