@@ -9,6 +9,7 @@ the home's path, so it is written for the copy, not copied).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from .conftest import (
     Result,
     run_in_process,
     snapshot,
+    spawn_on_terminal,
     trustcli_executable,
 )
 
@@ -338,3 +340,206 @@ def test_a_record_added_after_the_log_was_cached_opens(env: Env) -> None:
     shown = env.run("promise", "show", "1")
     assert shown.code == 0, shown.text
     assert "NOTE-2026-11-13" in shown.out and "NOTE-2026-11-14" in shown.out
+
+
+# --- 2. bad input ---------------------------------------------------------------------------
+
+
+def _one_line(result: Result, code: int) -> str:
+    assert result.code == code, result.text
+    assert result.out == ""
+    assert result.err.startswith("trustcli: ") and result.err.count("\n") == 1, result.err
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    return result.err
+
+
+def test_a_wrong_passphrase_is_one_line_and_changes_nothing(env: Env, tmp_path: Path) -> None:
+    wrong = _passphrase_file(tmp_path / "wrong", "correct horse, battery staple")
+    before = snapshot(env.home)
+    for command in (
+        ("unlock", "--passphrase-file", str(wrong)),
+        ("vault", "disable", "--passphrase-file", str(wrong)),
+        ("vault", "passwd", "--passphrase-file", str(wrong), "--new-passphrase-file", str(wrong)),
+    ):
+        err = _one_line(env.run(*command), 1)
+        assert "passphrase does not open this vault" in err, command
+    err = _one_line(env.run("promise", "list", stdin=""), 1)
+    assert err == LOCKED
+    opened = env.sh("promise", "list", env={vault.PASSPHRASE_ENV: str(wrong)})
+    assert "passphrase does not open this vault" in _one_line(opened, 1)
+    assert snapshot(env.home) == before
+    assert not env.key_file().exists()
+
+
+def test_an_empty_passphrase_is_refused(env: Env, home: Path, tmp_path: Path) -> None:
+    empty = _passphrase_file(tmp_path / "empty", "")
+    assert "empty" in _one_line(env.run("unlock", "--passphrase-file", str(empty)), 2)
+    assert not env.key_file().exists()
+    shutil.rmtree(home)  # a plain home
+    assert env.run("promise", "add", "plain one").code == 0
+    before = snapshot(home)
+    assert "empty" in _one_line(env.run("vault", "enable", "--passphrase-file", str(empty)), 2)
+    assert snapshot(home) == before
+
+
+def test_a_passphrase_file_others_can_read_is_refused(env: Env) -> None:
+    env.passfile.chmod(0o644)
+    err = _one_line(env.run("unlock", "--passphrase-file", str(env.passfile)), 2)
+    assert "can be read by others" in err
+    shown = env.sh("promise", "list", env={vault.PASSPHRASE_ENV: str(env.passfile)})
+    assert "can be read by others" in _one_line(shown, 2)
+    assert not env.key_file().exists()
+
+
+def test_passphrases_that_differ_on_a_terminal_change_nothing(env: Env, home: Path) -> None:
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "plain one").code == 0
+    before = snapshot(home)
+    child = spawn_on_terminal("vault", "enable")
+    child.expect("Passphrase: ")
+    child.sendline("first words")
+    child.expect("Again, to be sure: ")
+    child.sendline("other words")
+    child.expect("the two passphrases differ; nothing was changed")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 2
+    assert snapshot(home) == before
+    assert env.run("vault", "status").out.startswith("The vault is off")
+
+
+def pexpect_eof() -> object:
+    import pexpect
+
+    return pexpect.EOF
+
+
+VAULT_DAMAGE = {
+    "bad base64": ('salt = "', 'salt = "!'),
+    "missing field": ("wrapped = ", "wrapper = "),
+    "log2_n = 40": ("log2_n = 17", "log2_n = 40"),
+    "log2_n not a number": ("log2_n = 17", 'log2_n = "17"'),
+    "not TOML": ("version = 1", "version = = 1"),
+    "unknown version": ("version = 1", "version = 2"),
+    "unknown state": ('state = "on"', 'state = "maybe"'),
+}
+
+
+@pytest.mark.parametrize("damage", [*VAULT_DAMAGE, "not UTF-8", "empty"])
+def test_a_damaged_vault_file_is_named_and_lock_still_forgets_the_key(
+    env: Env, damage: str
+) -> None:
+    env.unlock()
+    path = env.home / "vault.toml"
+    text = path.read_text(encoding="utf-8")
+    if damage == "not UTF-8":
+        path.write_bytes(b"\xff\xfe" + text.encode())
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        old, new = VAULT_DAMAGE[damage]
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for command in (
+        ("promise", "list"),
+        ("unlock", "--passphrase-file", str(env.passfile)),
+        ("vault", "status"),
+        ("vault", "disable", "--passphrase-file", str(env.passfile)),
+    ):
+        err = _one_line(env.run(*command), 1)
+        assert str(path) in err, (command, err)
+    assert env.key_file().exists()
+    locked = env.run("lock")  # forgetting the key never needs the vault file
+    assert locked.code == 0, locked.text
+    assert not env.key_file().exists()
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    changed = bytearray(data)
+    changed[at] = ord("A") if changed[at] != ord("A") else ord("B")
+    return bytes(changed)
+
+
+def test_a_sealed_record_or_file_changed_by_one_byte_is_named(env: Env) -> None:
+    env.unlock()
+    log = env.home / "followthrough.toml"
+    data = log.read_bytes()
+    second = data.index(b"\n[[followup]]") + 1
+    line = data.count(b"\n", 0, second) + 1
+    at = data.index(b'sealed = "', second) + 30
+    log.write_bytes(_flip(data, at))
+    err = _one_line(env.run("promise", "list"), 1)
+    assert f"{log}: the record at line {line}" in err
+    log.write_bytes(data)
+    assert env.run("promise", "list").code == 0
+
+    promises = env.home / "promises.toml"
+    whole = promises.read_bytes()
+    promises.write_bytes(_flip(whole, len(whole) - 10))
+    assert str(promises) in _one_line(env.run("promise", "list"), 1)
+    promises.write_bytes(env.home.joinpath("reminders.toml").read_bytes())  # another file's
+    assert str(promises) in _one_line(env.run("promise", "list"), 1)
+
+
+def test_a_sealed_record_copied_to_the_end_of_its_log_is_refused(env: Env) -> None:
+    env.unlock()
+    assert env.run("promise", "list").code == 0  # cached: the copy is read as new
+    log = env.home / "followthrough.toml"
+    data = log.read_bytes()
+    first = data[: data.index(b"\n[[followup]]") + 1]
+    log.write_bytes(data + b"\n" + first)
+    line = (data + b"\n").count(b"\n") + 1
+    err = _one_line(env.run("promise", "list"), 1)
+    assert f"{log}: the record at line {line}" in err
+    shutil.rmtree(env.home / "cache")  # and read from the start
+    err = _one_line(env.run("promise", "list"), 1)
+    assert f"{log}: the record at line {line}" in err
+
+
+def test_unlock_without_a_runtime_folder_is_one_line(env: Env, monkeypatch) -> None:
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    err = _one_line(env.run("unlock", "--passphrase-file", str(env.passfile)), 1)
+    assert "XDG_RUNTIME_DIR" in err
+    assert env.run("promise", "list").err == LOCKED
+
+
+@pytest.mark.parametrize("kind", ["0644", "symlink", "another home's"])
+def test_a_runtime_key_file_not_ours_alone_is_refused(env: Env, tmp_path: Path, kind: str) -> None:
+    env.unlock()
+    key = env.key_file()
+    if kind == "0644":
+        key.chmod(0o644)
+    elif kind == "symlink":
+        elsewhere = tmp_path / "elsewhere"
+        key.rename(elsewhere)
+        key.symlink_to(elsewhere)
+    else:
+        saved = json.loads(key.read_text())
+        key.write_text(json.dumps({**saved, "home": "/somewhere/else"}))
+    shown = env.run("promise", "list")
+    if kind == "another home's":
+        assert shown.err == LOCKED and shown.code == 1
+        assert not key.exists()
+        return
+    assert str(key) in _one_line(shown, 1)
+    assert env.run("lock").code == 0
+    assert not os.path.lexists(key)
+    assert env.run("promise", "list").err == LOCKED
+
+
+def test_vault_commands_said_twice_or_on_a_plain_home_are_one_line(env: Env, home: Path) -> None:
+    env.unlock()
+    again = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert "already on" in _one_line(again, 2)
+    for period in ("0", "10y", "-5m", "", "1.5h"):
+        refused = env.run("unlock", "--for", period, "--passphrase-file", str(env.passfile))
+        assert "--for" in _one_line(refused, 2), period
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "plain one").code == 0
+    for command in (
+        ("vault", "disable", "--passphrase-file", str(env.passfile)),
+        ("vault", "passwd", "--passphrase-file", str(env.passfile)),
+        ("unlock", "--passphrase-file", str(env.passfile)),
+        ("lock",),
+    ):
+        assert "vault is off" in _one_line(env.run(*command), 2), command

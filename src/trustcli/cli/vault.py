@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from trustcli import vault
-from trustcli.errors import TrustError
+from trustcli import store, vault
+from trustcli.errors import EXIT_RUNTIME, TrustError
 from trustcli.output import emit, emit_json, say
 
 app = typer.Typer(
@@ -73,7 +75,7 @@ def enable(
         raise TrustError("the vault is already on (trustcli vault passwd changes the passphrase)")
     resuming = document is not None
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
-    if not resuming:
+    if not resuming and not (passphrase_file or os.environ.get(vault.PASSPHRASE_ENV)):
         say("Choose a passphrase. Without it nothing in this home can be read again.")
     secret = vault.passphrase(passphrase_file, confirm=not resuming)
     result = vault.enable(secret, idle)
@@ -160,6 +162,12 @@ def unlock_command(passphrase_file: str = PASSPHRASE_FILE, unlock_for: str = FOR
         raise TrustError("the vault is off: there is nothing to unlock")
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     kept, idle = vault.unlock(vault.passphrase(passphrase_file), idle)
+    if not kept:  # nothing was unlocked: the next command would say "locked"
+        raise TrustError(
+            "there is no $XDG_RUNTIME_DIR here to keep the key in, so nothing was unlocked: "
+            "trustcli asks for the passphrase on a terminal (or use TRUSTCLI_PASSPHRASE_FILE)",
+            EXIT_RUNTIME,
+        )
     say(_unlocked_line(kept, idle))
 
 
@@ -171,6 +179,6 @@ def lock_command() -> None:
     Examples:
       trustcli lock
     """
-    if vault.state() is None:
+    if not store.vault_on():  # not vault.state(): a damaged vault.toml must not keep the key
         raise TrustError("the vault is off: there is nothing to lock (trustcli vault enable)")
     say("Locked." if vault.lock() else "It was locked already.")
