@@ -543,3 +543,125 @@ def test_vault_commands_said_twice_or_on_a_plain_home_are_one_line(env: Env, hom
         ("lock",),
     ):
         assert "vault is off" in _one_line(env.run(*command), 2), command
+
+
+# --- 3. the key is forgotten after its idle time; use keeps it -----------------------------
+
+
+def test_an_unused_key_expires_and_a_used_one_stays(env: Env) -> None:
+    env.unlock(idle=600)
+    key = env.key_file()
+    a_while_ago = time.time() - 300
+    os.utime(key, (a_while_ago, a_while_ago))
+    assert env.run("promise", "list").code == 0
+    assert key.stat().st_mtime > a_while_ago + 200  # use counts: the window starts again
+    assert env.run("vault", "status", "--json").code == 0
+    too_long = time.time() - 601
+    os.utime(key, (too_long, too_long))
+    status = json.loads(env.run("vault", "status", "--json").out)
+    assert status["unlocked"] is False
+    assert (env.run("promise", "list").code, env.run("promise", "list").err) == (1, LOCKED)
+    assert not key.exists()
+
+
+# --- 4. a locked command on a terminal asks for the passphrase ------------------------------
+
+
+def test_a_locked_command_on_a_terminal_asks_and_goes_on(env: Env) -> None:
+    child = spawn_on_terminal("promise", "list")
+    child.expect("Passphrase: ")
+    child.sendline(PASSPHRASE)
+    child.expect(TEXTS[2][:20])
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    assert env.key_file().exists()  # and it stays open for the session
+    assert env.run("promise", "list").code == 0
+
+    assert env.run("lock").code == 0
+    child = spawn_on_terminal("checkin", "list")
+    child.expect("Passphrase: ")
+    child.sendline("not it")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 1
+    lines = [line for line in child.before.splitlines() if line.strip()]
+    assert lines[-1] == "trustcli: that passphrase does not open this vault; nothing was changed"
+    assert not env.key_file().exists()
+
+
+# --- 7. passwd -----------------------------------------------------------------------------
+
+
+def test_passwd_changes_only_the_wrapped_key(env: Env, tmp_path: Path) -> None:
+    new = _passphrase_file(tmp_path / "new", "a new passphrase, longer")
+    before = snapshot(env.home)
+    changed = env.run(
+        "vault", "passwd", "--passphrase-file", str(env.passfile), "--new-passphrase-file", str(new)
+    )
+    assert changed.code == 0, changed.text
+    after = snapshot(env.home)
+    assert before is not None and after is not None
+    assert {name for name in after if after[name] != before.get(name)} == {"vault.toml"}
+    old = env.run("unlock", "--passphrase-file", str(env.passfile))
+    assert "does not open" in _one_line(old, 1)
+    assert env.run("unlock", "--passphrase-file", str(new)).code == 0
+    assert TEXTS[2] in env.run("promise", "list").out
+
+
+def test_passwd_never_takes_the_new_passphrase_from_the_environment(env: Env) -> None:
+    """TRUSTCLI_PASSPHRASE_FILE is the current passphrase: read as the new one too, passwd
+    said 'changed' and the old one still opened the vault."""
+    before = snapshot(env.home)
+    changed = env.sh("vault", "passwd", env={vault.PASSPHRASE_ENV: str(env.passfile)})
+    assert changed.code != 0
+    assert "new passphrase" in _one_line(changed, changed.code)
+    assert snapshot(env.home) == before
+    same = env.run(
+        "vault",
+        "passwd",
+        "--passphrase-file",
+        str(env.passfile),
+        "--new-passphrase-file",
+        str(env.passfile),
+    )
+    assert "the same" in _one_line(same, 2)
+    assert snapshot(env.home) == before
+
+
+# --- 9. a log half plain, half sealed (an interrupted enable) --------------------------------
+
+
+def test_a_mixed_log_reads_and_vault_enable_finishes_it(env: Env, home: Path) -> None:
+    vault_file = (home / "vault.toml").read_bytes()
+    shutil.rmtree(home)
+    for rating, note in ((3, "CHECKIN-plain-one"), (4, "CHECKIN-plain-two")):
+        added = env.run("checkin", "add", "--rating", str(rating), "--note", note)
+        assert added.code == 0, added.text
+    (home / "vault.toml").write_bytes(vault_file)  # on, as if enable stopped before the log
+    env.unlock()
+    assert env.run("checkin", "add", "--rating", "5", "--note", "CHECKIN-sealed").code == 0
+    log = (home / "checkins.toml").read_bytes()
+    assert b"CHECKIN-plain-two" in log and b"CHECKIN-sealed" not in log
+    listed = env.run("checkin", "list", "--json")
+    notes = [c["note"] for c in json.loads(listed.out)]
+    assert notes == ["CHECKIN-plain-one", "CHECKIN-plain-two", "CHECKIN-sealed"]
+    status = json.loads(env.run("vault", "status", "--json").out)
+    assert "checkins.toml" in status["plain_files"]
+    finished = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert finished.code == 0, finished.text
+    assert _plain_files_on_disk(home) == []
+    assert _found(home, ["CHECKIN-plain"]) == []
+    assert [c["note"] for c in json.loads(env.run("checkin", "list", "--json").out)] == notes
+
+
+def test_enable_leaves_no_plain_temp_file_a_crash_left_behind(env: Env, home: Path) -> None:
+    """A write killed before its rename leaves `.NAME.XXXXXXXX.tmp` with plain text: the
+    vault must not leave it (nor any other plain copy) in the home."""
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "PROMISE-crocus before the vault").code == 0
+    stale = home / ".promises.toml.abcd1234.tmp"
+    stale.write_bytes((home / "promises.toml").read_bytes())
+    enabled = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert enabled.code == 0, enabled.text
+    assert _found(home, ["PROMISE-crocus"]) == []

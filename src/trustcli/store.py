@@ -1000,6 +1000,19 @@ def home_files() -> list[str]:
     return found
 
 
+def temp_files() -> list[Path]:
+    """Temp files of ours anywhere in the home (``.NAME.XXXXXXXX.tmp``): one a crash left
+    holds a plain copy of what was being written, and no reader ever looks at it."""
+    base = home()
+    if not _check_home(base):
+        return []
+    found = []
+    for folder, folders, files in os.walk(base):
+        folders[:] = sorted(f for f in folders if not _part_problem(f))
+        found += [Path(folder) / entry for entry in sorted(files) if _TEMP_NAME.match(entry)]
+    return found
+
+
 def cache_files() -> list[str]:
     """The files of ``cache/``: rebuilt at need, so the vault removes rather than converts them."""
     return names_in(_CACHE_DIR, "")

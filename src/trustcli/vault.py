@@ -294,11 +294,14 @@ def unlocked_until() -> float | None:
 # --- passphrases --------------------------------------------------------------------------
 
 
-def passphrase(file: str | None, confirm: bool = False, prompt: str = "Passphrase") -> str:
+def passphrase(
+    file: str | None, confirm: bool = False, prompt: str = "Passphrase", new: bool = False
+) -> str:
     """The passphrase: from ``--passphrase-file``, else $TRUSTCLI_PASSPHRASE_FILE, else
     asked on the terminal (twice when ``confirm``). Unicode is normalised (NFC), so the
-    same words typed on another keyboard open the vault."""
-    path = file or os.environ.get(PASSPHRASE_ENV)
+    same words typed on another keyboard open the vault. A ``new`` one (passwd) never
+    comes from $TRUSTCLI_PASSPHRASE_FILE: that file holds the current one."""
+    path = file or (None if new else os.environ.get(PASSPHRASE_ENV))
     if path:
         text = _from_file(path)
     elif sys.stdin.isatty():
@@ -307,6 +310,11 @@ def passphrase(file: str | None, confirm: bool = False, prompt: str = "Passphras
             unicodedata.normalize("NFC", text)
         ):
             raise TrustError("the two passphrases differ; nothing was changed")
+    elif new:
+        raise TrustError(
+            "a new passphrase is needed: run this on a terminal, or give "
+            "--new-passphrase-file FILE; nothing was changed"
+        )
     else:
         raise TrustError(
             f"a passphrase is needed: run this on a terminal, or give --passphrase-file FILE "
@@ -400,6 +408,8 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
                     "the vault is already on (trustcli vault passwd changes the passphrase)"
                 )
         kept = keep(key, DEFAULT_IDLE if idle is None else idle)
+        for path in store.temp_files():  # left by a crash: a plain copy nobody reads
+            store.shred(path)
         converted = sum(store.convert(name, seal=True) for name in store.home_files())
         for name in store.cache_files():
             store.shred(store.path_of(name))
