@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from .conftest import (
     run_in_process,
     snapshot,
     spawn_on_terminal,
+    start_held,
     trustcli_executable,
 )
 
@@ -73,8 +76,9 @@ def _plain_home_commands(folder: Path) -> list[tuple[str, ...]]:
 class Template:
     """The enabled home every test copies, with its data key."""
 
-    def __init__(self, folder: Path, key: bytes) -> None:
+    def __init__(self, folder: Path, plain: Path, key: bytes) -> None:
         self.folder = folder
+        self.plain = plain  # the same home before its vault was turned on
         self.key = key
 
 
@@ -104,6 +108,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
         for command in _plain_home_commands(base):
             done = run_in_process(*command)
             assert done.code == 0, (command, done.text)
+        assert run_in_process("promise", "list").code == 0  # a cache to convert too
+        shutil.copytree(base / "home", base / "plain")
         secret = _passphrase_file(base / "pass")
         enabled = run_in_process("vault", "enable", "--passphrase-file", str(secret))
         assert enabled.code == 0, enabled.text
@@ -111,7 +117,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
         assert key is not None
         vault.lock()
     time.tzset()
-    yield Template(base / "home", key)
+    yield Template(base / "home", base / "plain", key)
 
 
 @pytest.fixture(autouse=True)
@@ -665,3 +671,117 @@ def test_enable_leaves_no_plain_temp_file_a_crash_left_behind(env: Env, home: Pa
     enabled = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
     assert enabled.code == 0, enabled.text
     assert _found(home, ["PROMISE-crocus"]) == []
+
+
+# --- 5. a kill at any moment of enable or disable -------------------------------------------
+
+LISTS = [("promise", "list", "--all", "--json"), ("checkin", "list", "--json")]
+
+
+def _killed(tmp_path: Path, at: tuple[str, str, int] | float, *args: str) -> subprocess.Popen[str]:
+    """Run trustcli ARGS and SIGKILL it at the n-th audit event (event, match, n), or
+    after a delay in seconds; return the finished process."""
+    folder = tmp_path / f"hold-{time.monotonic_ns()}"
+    if isinstance(at, float):
+        process = subprocess.Popen(
+            [trustcli_executable(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(at)
+    else:
+        event, match, nth = at
+        held = start_held(folder, event, match, *args, env={**os.environ, "PAUSE_AT_NTH": str(nth)})
+        deadline = time.monotonic() + 30
+        while not held.ready.exists():
+            assert held.process.poll() is None, f"ended before {at}: {held.process.communicate()}"
+            assert time.monotonic() < deadline, f"never reached {at}"
+            time.sleep(0.005)
+        process = held.process
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    return process
+
+
+def _everything(env: Env) -> list[str]:
+    outs = []
+    for command in LISTS:
+        done = env.run(*command)
+        assert done.code == 0, (command, done.text)
+        outs.append(done.out)
+    return outs
+
+
+def _status(env: Env) -> str:
+    done = env.run("vault", "status", "--json")
+    assert done.code == 0, done.text
+    return str(json.loads(done.out)["vault"])
+
+
+def _opens_after_a_kill(env: Env, expected: list[str], where: object) -> str:
+    """The home as the kill left it opens with the passphrase and holds everything."""
+    state = _status(env)
+    if state != "off":
+        unlocked = env.run("unlock", "--passphrase-file", str(env.passfile))
+        assert unlocked.code == 0, (where, unlocked.text)
+    assert _everything(env) == expected, where
+    return state
+
+
+ENABLE_POINTS: list[tuple[str, str, int] | float] = [
+    ("os.rename", "/.vault.toml.", 1),  # before vault.toml is written
+    ("os.rename", "/.key-", 1),  # vault.toml written (enabling), the key not kept yet
+    ("os.rename", "/home/.", 2),  # before the first file is converted
+    ("os.rename", "/home/", 5),  # halfway
+    ("os.remove", "/cache/", 1),  # every file converted; a cache zeroed, not removed
+    ("os.rename", "/.vault.toml.", 2),  # before vault.toml says on
+    *(round(random.Random(seed).uniform(0.2, 0.9), 3) for seed in (1, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("at", ENABLE_POINTS, ids=str)
+def test_a_kill_during_enable_leaves_a_home_that_opens(
+    env: Env, home: Path, tmp_path: Path, at: tuple[str, str, int] | float
+) -> None:
+    shutil.rmtree(home)
+    shutil.copytree(env.template.plain, home)
+    expected = _everything(env)
+    _killed(tmp_path, at, "vault", "enable", "--passphrase-file", str(env.passfile))
+    state = _opens_after_a_kill(env, expected, at)
+    again = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    if state == "on" and _plain_files_on_disk(home) == []:  # the kill came after the end
+        assert "already on" in _one_line(again, 2)
+    else:
+        assert again.code == 0, (at, again.text)
+    assert _status(env) == "on"
+    assert _plain_files_on_disk(home) == [], at
+    assert _found(home, TEXTS) == [], at
+    assert _everything(env) == expected, at
+
+
+DISABLE_POINTS: list[tuple[str, str, int] | float] = [
+    ("os.rename", "/.vault.toml.", 1),  # before vault.toml says disabling
+    ("os.rename", "/home/", 3),  # halfway
+    ("os.remove", "/key-", 1),  # every file plain; the key being forgotten
+    ("os.rename", "/home/vault.toml", 1),  # vault.toml about to be removed
+    ("os.remove", "/home/.vault.toml.", 1),  # vault.toml overwritten, not yet removed
+    *(round(random.Random(seed).uniform(0.2, 0.9), 3) for seed in (4, 5, 6)),
+]
+
+
+@pytest.mark.parametrize("at", DISABLE_POINTS, ids=str)
+def test_a_kill_during_disable_leaves_a_home_that_opens(
+    env: Env, home: Path, tmp_path: Path, at: tuple[str, str, int] | float
+) -> None:
+    env.unlock()
+    expected = _everything(env)
+    _killed(tmp_path, at, "vault", "disable", "--passphrase-file", str(env.passfile))
+    if _opens_after_a_kill(env, expected, at) != "off":
+        again = env.run("vault", "disable", "--passphrase-file", str(env.passfile))
+        assert again.code == 0, (at, again.text)
+    assert _status(env) == "off"
+    assert not (home / "vault.toml").exists()
+    sealed = [p for p in home.rglob("*") if p.is_file() and b"sealed = " in p.read_bytes()]
+    assert sealed == [], at
+    assert _everything(env) == expected, at

@@ -1492,6 +1492,24 @@ def shred(path: Path) -> bool:
     return True
 
 
+def shred_whole(name: str) -> bool:
+    """Shred a file of the home that must be whole or gone, never zeros (vault.toml): it
+    is renamed away first, in one step, then overwritten and removed under that name. A
+    kill in between leaves a temp file, removed by a later write or ``vault enable``."""
+    import secrets
+
+    path = _locate(name)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.rename(path, temp)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrustError(f"cannot remove {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    _fsync_folder(path.parent)
+    return shred(temp)
+
+
 def overwrite(fd: int, size: int) -> None:
     """Write zeros over the first ``size`` bytes of an open file and flush them to disk."""
     zeros = bytes(min(size, 1 << 20))

@@ -436,7 +436,7 @@ def disable(secret: str) -> dict[str, Any]:
         for name in store.cache_files():
             store.shred(store.path_of(name))
         forget()
-        store.shred(store.path_of(VAULT_FILE))
+        store.shred_whole(VAULT_FILE)  # a kill leaves it whole (disabling) or gone
     _tell_daemon()
     return {"files": converted}
 
