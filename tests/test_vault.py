@@ -18,9 +18,12 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustcli import store, vault
 
@@ -785,3 +788,111 @@ def test_a_kill_during_disable_leaves_a_home_that_opens(
     sealed = [p for p in home.rglob("*") if p.is_file() and b"sealed = " in p.read_bytes()]
     assert sealed == [], at
     assert _everything(env) == expected, at
+
+
+# --- 6. commands at once while unlocking ------------------------------------------------------
+
+
+@pytest.mark.parametrize("start", ["unlocked", "locked"])
+def test_commands_at_once_while_unlocking_lose_nothing(env: Env, start: str) -> None:
+    if start == "unlocked":
+        env.unlock(idle=600)
+    days = [f"2026-11-0{day}" for day in range(2, 6)]
+    writers = [
+        ("promise", "kept", "1", "--on", day, "--note", f"NOTE-at-once-{day}") for day in days
+    ]
+    writers += [
+        ("checkin", "add", "--rating", str(n), "--note", f"CHECKIN-at-once-{n}")
+        for n in range(1, 5)
+    ]
+    unlocks = [("unlock", "--for", "1h", "--passphrase-file", str(env.passfile))] * 2
+    commands = [*unlocks, *writers]
+    processes = [
+        subprocess.Popen(
+            [trustcli_executable(), *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    results = dict(zip(commands[2:], outputs[2:], strict=True))
+    codes = {command: p.returncode for command, p in zip(commands, processes, strict=True)}
+    assert codes[unlocks[0]] == 0
+    done = []
+    for command, (_, err) in results.items():
+        if start == "unlocked" or codes[command] == 0:
+            assert codes[command] == 0, (command, err)
+            done.append(command[-1])
+        else:
+            assert (codes[command], err) == (1, LOCKED), command
+    assert start == "locked" or len(done) == len(writers)
+    shown = env.run("promise", "show", "1", "--json").out + env.run("checkin", "list").out
+    assert all(note in shown for note in done), (done, shown)
+    assert _plain_files_on_disk(env.home) == []
+    assert _found(env.home, [w[-1] for w in writers]) == []
+
+
+# --- 8. any text round-trips sealed -------------------------------------------------------------
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000)
+
+
+@pytest.fixture
+def sealing_store(env: Env) -> Iterator[bytes]:
+    """The store of a vault home, in this process, with the data key at hand."""
+    vault._key = env.template.key
+    yield env.template.key
+    vault.forget_in_memory()
+
+
+def _any_log() -> store.Log:
+    def normalise(raw: dict[str, object]) -> dict[str, object]:
+        at = raw["at"]
+        assert isinstance(at, datetime)
+        return {"note": raw["note"], "at": at.isoformat()}
+
+    return store.Log("checkins.toml", "checkin", normalise, version=99)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXT)
+def test_any_text_round_trips_through_the_sealed_store(sealing_store: bytes, text: str) -> None:
+    for name in ("checkins.toml", "cache/checkins.toml.json"):  # each example on its own
+        store.path_of(name).unlink(missing_ok=True)
+    store.write_text("notes/any.txt", text)
+    raw = store.path_of("notes/any.txt").read_bytes()
+    assert raw.startswith(store.SEALED_MAGIC)
+    assert store.read_bytes("notes/any.txt") == text.encode("utf-8")
+    at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    log = _any_log()
+    store.append(log, {"note": text, "at": at})
+    records = store.read_log(log)
+    assert records == [{"note": text, "at": at.isoformat()}]
+    assert store.read_log(log) == records  # again, from the (sealed) cache
+    assert store.is_sealed("checkins.toml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    key=st.binary(min_size=32, max_size=32),
+    plain=st.binary(max_size=2000),
+    ad=st.binary(max_size=64),
+    data=st.data(),
+)
+def test_seal_and_open_round_trip_and_any_change_fails(
+    key: bytes, plain: bytes, ad: bytes, data: st.DataObject
+) -> None:
+    sealed = vault.seal_bytes(key, plain, ad)
+    assert vault.open_bytes(key, sealed, ad) == plain
+    at = data.draw(st.integers(0, len(sealed) - 1))
+    bit = data.draw(st.integers(0, 7))
+    changed = bytearray(sealed)
+    changed[at] ^= 1 << bit
+    assert vault.open_bytes(key, bytes(changed), ad) is None
+    other_ad = data.draw(st.binary(max_size=64).filter(lambda other: other != ad))
+    assert vault.open_bytes(key, sealed, other_ad) is None
+    assert vault.open_bytes(key, sealed[: data.draw(st.integers(0, len(sealed) - 1))], ad) is None

@@ -448,6 +448,10 @@ def change_passphrase(old: str, new: str) -> None:
         if document is None:
             raise TrustError("the vault is off: trustcli vault enable turns it on")
         key = open_with(old, document)
+        if new == old:  # else "the old one no longer opens the vault" would be untrue
+            raise TrustError(
+                "the new passphrase is the same as the current one; nothing was changed"
+            )
         _write_state(_wrap(new, document, key))
 
 

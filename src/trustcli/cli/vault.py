@@ -102,8 +102,6 @@ def passwd(
         raise TrustError("the vault is off: trustcli vault enable turns it on")
     old = vault.passphrase(passphrase_file, prompt="Current passphrase")
     new = vault.passphrase(new_passphrase_file, confirm=True, prompt="New passphrase", new=True)
-    if new == old:
-        raise TrustError("the new passphrase is the same as the current one; nothing was changed")
     vault.change_passphrase(old, new)
     say("The passphrase is changed. The old one no longer opens the vault.")
 
