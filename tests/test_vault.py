@@ -896,3 +896,38 @@ def test_seal_and_open_round_trip_and_any_change_fails(
     other_ad = data.draw(st.binary(max_size=64).filter(lambda other: other != ad))
     assert vault.open_bytes(key, sealed, other_ad) is None
     assert vault.open_bytes(key, sealed[: data.draw(st.integers(0, len(sealed) - 1))], ad) is None
+
+
+def test_vault_status_says_locked_when_the_kept_key_is_not_this_vaults(env: Env) -> None:
+    env.unlock()
+    key = env.key_file()
+    saved = json.loads(key.read_text())
+    key.write_text(json.dumps({**saved, "vault": "AAAAAAAAAAAAAAAAAAAAAA=="}))
+    status = json.loads(env.run("vault", "status", "--json").out)
+    assert status["unlocked"] is False
+    assert env.run("promise", "list").err == LOCKED
+
+
+def test_enable_refuses_before_changing_anything_when_a_file_cannot_be_read(
+    env: Env, home: Path, tmp_path: Path
+) -> None:
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "plain one").code == 0
+    (tmp_path / "elsewhere.txt").write_text("not ours")
+    (home / "notes.txt").symlink_to(tmp_path / "elsewhere.txt")
+    before = snapshot(home)
+    refused = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert "notes.txt" in _one_line(refused, 1)
+    assert snapshot(home) == before
+    assert env.run("vault", "status").out.startswith("The vault is off")
+
+
+def test_disable_refuses_before_changing_anything_when_a_file_cannot_be_read(
+    env: Env, home: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "elsewhere.txt").write_text("not ours")
+    (home / "notes.txt").symlink_to(tmp_path / "elsewhere.txt")
+    before = snapshot(home)
+    refused = env.run("vault", "disable", "--passphrase-file", str(env.passfile))
+    assert "notes.txt" in _one_line(refused, 1)
+    assert snapshot(home) == before

@@ -1046,10 +1046,11 @@ def _log_raw_records(name: str, raw: bytes) -> tuple[list[Any], int]:
 
 
 def check_convertible(name: str) -> None:
-    """Refuse to convert a TOML file that does not read: once sealed, nobody could fix it."""
+    """Refuse to convert a file that cannot be read (a link, not a file, another user's)
+    or a TOML file that does not parse: once sealed, nobody could fix it."""
+    raw = _read_file(_locate(name)) or b""
     if not name.endswith(".toml"):
         return
-    raw = _read_file(_locate(name)) or b""
     if name in LOG_TABLES:
         _log_raw_records(name, raw)
         return

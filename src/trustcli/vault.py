@@ -427,11 +427,11 @@ def disable(secret: str) -> dict[str, Any]:
         if document is None:
             raise TrustError("the vault is off; there is nothing to turn off")
         _key = open_with(secret, document)
+        names = store.home_files()
+        for name in names:  # before anything is changed
+            store.check_convertible(name)
         if document["state"] != "disabling":
             _write_state({**document, "state": "disabling"})
-        names = store.home_files()
-        for name in names:
-            store.check_convertible(name)
         converted = sum(store.convert(name, seal=False) for name in names)
         for name in store.cache_files():
             store.shred(store.path_of(name))
@@ -485,7 +485,9 @@ def status() -> dict[str, Any]:
     document = state()
     if document is None:
         return {"vault": "off"}
-    until = unlocked_until()
+    # the kept key must be this vault's and fresh (data_key checks, and drops one that
+    # is not) before its file says until when it lasts
+    until = unlocked_until() if data_key(required=False) is not None else None
     return {
         "vault": document["state"],
         "unlocked": until is not None,
