@@ -434,7 +434,7 @@ VAULT_DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("damage", [*VAULT_DAMAGE, "not UTF-8", "empty"])
+@pytest.mark.parametrize("damage", [*VAULT_DAMAGE, "not UTF-8", "empty", "a sealed file"])
 def test_a_damaged_vault_file_is_named_and_lock_still_forgets_the_key(
     env: Env, damage: str
 ) -> None:
@@ -445,6 +445,8 @@ def test_a_damaged_vault_file_is_named_and_lock_still_forgets_the_key(
         path.write_bytes(b"\xff\xfe" + text.encode())
     elif damage == "empty":
         path.write_bytes(b"")
+    elif damage == "a sealed file":  # copied over it: never opened as one (it held the key)
+        path.write_bytes((env.home / "promises.toml").read_bytes())
     else:
         old, new = VAULT_DAMAGE[damage]
         assert old in text
