@@ -415,6 +415,17 @@ def test_passphrases_that_differ_on_a_terminal_change_nothing(env: Env, home: Pa
     assert child.exitstatus == 2
     assert snapshot(home) == before
     assert env.run("vault", "status").out.startswith("The vault is off")
+    child = spawn_on_terminal("vault", "enable")
+    child.expect("Passphrase: ")
+    child.sendline("the same words")
+    child.expect("Again, to be sure: ")
+    child.sendline("the same words")
+    child.expect("The vault is on: 1 file encrypted")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    assert _plain_files_on_disk(home) == []
+    assert "plain one" in env.run("promise", "list").out
 
 
 def pexpect_eof() -> object:
@@ -932,4 +943,14 @@ def test_disable_refuses_before_changing_anything_when_a_file_cannot_be_read(
     before = snapshot(home)
     refused = env.run("vault", "disable", "--passphrase-file", str(env.passfile))
     assert "notes.txt" in _one_line(refused, 1)
+    assert snapshot(home) == before
+
+
+def test_enable_with_a_runtime_folder_open_to_others_changes_nothing(env: Env, home: Path) -> None:
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "plain one").code == 0
+    before = snapshot(home)
+    env.runtime.chmod(0o755)
+    refused = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert "XDG_RUNTIME_DIR" in _one_line(refused, 1)
     assert snapshot(home) == before

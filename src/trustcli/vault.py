@@ -394,6 +394,7 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
             names = store.home_files()
             for name in names:  # once sealed, a file that does not read cannot be fixed
                 store.check_convertible(name)
+            _check_runtime_folder()  # keep() below must not stop the work halfway
             document, key = new_document(secret)
             _write_state(document)
         elif document["state"] == "disabling":
@@ -416,6 +417,16 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
         _write_state({**document, "state": "on"})
     _tell_daemon()
     return {"files": converted, "unlocked": kept, "idle": DEFAULT_IDLE if idle is None else idle}
+
+
+def _check_runtime_folder() -> None:
+    """Refuse a runtime folder open to others now; a missing one only means staying locked."""
+    try:
+        store.runtime_folder()
+    except store.UnsafeHome:
+        raise
+    except TrustError:
+        pass
 
 
 def disable(secret: str) -> dict[str, Any]:
