@@ -181,12 +181,15 @@ def env(home: Path, tmp_path: Path, template: Template, monkeypatch: pytest.Monk
 
 
 def _found(folder: Path, texts: list[str]) -> list[tuple[str, str]]:
-    """(file, text) for every text found in the bytes of a file under ``folder``."""
+    """(file, text) for every text found in the bytes of a file under ``folder``: as
+    written, in lower case (names in file names are) and its ASCII start (a JSON-escaped
+    copy of a unicode text still holds it)."""
+    forms = {form for text in texts for form in (text, text.lower(), text[:12])}
     hits = []
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
-            hits += [(str(path), text) for text in texts if text.encode() in data]
+            hits += [(str(path), form) for form in sorted(forms) if form.encode() in data]
     return hits
 
 
@@ -954,3 +957,22 @@ def test_enable_with_a_runtime_folder_open_to_others_changes_nothing(env: Env, h
     refused = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
     assert "XDG_RUNTIME_DIR" in _one_line(refused, 1)
     assert snapshot(home) == before
+
+
+@pytest.mark.parametrize("cut", [3, 20, -3])
+def test_a_sealed_record_cut_off_by_a_crash_is_named_and_can_be_removed(env: Env, cut: int) -> None:
+    env.unlock()
+    log = env.home / "followthrough.toml"
+    whole = log.read_bytes()
+    assert env.run("promise", "kept", "1", "--on", "2026-11-15").code == 0
+    grown = log.read_bytes()
+    log.write_bytes(grown[: len(whole) + cut] if cut > 0 else grown[:cut])
+    line = whole.count(b"\n") + 2  # the blank line, then the header
+    err = _one_line(env.run("promise", "list"), 2)  # as on a plain home
+    assert f"{log}: the last record, from line {line}, is incomplete" in err
+    assert f"delete line {line} to the end" in err
+    kept = log.read_bytes().split(b"\n")[: line - 1]
+    log.write_bytes(b"\n".join(kept))
+    shown = env.run("promise", "list", "--json")
+    assert shown.code == 0, shown.text
+    assert json.loads(shown.out)[0]["kept"] == 1
