@@ -711,6 +711,7 @@ def _killed(tmp_path: Path, at: tuple[str, str, int] | float, *args: str) -> sub
         time.sleep(at)
     else:
         event, match, nth = at
+        match = match.replace("HOME", str(store.home()))  # this test's home, nothing else
         held = start_held(folder, event, match, *args, env={**os.environ, "PAUSE_AT_NTH": str(nth)})
         deadline = time.monotonic() + 30
         while not held.ready.exists():
@@ -749,12 +750,12 @@ def _opens_after_a_kill(env: Env, expected: list[str], where: object) -> str:
 
 
 ENABLE_POINTS: list[tuple[str, str, int] | float] = [
-    ("os.rename", "/.vault.toml.", 1),  # before vault.toml is written
+    ("os.rename", "HOME/.vault.toml.", 1),  # before vault.toml is written
     ("os.rename", "/.key-", 1),  # vault.toml written (enabling), the key not kept yet
-    ("os.rename", "/home/.", 2),  # before the first file is converted
-    ("os.rename", "/home/", 5),  # halfway
-    ("os.remove", "/cache/", 1),  # every file converted; a cache zeroed, not removed
-    ("os.rename", "/.vault.toml.", 2),  # before vault.toml says on
+    ("os.rename", "HOME/.", 2),  # before the first file is converted
+    ("os.rename", "HOME/", 5),  # halfway
+    ("os.remove", "HOME/cache/", 1),  # every file converted; a cache zeroed, not removed
+    ("os.rename", "HOME/.vault.toml.", 2),  # before vault.toml says on
     *(round(random.Random(seed).uniform(0.2, 0.9), 3) for seed in (1, 2, 3)),
 ]
 
@@ -780,11 +781,11 @@ def test_a_kill_during_enable_leaves_a_home_that_opens(
 
 
 DISABLE_POINTS: list[tuple[str, str, int] | float] = [
-    ("os.rename", "/.vault.toml.", 1),  # before vault.toml says disabling
-    ("os.rename", "/home/", 3),  # halfway
+    ("os.rename", "HOME/.vault.toml.", 1),  # before vault.toml says disabling
+    ("os.rename", "HOME/", 3),  # halfway
     ("os.remove", "/key-", 1),  # every file plain; the key being forgotten
-    ("os.rename", "/home/vault.toml", 1),  # vault.toml about to be removed
-    ("os.remove", "/home/.vault.toml.", 1),  # vault.toml overwritten, not yet removed
+    ("os.rename", "=HOME/vault.toml", 1),  # vault.toml about to be removed
+    ("os.remove", "HOME/.vault.toml.", 1),  # vault.toml overwritten, not yet removed
     *(round(random.Random(seed).uniform(0.2, 0.9), 3) for seed in (4, 5, 6)),
 ]
 
