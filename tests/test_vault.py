@@ -977,3 +977,19 @@ def test_a_sealed_record_cut_off_by_a_crash_is_named_and_can_be_removed(env: Env
     shown = env.run("promise", "list", "--json")
     assert shown.code == 0, shown.text
     assert json.loads(shown.out)[0]["kept"] == 1
+
+
+def test_passwd_on_a_terminal_with_new_passphrases_that_differ_changes_nothing(env: Env) -> None:
+    before = snapshot(env.home)
+    child = spawn_on_terminal("vault", "passwd")
+    child.expect("Current passphrase: ")
+    child.sendline(PASSPHRASE)
+    child.expect("New passphrase: ")
+    child.sendline("new words")
+    child.expect("Again, to be sure: ")
+    child.sendline("new word")
+    child.expect("the two passphrases differ; nothing was changed")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 2
+    assert snapshot(env.home) == before
