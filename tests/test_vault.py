@@ -993,3 +993,12 @@ def test_passwd_on_a_terminal_with_new_passphrases_that_differ_changes_nothing(e
     child.close()
     assert child.exitstatus == 2
     assert snapshot(env.home) == before
+
+
+def test_a_locked_read_raises_store_locked(env: Env) -> None:
+    """Code that must work on a locked home (wipe, notifications) catches store.Locked."""
+    with pytest.raises(store.Locked) as raised:
+        store.read("promises.toml")
+    assert raised.value.message == "locked: run trustcli unlock"
+    assert raised.value.exit_code == 1
+    assert vault.Locked is store.Locked

@@ -853,6 +853,14 @@ LOG_TABLES = {
 }
 
 
+class Locked(TrustError):
+    """The vault is on and no key is at hand (see ``trustcli.vault``): one line, exit 1.
+    Code that must work on a locked home catches it around reads of sealed data."""
+
+    def __init__(self) -> None:
+        super().__init__("locked: run trustcli unlock", EXIT_RUNTIME)
+
+
 def dump_toml(data: Record) -> str:
     """TOML a person can read (see ``_dump``)."""
     return _dump(data)

@@ -42,11 +42,7 @@ _KEY_AD = b"trustcli vault key v1\0"
 _key: bytes | None = None  # the data key, for this process only
 
 
-class Locked(TrustError):
-    """The vault is on and no key is at hand: one line, exit 1."""
-
-    def __init__(self) -> None:
-        super().__init__("locked: run trustcli unlock", EXIT_RUNTIME)
+Locked = store.Locked  # the vault is on and no key is at hand: one line, exit 1
 
 
 # --- vault.toml -----------------------------------------------------------------------
