@@ -1002,3 +1002,16 @@ def test_a_locked_read_raises_store_locked(env: Env) -> None:
     assert raised.value.message == "locked: run trustcli unlock"
     assert raised.value.exit_code == 1
     assert vault.Locked is store.Locked
+
+
+def test_lock_never_says_locked_while_the_key_is_still_there(env: Env) -> None:
+    env.unlock()
+    folder = env.runtime / "trustcli"
+    folder.chmod(0o755)
+    assert str(folder) in _one_line(env.run("promise", "list"), 1)
+    refused = env.run("lock")
+    assert str(folder) in _one_line(refused, 1)  # not "It was locked already."
+    assert env.key_file().exists()
+    folder.chmod(0o700)
+    assert env.run("lock").err == "Locked.\n"
+    assert not env.key_file().exists()

@@ -1451,9 +1451,12 @@ def runtime_touch(name: str) -> None:
 
 
 def runtime_remove(name: str) -> bool:
-    """Overwrite and remove a runtime file; True if there was one."""
+    """Overwrite and remove a runtime file; True if there was one. A runtime folder that
+    is there but not private is said (UnsafeHome), never taken for 'there was none'."""
     try:
         path = runtime_path(name)
+    except UnsafeHome:
+        raise
     except TrustError:
         return False
     return shred(path)
