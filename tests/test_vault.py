@@ -1015,3 +1015,24 @@ def test_lock_never_says_locked_while_the_key_is_still_there(env: Env) -> None:
     folder.chmod(0o700)
     assert env.run("lock").err == "Locked.\n"
     assert not env.key_file().exists()
+
+
+@pytest.mark.parametrize("damage", ["a byte changed", "cut short", "another cache's"])
+def test_a_damaged_sealed_cache_is_rebuilt(env: Env, damage: str) -> None:
+    env.unlock()
+    assert env.run("promise", "list").code == 0
+    assert env.run("remind", "due").code == 0
+    caches = env.home / "cache"
+    cache = caches / "followthrough.toml.json"
+    data = cache.read_bytes()
+    assert data.startswith(store.SEALED_MAGIC)
+    if damage == "a byte changed":
+        cache.write_bytes(_flip(data, len(data) - 10))
+    elif damage == "cut short":
+        cache.write_bytes(data[: len(data) // 2])
+    else:
+        cache.write_bytes((caches / "reminder-times.json").read_bytes())
+    shown = env.run("promise", "list", "--all", "--json")
+    assert shown.code == 0, shown.text
+    assert len(json.loads(shown.out)) == 2
+    assert cache.read_bytes().startswith(store.SEALED_MAGIC)

@@ -734,8 +734,14 @@ def load_cache(name: str) -> tuple[Record, bytes] | None:
     rewrite the logs themselves; the owner and permission checks on the home and its
     folders (``_check_folder``) keep other users out.
     """
-    raw = read_bytes(name)
+    raw = _read_file(_locate(name))
     if raw is None:
+        return None
+    try:
+        raw = _plain(name, raw)
+    except Locked:
+        raise
+    except TrustError:  # sealed, and damaged or not this cache's: rebuilt like any other
         return None
     head, _, body = raw.partition(b"\n")
     try:
