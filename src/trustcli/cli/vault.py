@@ -11,7 +11,13 @@ from trustcli.errors import EXIT_RUNTIME, TrustError
 from trustcli.output import emit, emit_json, say
 
 app = typer.Typer(
-    help="Encrypt this data home at rest, change its passphrase, or turn it off.",
+    help="""Encrypt this data home at rest, change its passphrase, or turn it off.
+
+    \b
+    Examples:
+      trustcli vault enable
+      trustcli vault status
+      trustcli unlock --for 1h""",
     no_args_is_help=True,
     add_completion=False,
 )
