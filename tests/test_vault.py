@@ -673,6 +673,7 @@ def test_a_mixed_log_reads_and_vault_enable_finishes_it(env: Env, home: Path) ->
     assert notes == ["CHECKIN-plain-one", "CHECKIN-plain-two", "CHECKIN-sealed"]
     status = json.loads(env.run("vault", "status", "--json").out)
     assert "checkins.toml" in status["plain_files"]
+    assert env.run("lock").code == 0  # enable finishes it with the passphrase alone
     finished = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
     assert finished.code == 0, finished.text
     assert _plain_files_on_disk(home) == []
@@ -1036,3 +1037,17 @@ def test_a_damaged_sealed_cache_is_rebuilt(env: Env, damage: str) -> None:
     assert shown.code == 0, shown.text
     assert len(json.loads(shown.out)) == 2
     assert cache.read_bytes().startswith(store.SEALED_MAGIC)
+
+
+def test_finishing_enable_refuses_a_plain_file_that_does_not_read(env: Env, home: Path) -> None:
+    """Once sealed, a broken file could not be fixed by hand: enable checks every file
+    first, also when it finishes an interrupted run."""
+    vault_file = (home / "vault.toml").read_bytes()
+    shutil.rmtree(home)
+    assert env.run("promise", "add", "plain one").code == 0
+    (home / "config.toml").write_text("me = 'unclosed\n", encoding="utf-8")
+    (home / "vault.toml").write_bytes(vault_file)
+    before = snapshot(home)
+    refused = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert "config.toml" in _one_line(refused, 2)
+    assert snapshot(home) == before

@@ -384,6 +384,7 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
     between leaves a home whose files are each old or new, which opens with the key, and
     ``vault enable`` again finishes the work. Caches are removed, not converted.
     """
+    global _key
     with store.lock():
         document = state()
         if document is None:
@@ -399,11 +400,14 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
                 "then enable it again"
             )
         else:
-            key = open_with(secret, document)
-            if document["state"] == "on" and not plain_files():
+            key = _key = open_with(secret, document)  # a half-sealed log opens with it
+            plain = plain_files()
+            if document["state"] == "on" and not plain:
                 raise TrustError(
                     "the vault is already on (trustcli vault passwd changes the passphrase)"
                 )
+            for name in plain:  # as above: a broken file must be fixed before it is sealed
+                store.check_convertible(name)
         kept = keep(key, DEFAULT_IDLE if idle is None else idle)
         for path in store.temp_files():  # left by a crash: a plain copy nobody reads
             store.shred(path)
