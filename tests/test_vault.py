@@ -1051,3 +1051,18 @@ def test_finishing_enable_refuses_a_plain_file_that_does_not_read(env: Env, home
     refused = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
     assert "config.toml" in _one_line(refused, 2)
     assert snapshot(home) == before
+
+
+def test_help_version_status_and_lock_work_on_a_locked_home(env: Env) -> None:
+    for command in (
+        ("--version",),
+        ("--help",),
+        ("promise", "list", "--help"),
+        ("checkin", "-h"),
+        ("vault", "status"),
+        ("lock",),
+        ("unlock", "--help"),
+    ):
+        done = env.run(*command)
+        assert done.code == 0 and "locked: run" not in done.err, (command, done.text)
+    assert "locked    trustcli unlock opens it" in env.run("vault", "status").out
