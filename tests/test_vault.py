@@ -1066,3 +1066,14 @@ def test_help_version_status_and_lock_work_on_a_locked_home(env: Env) -> None:
         done = env.run(*command)
         assert done.code == 0 and "locked: run" not in done.err, (command, done.text)
     assert "locked    trustcli unlock opens it" in env.run("vault", "status").out
+
+
+def test_disable_refuses_before_changing_anything_when_a_sealed_file_is_damaged(
+    env: Env, home: Path
+) -> None:
+    transcript = next((home / "sessions").glob("*.md"))
+    transcript.write_bytes(_flip(transcript.read_bytes(), 200))
+    before = snapshot(home)
+    refused = env.run("vault", "disable", "--passphrase-file", str(env.passfile))
+    assert transcript.name in _one_line(refused, 1)
+    assert snapshot(home) == before

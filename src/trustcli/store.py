@@ -1061,16 +1061,18 @@ def _log_raw_records(name: str, raw: bytes) -> tuple[list[Any], int]:
 
 
 def check_convertible(name: str) -> None:
-    """Refuse to convert a file that cannot be read (a link, not a file, another user's)
-    or a TOML file that does not parse: once sealed, nobody could fix it."""
+    """Refuse to convert a file that cannot be read (a link, not a file, another user's),
+    a sealed one that does not open, or a TOML file that does not parse: once sealed,
+    nobody could fix it; and a conversion must not stop halfway."""
     raw = _read_file(_locate(name)) or b""
-    if not name.endswith(".toml"):
-        return
     if name in LOG_TABLES:
         _log_raw_records(name, raw)
         return
+    plain = _plain(name, raw)  # a sealed file that does not open is named now, not halfway
+    if not name.endswith(".toml"):
+        return
     try:
-        _parse(path_of(name), _plain(name, raw))
+        _parse(path_of(name), plain)
     except _ParseError as error:
         raise TrustError(error.message) from None
 
