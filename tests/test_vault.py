@@ -1077,3 +1077,15 @@ def test_disable_refuses_before_changing_anything_when_a_sealed_file_is_damaged(
     refused = env.run("vault", "disable", "--passphrase-file", str(env.passfile))
     assert transcript.name in _one_line(refused, 1)
     assert snapshot(home) == before
+
+
+def test_the_couple_keys_are_inside_the_vault(env: Env, tmp_path: Path) -> None:
+    env.unlock()
+    created = env.run("pair", "create", str(tmp_path / "couple"))
+    assert created.code == 0, created.text
+    couple = (env.home / "couple.toml").read_bytes()
+    assert couple.startswith(store.SEALED_MAGIC)
+    assert _plain_files_on_disk(env.home) == []
+    assert _found(tmp_path / "couple", TEXTS) == []
+    assert env.run("lock").code == 0
+    assert env.run("pair", "status").err == LOCKED
