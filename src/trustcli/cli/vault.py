@@ -8,11 +8,7 @@ from trustcli import vault
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say
 
-app = typer.Typer(
-    help="Encrypt this data home at rest, change its passphrase, or turn it off.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(no_args_is_help=True, add_completion=False)
 unlock_app = typer.Typer(add_completion=False)
 lock_app = typer.Typer(add_completion=False)
 
@@ -49,6 +45,21 @@ def _minutes(seconds: int) -> str:
         minutes = seconds // 60
         return f"{minutes} minute{'s' * (minutes != 1)}"
     return f"{seconds} seconds"
+
+
+@app.callback()
+def vault_group() -> None:
+    """Encrypt this data home at rest, change its passphrase, or turn it off.
+
+    With the vault on, everything trustcli keeps is encrypted; `trustcli unlock` opens
+    it for a while, `trustcli lock` closes it at once.
+
+    \b
+    Examples:
+      trustcli vault enable
+      trustcli vault status
+      trustcli unlock --for 1h
+    """
 
 
 @app.command()
