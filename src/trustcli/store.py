@@ -1076,6 +1076,28 @@ def convert(name: str, seal: bool) -> bool:
     return True
 
 
+def rename(old: str, new: str) -> None:
+    """Give a file of the home a new name; a sealed one is sealed again for that name.
+
+    The new file is written whole before the old one goes: a crash leaves the old name,
+    or both (and then the new one is complete). If the new name exists already, only
+    the old one is removed."""
+    source = _locate(old)
+    raw = _read_file(source)
+    if raw is None:
+        return
+    target = _locate(new, create=True)
+    if not os.path.lexists(target):
+        plain = _plain(old, raw)
+        write_atomic(target, _sealed_file(new, plain) if raw.startswith(SEALED_MAGIC) else plain)
+    try:
+        os.unlink(source)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise TrustError(f"cannot remove {source}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
 def _replace_overwriting(path: Path, data: bytes, overwrite_old: bool) -> None:
     fd = None
     if overwrite_old:

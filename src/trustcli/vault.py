@@ -403,6 +403,9 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
         converted = sum(store.convert(name, seal=True) for name in store.home_files())
         for name in store.cache_files():
             store.shred(store.path_of(name))
+        from trustcli import sessions
+
+        sessions.hide_names()
         _write_state({**document, "state": "on"})
     _tell_daemon()
     return {"files": converted, "unlocked": kept, "idle": DEFAULT_IDLE if idle is None else idle}

@@ -127,7 +127,8 @@ def disable(passphrase_file: str = PASSPHRASE_FILE) -> None:
         raise TrustError("the vault is off; there is nothing to turn off")
     result = vault.disable(vault.passphrase(passphrase_file))
     files = result["files"]
-    say(f"The vault is off: {files} file{'s' * (files != 1)} are plain text again.")
+    said = "1 file is" if files == 1 else f"{files} files are"
+    say(f"The vault is off: {said} plain text again.")
 
 
 @app.command()
