@@ -262,6 +262,22 @@ def keep(key: bytes, idle: int) -> bool:
     return True
 
 
+def runtime_or_refuse() -> None:
+    """Unlocking keeps the key in the runtime folder: without one, say so before asking."""
+    try:
+        store.runtime_folder(create=True)
+    except store.UnsafeHome:
+        raise
+    except TrustError as error:
+        if os.environ.get("XDG_RUNTIME_DIR"):
+            raise
+        raise TrustError(
+            "unlock keeps the key in $XDG_RUNTIME_DIR, which is not set here: on a terminal "
+            f"each command asks for the passphrase instead, or set {PASSPHRASE_ENV}",
+            EXIT_RUNTIME,
+        ) from None
+
+
 def touch() -> None:
     """A command used the key: it stays unlocked for another idle period from now."""
     store.runtime_touch(_key_name())

@@ -170,6 +170,7 @@ def unlock_command(passphrase_file: str = PASSPHRASE_FILE, unlock_for: str = FOR
     """
     if vault.state() is None:
         raise TrustError("the vault is off: there is nothing to unlock")
+    vault.runtime_or_refuse()
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     kept, idle = vault.unlock(vault.passphrase(passphrase_file), idle)
     say(_unlocked_line(kept, idle))
