@@ -268,7 +268,7 @@ def runtime_or_refuse() -> None:
         store.runtime_folder(create=True)
     except store.UnsafeHome:
         raise
-    except TrustError as error:
+    except TrustError:
         if os.environ.get("XDG_RUNTIME_DIR"):
             raise
         raise TrustError(
