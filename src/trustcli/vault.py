@@ -168,24 +168,35 @@ def new_document(passphrase: str) -> tuple[dict[str, Any], bytes]:
 # --- sealing ----------------------------------------------------------------------------
 
 
-def seal_bytes(key: bytes, plain: bytes, ad: bytes) -> bytes:
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+_ciphers: dict[bytes, Any] = {}  # one cipher per key: ten thousand records, one set-up
 
+
+def _cipher(key: bytes) -> Any:
+    if key not in _ciphers:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        _ciphers.clear()
+        _ciphers[key] = ChaCha20Poly1305(key)
+    return _ciphers[key]
+
+
+def seal_bytes(key: bytes, plain: bytes, ad: bytes) -> bytes:
     nonce = secrets.token_bytes(12)
-    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plain, ad)
+    sealed: bytes = _cipher(key).encrypt(nonce, plain, ad)
+    return nonce + sealed
 
 
 def open_bytes(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
     """The plain bytes, or None if ``sealed`` does not open with ``key`` and ``ad``."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
     if len(sealed) < 12 + 16:
         return None
     try:
-        return ChaCha20Poly1305(key).decrypt(sealed[:12], sealed[12:], ad)
+        plain: bytes = _cipher(key).decrypt(sealed[:12], sealed[12:], ad)
     except InvalidTag:
         return None
+    return plain
 
 
 # --- the unlocked key in the runtime folder ---------------------------------------------
