@@ -410,9 +410,7 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
     with store.lock():
         document = state()
         if document is None:
-            names = store.home_files()
-            for name in names:  # once sealed, a file that does not read cannot be fixed
-                store.check_convertible(name)
+            check_home()
             document, key = new_document(secret)
             _write_state(document)
         elif document["state"] == "disabling":
@@ -436,6 +434,13 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
         _write_state({**document, "state": "on"})
     _tell_daemon()
     return {"files": converted, "unlocked": kept, "idle": DEFAULT_IDLE if idle is None else idle}
+
+
+def check_home() -> None:
+    """Every TOML file of a plain home reads: once sealed, one that does not could not be
+    fixed in an editor any more, so it is named now, before anything changes."""
+    for name in store.home_files():
+        store.check_convertible(name)
 
 
 def disable(secret: str) -> dict[str, Any]:

@@ -85,6 +85,7 @@ def enable(
     resuming = document is not None
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     if not resuming:
+        vault.check_home()
         say("Choose a passphrase. Without it nothing in this home can be read again.")
     secret = vault.passphrase(passphrase_file, confirm=not resuming)
     result = vault.enable(secret, idle)
