@@ -249,8 +249,8 @@ def _runtime_key(document: dict[str, Any]) -> bytes | None:
     if not same or len(key) != 32 or not isinstance(idle, int):
         store.runtime_remove(_key_name())  # another vault's, or damaged: not to be used
         return None
-    if time.time() - changed > idle:
-        store.runtime_remove(_key_name())  # unused for too long: forgotten now
+    if not -60 < time.time() - changed <= idle:  # unused too long (or a clock set back)
+        store.runtime_remove(_key_name())  # forgotten now
         return None
     return key
 
