@@ -31,6 +31,7 @@ COMMANDS = {
     "import": ("trustcli.cli.export", "import_app"),
     "pair": ("trustcli.cli.pair", "app"),
     "today": ("trustcli.cli.today", "app"),
+    "wipe": ("trustcli.cli.wipe", "app"),
 }
 
 
