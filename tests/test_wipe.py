@@ -30,12 +30,14 @@ UNIT = "trustcli-remind.service"
 OTHER_UID = 65534  # nobody: the tests run as root, who may chown to anyone
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private $XDG_RUNTIME_DIR for this test (subprocesses inherit it)."""
+    """A private $XDG_RUNTIME_DIR and config folder for every test here (subprocesses
+    inherit them): wipe never even looks at the real ones."""
     folder = tmp_path / "run"
     folder.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return folder
 
 

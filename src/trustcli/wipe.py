@@ -407,7 +407,8 @@ CANNOT_REMOVE = [
     "in zsh (or HISTIGNORE='trustcli*' in bash for every trustcli command); lines saved "
     "already stay in ~/.bash_history or ~/.zsh_history until you delete them;",
     "  - backups of this computer, and the copies and old versions a sync tool keeps;",
-    "  - files written outside the home: worksheets, reports and exports (-o);",
+    "  - worksheets, reports and exports written outside the home (with -o, or a worksheet "
+    "in the folder you ran it in);",
     "  - old blocks an SSD or a copy-on-write file system keeps after overwriting "
     "(full-disk encryption covers those).",
 ]
