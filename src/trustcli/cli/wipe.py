@@ -18,17 +18,19 @@ def wipe_command(
 ) -> None:
     """Remove everything trustcli keeps for this data home, for good.
 
-    Stops the reminder daemon of this home, removes the unit 'remind install' wrote for
-    it, the unlock key and editor text in $XDG_RUNTIME_DIR, and the data home itself,
-    each file overwritten first. A symbolic link is removed as a link: what it points to
-    is left as it is. Works on a locked vault too: nothing is unlocked or read.
+    Stops the reminder daemon of this home, removes the unit that
+    'remind install' wrote for it, the unlock key and editor text in
+    $XDG_RUNTIME_DIR, then the data home itself, each file overwritten
+    first. A symbolic link is removed as a link: what it points to stays.
+    Works on a locked vault too: nothing is unlocked or read.
 
-    A couple folder belongs to both of you and is never touched: run 'trustcli pair
-    leave' first to tell your partner's trustcli. At the end, wipe names what it could
-    not remove and what no program can remove from here (shell history, backups, sync
-    copies, files written with -o).
+    A couple folder belongs to both of you and is never touched: run
+    'trustcli pair leave' first to tell your partner's trustcli. At the
+    end, wipe names what it could not remove, and what no program can
+    remove from here (shell history, backups, sync copies, files written
+    with -o).
 
-    Asks once on a terminal (the answer is no unless you type y); in scripts, pass --yes.
+    Asks once on a terminal (no, unless you type y); in scripts, pass --yes.
 
     \b
     Examples:
