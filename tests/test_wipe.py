@@ -452,3 +452,34 @@ def test_a_couple_folder_stays_byte_for_byte(cli, home, tmp_path):
     text = " ".join(result.err.split())
     assert str(folder) in text and "pair leave" in text
     assert str(device) in text  # the only part of it that is this device's
+
+
+def test_on_a_terminal_the_couple_folder_is_spoken_of_before_the_question(cli, home, tmp_path):
+    """So a person can still say no and leave the folder properly first."""
+    folder = tmp_path / "us"
+    assert cli("pair", "create", str(folder)).code == 0
+
+    child = spawn_on_terminal("wipe")
+    child.expect_exact("pair leave")
+    child.expect_exact("[y/N]")
+    child.sendline("n")
+    child.expect_exact("Nothing was removed")
+    child.expect(pexpect_eof())
+    child.close()
+
+    assert (home / "couple.toml").exists()
+
+
+def test_a_couple_folder_left_earlier_is_named_and_kept(cli, home, tmp_path):
+    folder = tmp_path / "us"
+    assert cli("pair", "create", str(folder)).code == 0
+    assert cli("pair", "leave").code == 0
+    (device,) = [p for p in folder.iterdir() if p.is_dir()]
+    before = snapshot(folder)
+
+    result = cli("wipe", "--yes")
+
+    assert result.code == 0, result.err
+    assert snapshot(folder) == before
+    text = " ".join(result.err.split())
+    assert "left the couple folder" in text and str(device) in text
