@@ -13,6 +13,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -483,3 +484,36 @@ def test_a_couple_folder_left_earlier_is_named_and_kept(cli, home, tmp_path):
     assert snapshot(folder) == before
     text = " ".join(result.err.split())
     assert "left the couple folder" in text and str(device) in text
+
+
+STUBBORN = """
+import fcntl, os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, f"{os.getpid()}\\n".encode())
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_daemon_that_does_not_stop_is_named_with_what_to_do(cli, home):
+    """A process holding this home's pid file that ignores SIGTERM (as a daemon stuck
+    in a delivery would): the rest is removed, and the person is told how to stop it."""
+    assert cli("init", "--me", "alex").code == 0
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", STUBBORN, str(home / "daemon.pid")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+
+        result = cli("wipe", "--yes")
+
+        assert result.code == 1
+        assert f"pid {stubborn.pid}" in result.err and f"kill {stubborn.pid}" in result.err
+        assert not (home / "config.toml").exists()
+    finally:
+        stubborn.kill()
+        stubborn.wait()
