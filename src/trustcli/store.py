@@ -1256,10 +1256,6 @@ class Removal:
     others: int = 0  # FIFOs, sockets: removed, never opened
     left: list[tuple[Path, str]] = field(default_factory=list)  # (path, why it stayed)
 
-    @property
-    def removed(self) -> int:
-        return self.files + self.links + self.folders + self.others
-
 
 def home_exists() -> bool:
     """Whether anything is at the data home's path (a folder, a link, anything)."""
