@@ -9,13 +9,29 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_remind import in_seconds, start_daemon  # noqa: F401  (a fixture)
+from tests.test_remind import Daemon, in_seconds
 
 SECRET = "a long walk by the river"
+
+
+@pytest.fixture
+def daemons(tmp_path: Path) -> Iterator[Callable[[], Daemon]]:
+    started: list[Daemon] = []
+
+    def start() -> Daemon:
+        started.append(Daemon(tmp_path / f"daemon-{len(started)}.log"))
+        return started[-1]
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
 
 
 @pytest.fixture
@@ -33,11 +49,11 @@ def vault_home(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sh) 
 
 
 def test_a_locked_daemon_waits_for_unlock_then_keeps_its_schedule_when_locked_again(
-    sh, notifications, start_daemon, vault_home, home
+    sh, notifications, daemons, vault_home, home
 ):
     assert sh("remind", "add", "2030-01-01T03:00", "-m", "far away").code == 0
     assert sh("lock").code == 0
-    running = start_daemon()
+    running = daemons()
     running.wait_for_log("ready")
     assert "waiting for the reminders until trustcli unlock" in running.text()
 
@@ -66,11 +82,11 @@ def test_a_locked_daemon_waits_for_unlock_then_keeps_its_schedule_when_locked_ag
     assert "Traceback" not in running.text()
 
 
-def test_the_daemon_never_keeps_the_runtime_key_alive(sh, notifications, start_daemon, vault_home):
+def test_the_daemon_never_keeps_the_runtime_key_alive(sh, notifications, daemons, vault_home):
     """Looking for the key is not using it: the idle window runs down with the daemon up."""
     key = next(Path(os.environ["XDG_RUNTIME_DIR"], "trustcli").glob("key-*"))
     before = key.stat().st_mtime
-    running = start_daemon()
+    running = daemons()
     running.wait_for_log("ready")
     assert sh("remind", "add", in_seconds(4), "-m", "tea").code == 0
     os.utime(key, (before - 100, before - 100))
