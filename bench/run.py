@@ -74,6 +74,22 @@ TARGET_IMPORT_OVER_READ = 2.0
 IMPORT_BIG = "import, 10 promises + 10,000 follow-ups, into an empty home"
 
 REPORT_BIG = "report, 10,000 follow-ups + 1,000 check-ins"
+# The vault (issue 12): each case again on a copy of its home with the vault on and
+# unlocked; (row, plain case, vault case): the vault's median over the plain one's.
+TARGET_VAULT_COST = 1.2
+VAULT_PASSPHRASE = "a bench passphrase, not a secret"
+VAULT = "vault on"
+VAULT_COST = (
+    ("promise list", f"promise list ({SMALL_PROMISES} promises, {SMALL_FOLLOWUPS} follow-ups)"),
+    ("promise kept 1, 10,000 records", "promise kept 1, 10,000 records"),
+    ("promise stats, 10,000 records", "promise stats, 10,000 records"),
+    ("report, 10,000 + 1,000", REPORT_BIG),
+    ("remind due", "remind due (3 reminders, warm cache)"),
+    ("worksheet new repair-plan", "worksheet new repair-plan -o - (small)"),
+)
+# Where the unlocked vault keys live during the run (a private folder, as
+# $XDG_RUNTIME_DIR is); set in main.
+RUNTIME: list[Path] = []
 # (row, fresh case, big case, target): the big store's median over the fresh one's.
 GROWTH = (
     (
@@ -159,9 +175,13 @@ def main() -> int:
             _progress(f"warning: {warning}")
         versions = installed_versions(python)
 
+        RUNTIME.append(scratch / "runtime")
+        RUNTIME[0].mkdir(mode=0o700)
         _progress("creating data homes …")
         stores = make_stores(trustcli, scratch / "homes")
         cases = make_cases(python, trustcli, stores)
+        _progress("turning the vault on in copies of the homes …")
+        cases += make_vault_cases(trustcli, cases, scratch / "vault-homes", stores)
 
         # The first no-cache run is the store's very first run; the generated files were
         # already checked with tomllib, and the app's own counts follow. Those counting
@@ -172,6 +192,9 @@ def main() -> int:
         _progress(f"report on 10,000 + 1,000 records with no cache, {cold_runs} runs …")
         cold.append(time_cold(trustcli, "report", stores["big_report"], cold_runs))
         verify_report_store(trustcli, stores["big_report"])
+        _progress(f"the same two with the vault on, {cold_runs} runs each …")
+        cold.append(time_cold(trustcli, "promise stats", stores["vault_big_stats"], cold_runs))
+        cold.append(time_cold(trustcli, "report", stores["vault_big_report"], cold_runs))
 
         _progress(f"timing {len(cases)} cases, {warmup} warm-up + {runs} rounds …")
         measure(cases, runs, warmup)
@@ -266,6 +289,8 @@ def child_env(home: Path | None) -> dict[str, str]:
     """The environment of every timed run: a fixed time zone and a private data home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCLI_")}
     env["TZ"] = TZ_NAME
+    if RUNTIME:
+        env["XDG_RUNTIME_DIR"] = str(RUNTIME[0])
     if home is not None:
         env["TRUSTCLI_HOME"] = str(home)
     return env
@@ -647,6 +672,40 @@ def make_cases(python: Path, trustcli: Path, stores: dict[str, Path]) -> list[Ca
     ]
 
 
+def make_vault_cases(
+    trustcli: Path, cases: list[Case], root: Path, stores: dict[str, Path]
+) -> list[Case]:
+    """Each case of VAULT_COST again, on a copy of its home with the vault turned on
+    (through the CLI) and unlocked for the whole run; and the two no-cache homes."""
+    secret = root / "passphrase"
+    root.mkdir()
+    secret.write_text(VAULT_PASSPHRASE + "\n")
+    secret.chmod(0o600)
+    by_name = {case.name: case for case in cases}
+    copies: dict[Path, Path] = {}
+
+    def vault_copy(home: Path) -> Path:
+        if home not in copies:
+            copies[home] = root / f"vault_{home.name}"
+            shutil.copytree(home, copies[home])
+            enable = [str(trustcli), "vault", "enable", "--passphrase-file", str(secret)]
+            run_checked([*enable, "--for", "3h"], copies[home])
+        return copies[home]
+
+    added = []
+    for _, plain in VAULT_COST:
+        case = by_name[plain]
+        assert case.home is not None
+        added.append(Case(f"{plain}, {VAULT}", case.argv, vault_copy(case.home)))
+    stores["vault_big_stats"] = vault_copy(stores["big_stats"])
+    stores["vault_big_report"] = vault_copy(stores["big_report"])
+    for home in copies.values():  # sealed on disk: no plain record left
+        for log in ("followthrough.toml", "checkins.toml"):
+            if (home / log).exists() and b"promise =" in (home / log).read_bytes():
+                sys.exit(f"bench: {home / log} still holds plain records")
+    return added
+
+
 def time_once(argv: list[str], home: Path | None) -> float:
     env = child_env(home)
     start = time.perf_counter()
@@ -673,7 +732,8 @@ def time_cold(trustcli: Path, command: str, home: Path, runs: int) -> Case:
     """A command with no cache: what the first run after an upgrade (or a hand edit)
     costs. The first of these is the very first run on the store."""
     records = "10,000 records" if command == "promise stats" else "10,000 + 1,000 records"
-    case = Case(f"{command}, {records}, no cache", [str(trustcli), *command.split()], home)
+    vault = f", {VAULT}" if home.name.startswith("vault_") else ""
+    case = Case(f"{command}, {records}, no cache{vault}", [str(trustcli), *command.split()], home)
     for _ in range(runs):
         shutil.rmtree(home / "cache", ignore_errors=True)
         case.samples.append(time_once(case.argv, home))
@@ -706,6 +766,13 @@ def build_rows(cases: list[Case], cold: list[Case]) -> list[Row]:
     for command, fresh_name, big_name, target in GROWTH:
         ratio = by_name[big_name].median / by_name[fresh_name].median
         rows.append(Row(f"growth: {command}", None, None, ratio, "fresh", target))
+    for command, plain in VAULT_COST:
+        ratio = by_name[f"{plain}, {VAULT}"].median / by_name[plain].median
+        rows.append(Row(f"vault cost: {command}", None, None, ratio, "plain", TARGET_VAULT_COST))
+    for plain, sealed in zip(cold[:2], cold[2:], strict=False):
+        ratio = sealed.median / plain.median
+        name = f"vault cost: {plain.name}"
+        rows.append(Row(name, None, None, ratio, "plain", TARGET_VAULT_COST))
     # Importing a store should cost about what reading it costs: the import over the
     # stats of the same 10,000 records with no cache (each parses every record once).
     read = cold[0].median

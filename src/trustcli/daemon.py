@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 
 from trustcli import dates, notify, reminders, schedules, store
@@ -147,6 +148,9 @@ class Daemon:
             },
         )
         self.active: dict[str, reminders.Reminder] = {}
+        self.caught_up = False  # not yet when it started with the vault locked
+        self.unrecorded: list[dict[str, object]] = []  # deliveries while the vault was locked
+        self.recording = threading.Lock()  # jobs run in the scheduler's threads
 
     def load(self, starting: bool = False) -> None:
         """Read reminders and update the jobs; on a broken file keep the old ones.
@@ -156,13 +160,19 @@ class Daemon:
         its `remind add` and this reload is delivered at once, late; at start, such
         reminders are left to ``catch_up``, which reports them as missed.
         """
+        _look_for_the_key()
         try:
             found, problems = reminders.read(include_paused=False)
             current = {str(r["id"]): r for r in found}
             for problem in problems:  # the others still run
                 log(f"left out: {problem}")
         except TrustError as error:
-            if self.active:
+            if _locked(error):
+                log(
+                    f"the vault is locked; {'keeping' if self.active else 'waiting for'} "
+                    "the reminders until trustcli unlock"
+                )
+            elif self.active:
                 log(f"reload failed, keeping the previous schedule: {error.message}")
             else:
                 log(f"cannot read the reminders yet, waiting for a fix: {error.message}")
@@ -201,7 +211,13 @@ class Daemon:
         without either person running a command. Only paired homes read the folder."""
         from trustcli import sealed
 
-        if not sealed.paired():
+        _look_for_the_key()
+        try:
+            if not sealed.paired():
+                return
+        except TrustError as error:  # a locked vault: the next look may find it open
+            if not _locked(error):
+                log(f"couple folder: {error.message}")
             return
         if starting:
             self.scheduler.add_job(
@@ -211,28 +227,35 @@ class Daemon:
                 id="sealed",
                 replace_existing=True,
             )
-        before = store.read("couple.toml").get("seq")
         try:
+            before = store.read("couple.toml").get("seq")
             sealed.sync(quiet=True)
         except TrustError as error:
             log(f"couple folder: could not share what was due: {error.message}")
             return
-        if store.read("couple.toml").get("seq") != before:
-            log("couple folder: shared what was due")
+        with contextlib.suppress(TrustError):
+            if store.read("couple.toml").get("seq") != before:
+                log("couple folder: shared what was due")
 
     def reload(self) -> None:
         log("reloading")
         self.load()
+        self.record_unrecorded()
+        if not self.caught_up:  # it started locked: what was missed meanwhile comes now
+            self.catch_up()
         # Look at the clock again too: after a suspend or a change of the system time,
         # a SIGHUP is how to make the scheduler notice what is due now.
         self.scheduler.wakeup()
 
     def catch_up(self) -> None:
+        _look_for_the_key()
         try:
             actions = catch_up(list(self.active.values()), last_deliveries(), dates.now())
         except TrustError as error:
-            log(f"could not check for missed reminders: {error.message}")
+            if not _locked(error):
+                log(f"could not check for missed reminders: {error.message}")
             return
+        self.caught_up = True
         for reminder, moment, action in actions:
             if action == "send":
                 self.deliver(str(reminder["id"]), scheduled=moment, late=True)
@@ -243,6 +266,7 @@ class Daemon:
                 self._record(str(reminder["id"]), moment, "missed")
 
     def deliver(self, key: str, scheduled: datetime | None = None, late: bool = False) -> None:
+        _look_for_the_key()
         reminder = self.active.get(key)
         if reminder is None:
             return
@@ -261,10 +285,29 @@ class Daemon:
 
     def _record(self, key: str, scheduled: datetime, status: str) -> None:
         record = {"reminder": key, "scheduled": scheduled, "status": status, "at": dates.now()}
+        with self.recording:
+            self.unrecorded.append(record)
+        self.record_unrecorded()
+
+    def record_unrecorded(self) -> None:
+        """Write the deliveries not yet written: with the vault locked they wait here
+        (in memory) until it is unlocked again."""
+        with self.recording:
+            self._record_unrecorded()
+
+    def _record_unrecorded(self) -> None:
+        if not self.unrecorded:
+            return
         try:
-            store.append(reminders.DELIVERIES, record)
+            store.append_many(reminders.DELIVERIES, self.unrecorded)
         except TrustError as error:
-            log(f"could not record the delivery: {error.message}")
+            if _locked(error):
+                log("the vault is locked: the delivery is recorded after trustcli unlock")
+            else:
+                log(f"could not record the delivery: {error.message}")
+                self.unrecorded = []
+            return
+        self.unrecorded = []
 
     def run(self) -> None:
         """Load, catch up, then serve signals until SIGTERM or SIGINT.
@@ -286,6 +329,21 @@ class Daemon:
                 self.reload()  # a SIGHUP during a reload stays pending: none is lost
         finally:
             self.scheduler.shutdown(wait=True)  # lets a delivery under way finish
+
+
+def _look_for_the_key() -> None:
+    """With the vault on, each job looks for the unlocked key afresh: after
+    ``trustcli lock`` the daemon keeps no key of its own (only the schedule it read)."""
+    if store.vault_on():
+        from trustcli import vault
+
+        vault.forget_in_memory()
+
+
+def _locked(error: TrustError) -> bool:
+    from trustcli import vault
+
+    return isinstance(error, vault.Locked)
 
 
 def _latest_fire(reminder: reminders.Reminder, now: datetime) -> datetime:

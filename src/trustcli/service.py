@@ -29,14 +29,30 @@ def command() -> list[str]:
     return [sys.executable, "-m", "trustcli", "remind", "--daemon"]
 
 
-def plan() -> tuple[Path, str, str]:
-    """(where the file goes, what it says, the one command that enables it)."""
+def unit_path() -> Path | None:
+    """Where ``remind install`` writes on this system: the systemd user unit (Linux) or
+    the launchd agent (macOS); None elsewhere."""
     if sys.platform == "darwin":
-        path = Path.home() / "Library" / "LaunchAgents" / f"{AGENT}.plist"
-        return path, _launchd(), f"launchctl load -w {path}"
+        return Path.home() / "Library" / "LaunchAgents" / f"{AGENT}.plist"
     if sys.platform.startswith("linux"):
         config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-        path = config_home / "systemd" / "user" / UNIT
+        return config_home / "systemd" / "user" / UNIT
+    return None
+
+
+def enable_link(path: Path) -> Path | None:
+    """The link ``systemctl --user enable`` makes for the unit at ``path`` (systemd only)."""
+    if path.name != UNIT:
+        return None
+    return path.parent / "default.target.wants" / UNIT
+
+
+def plan() -> tuple[Path, str, str]:
+    """(where the file goes, what it says, the one command that enables it)."""
+    path = unit_path()
+    if path is not None and sys.platform == "darwin":
+        return path, _launchd(), f"launchctl load -w {path}"
+    if path is not None:
         return path, _systemd(), f"systemctl --user enable --now {UNIT}"
     raise TrustError(
         "remind install knows systemd (Linux) and launchd (macOS); elsewhere, start "

@@ -2,7 +2,9 @@
 $TRUSTCLI_HOME/sessions/, saved after every answer so nothing typed is ever lost.
 
 Files are named ``0007-rebuild-trust-alex.toml`` / ``.md``; the number is the
-session's id, the one people type (`trustcli ask show 7`).
+session's id, the one people type (`trustcli ask show 7`), and the only part read back.
+With the vault on they are only ``0007.toml``: a file name is not encrypted, and the
+set and the person's name are nobody else's business.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ AskOne = Callable[[Question, int, int], Answer | None]
 def start(qset: QuestionSet, who: str) -> Session:
     """A new, empty session with the next id, already on disk."""
     with store.lock():
-        ident = max((_id_of(name) for name in store.names_in(FOLDER, ".toml")), default=0) + 1
+        ident = max((_id_of(name) for name in _names()), default=0) + 1
         session: Session = {
             "id": ident,
             "set": qset.name,
@@ -76,6 +78,17 @@ _LONGEST_STEM = 255 - len(".toml")  # a file name's limit, less the longest suff
 
 
 def file_stem(session: Session) -> str:
+    """The session's file name without its suffix: the one it has on disk already, else
+    ``sessions/0007`` with the vault on, else ``sessions/0007-rebuild-trust-alex``."""
+    for name in _names():
+        if _id_of(name) == int(session["id"]):
+            return name.removesuffix(".toml")
+    if store.vault_on():
+        return f"{FOLDER}/{int(session['id']):04d}"
+    return _readable_stem(session)
+
+
+def _readable_stem(session: Session) -> str:
     """``sessions/0007-rebuild-trust-alex``: the set's name must be plain, whoever made
     the session (a backup, a hand edit); the person's name is reduced to [a-z0-9-]."""
     who = re.sub(r"[^a-z0-9]+", "-", str(session["who"]).lower()).strip("-") or "someone"
@@ -90,14 +103,36 @@ def file_stem(session: Session) -> str:
 
 
 def _id_of(name: str) -> int:
-    match = re.match(rf"{FOLDER}/(\d+)-", name)
+    match = re.match(rf"{FOLDER}/(\d+)[-.]", name)
     return int(match.group(1)) if match else 0
+
+
+def _names() -> list[str]:
+    """The session files, one per id: if both ``0007.toml`` and ``0007-….toml`` exist
+    (turning the vault on was stopped while renaming), the short one is the newer."""
+    found: dict[int, str] = {}
+    for name in store.names_in(FOLDER, ".toml"):
+        ident = _id_of(name)
+        if ident not in found or len(name) < len(found[ident]):
+            found[ident] = name
+    return [found[ident] for ident in sorted(found)]
+
+
+def hide_names() -> int:
+    """Rename every session file to its id alone (``vault enable``); how many were."""
+    renamed = 0
+    for name in store.names_in(FOLDER, ""):
+        match = re.fullmatch(rf"{FOLDER}/(\d+)-.*(\.toml|\.md)", name, re.S)
+        if match:
+            store.rename(name, f"{FOLDER}/{match.group(1)}{match.group(2)}")
+            renamed += 1
+    return renamed
 
 
 def keep_copy_locked(record: Session, qset: QuestionSet) -> int:
     """Save a session that came from elsewhere (the partner's, once revealed) under the
     next id, with its transcript; returns the id. The home's lock must be held."""
-    ident = max((_id_of(name) for name in store.names_in(FOLDER, ".toml")), default=0) + 1
+    ident = max((_id_of(name) for name in _names()), default=0) + 1
     _write({**record, "id": ident}, qset)
     return ident
 
@@ -137,7 +172,7 @@ def scripted(qset: QuestionSet, who: str, answers: list[Answer | None]) -> Sessi
 
 def load_all() -> list[Session]:
     """Every session on disk, oldest first."""
-    return [_load(name) for name in store.names_in(FOLDER, ".toml")]
+    return [_load(name) for name in _names()]
 
 
 def load(ident: str | int) -> Session:
@@ -146,7 +181,7 @@ def load(ident: str | int) -> Session:
         raise TrustError(
             f"{ident!r} is not a session id: ids are numbers (see 'trustcli ask history')"
         )
-    for name in store.names_in(FOLDER, ".toml"):
+    for name in _names():
         if _id_of(name) == int(raw):
             return _load(name)
     raise TrustError(f"no session {int(raw)} (see 'trustcli ask history')")

@@ -32,7 +32,7 @@ import time
 import tomllib
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -612,8 +612,12 @@ def _parse_log_bytes(path: Path, data: bytes, offset: int, log: Log) -> list[Rec
     lines_before = data.count(b"\n", 0, offset)
     last_start = _last_record_start(tail)
     last_line = lines_before + tail.count(b"\n", 0, max(last_start, 0)) + 1
+    sealed = _sealed_only(tail, log.table)
     try:
-        parsed = _parse(path, tail, line_offset=lines_before)
+        if sealed is not None:  # as the vault writes them: no TOML parse of the envelopes
+            parsed = {log.table: _open_records(path, log.name, log.table, data, offset, sealed)}
+        else:
+            parsed = _parse(path, tail, line_offset=lines_before)
     except _ParseError as error:
         if last_start >= 0 and error.line >= last_line:
             raise TrustError(_torn_message(path, last_line, error.reason)) from None
@@ -959,19 +963,20 @@ def _open_records(
         return raw_records
     import base64
     import binascii
-    import tomllib as toml
 
     from trustcli import vault
 
     header = re.compile(rb"^[ \t]*(\[\[)[ \t]*" + re.escape(table.encode()) + rb"[ \t]*\]\]", re.M)
     starts = [match.start(1) for match in header.finditer(data, offset)]  # absolute
-    lines_before = data.count(b"\n", 0, offset)
+
+    def line(index: int) -> int:  # only when a record must be named: it scans the file
+        return data.count(b"\n", 0, offset) + _header_line(data[offset:], table, index + 1)
+
     key, opened = _data_key(), []
     for index, raw in enumerate(raw_records):
         if not _is_sealed_record(raw):
             opened.append(raw)
             continue
-        line = lines_before + _header_line(data[offset:], table, index + 1)
         plain = None
         if len(starts) == len(raw_records):
             with contextlib.suppress(binascii.Error, ValueError):
@@ -979,17 +984,61 @@ def _open_records(
                 plain = vault.open_bytes(key, sealed, _record_ad(name, starts[index]))
         if plain is None:
             raise TrustError(
-                f"{path}: the record at line {line} does not open with this vault's key: it "
-                "was moved, changed or damaged",
+                f"{path}: the record at line {line(index)} does not open with this vault's "
+                "key: it was moved, changed or damaged",
                 EXIT_RUNTIME,
             )
+        opened.append(plain)
+    return _parse_opened(path, table, opened, line)
+
+
+def _parse_opened(
+    path: Path, table: str, opened: list[Any], line: Callable[[int], int]
+) -> list[Any]:
+    """Parse the opened records (bytes) among the plain ones: all in one document when
+    they make one (one parse of ten thousand records is far cheaper than ten thousand),
+    else one by one."""
+    import tomllib as toml
+
+    texts = [item for item in opened if isinstance(item, bytes)]
+    with contextlib.suppress(UnicodeDecodeError, toml.TOMLDecodeError):
+        joined = b"".join(b"[[" + table.encode() + b"]]\n" + text + b"\n" for text in texts)
+        parsed = toml.loads(joined.decode("utf-8"))
+        records = parsed.get(table)
+        if list(parsed) == [table] and isinstance(records, list) and len(records) == len(texts):
+            found = iter(records)
+            return [next(found) if isinstance(item, bytes) else item for item in opened]
+    result = []
+    for index, item in enumerate(opened):
+        if not isinstance(item, bytes):
+            result.append(item)
+            continue
         try:
-            opened.append(toml.loads(plain.decode("utf-8")))
+            result.append(toml.loads(item.decode("utf-8")))
         except (UnicodeDecodeError, toml.TOMLDecodeError):
             raise TrustError(
-                f"{path}: the record at line {line} is damaged", EXIT_RUNTIME
+                f"{path}: the record at line {line(index)} is damaged", EXIT_RUNTIME
             ) from None
-    return opened
+    return result
+
+
+_SEALED_RECORDS: dict[str, re.Pattern[bytes]] = {}
+
+
+def _sealed_only(tail: bytes, table: str) -> list[Any] | None:
+    """The records of ``tail`` as ``{"sealed": …}`` when it holds nothing but sealed
+    records exactly as the vault writes them (a regular expression reads those in a
+    fraction of what tomllib needs); None otherwise (mixed, hand-touched, cut off)."""
+    if not tail.startswith((b"\n[[", b"[[")):
+        return None
+    if table not in _SEALED_RECORDS:
+        name = re.escape(table.encode())
+        _SEALED_RECORDS[table] = re.compile(
+            rb"(?:\n?\[\[" + name + rb'\]\]\nsealed = "[A-Za-z0-9+/=]*"\n)*'
+        )
+    if _SEALED_RECORDS[table].fullmatch(tail) is None:
+        return None
+    return [{"sealed": blob.decode("ascii")} for blob in re.findall(rb'sealed = "([^"]*)"', tail)]
 
 
 def _is_sealed_record(raw: Any) -> bool:
@@ -1105,6 +1154,28 @@ def convert(name: str, seal: bool) -> bool:
         new = _sealed_file(name, raw) if seal else _plain(name, raw)
     _replace_overwriting(path, new, overwrite_old=seal)
     return True
+
+
+def rename(old: str, new: str) -> None:
+    """Give a file of the home a new name; a sealed one is sealed again for that name.
+
+    The new file is written whole before the old one goes: a crash leaves the old name,
+    or both (and then the new one is complete). If the new name exists already, only
+    the old one is removed."""
+    source = _locate(old)
+    raw = _read_file(source)
+    if raw is None:
+        return
+    target = _locate(new, create=True)
+    if not os.path.lexists(target):
+        plain = _plain(old, raw)
+        write_atomic(target, _sealed_file(new, plain) if raw.startswith(SEALED_MAGIC) else plain)
+    try:
+        os.unlink(source)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise TrustError(f"cannot remove {source}: {exc.strerror}", EXIT_RUNTIME) from None
 
 
 def _replace_overwriting(path: Path, data: bytes, overwrite_old: bool) -> None:
@@ -1324,6 +1395,11 @@ def shared_append(root: Path, data: bytes, *parts: str) -> None:
 RUNTIME_FOLDER = "trustcli"
 
 
+def has(name: str) -> bool:
+    """Whether anything is at ``name`` in the data home: one lstat, nothing read."""
+    return os.path.lexists(path_of(name))
+
+
 def vault_on() -> bool:
     """Whether this home's vault is on (encrypted at rest): one stat, no key needed."""
     return os.path.lexists(path_of(VAULT_FILE))
@@ -1338,9 +1414,16 @@ def home_tag() -> str:
 
 
 def runtime_names_of_home() -> list[str]:
-    """Every runtime file of this data home: names ``<kind>-<home_tag>[-…]``."""
+    """Every runtime file of this data home: names ``<kind>-<home_tag>[-…]``, and the
+    temp files ``.<that name>.XXXXXXXX.tmp`` a crash inside ``runtime_write`` left."""
     tag = home_tag()
-    return [name for name in runtime_names("") if name.split("-")[1:2] == [tag]]
+    found = []
+    for name in runtime_names(""):
+        temp = _TEMP_NAME.match(name)
+        own = temp.group("name") if temp else name
+        if own.split("-")[1:2] == [tag]:
+            found.append(name)
+    return found
 
 
 def runtime_folder(create: bool = False) -> Path:
@@ -1459,15 +1542,23 @@ def runtime_touch(name: str) -> None:
 
 
 def runtime_remove(name: str) -> bool:
-    """Overwrite and remove a runtime file; True if there was one. A runtime folder that
+    """Overwrite and remove a runtime file (or a temp file a crash left of one, as
+    ``runtime_names_of_home`` lists them); True if there was one. A runtime folder that
     is there but not private is said (UnsafeHome), never taken for 'there was none'."""
+    temp = _TEMP_NAME.match(name)
     try:
-        path = runtime_path(name)
+        path = runtime_path(temp.group("name") if temp else name)
     except UnsafeHome:
         raise
     except TrustError:
         return False
-    return shred(path)
+    return shred(path.with_name(name))
+
+
+def runtime_folder_tidy() -> None:
+    """Remove the runtime folder if nothing is left in it (another home may use it)."""
+    with contextlib.suppress(OSError, TrustError):
+        os.rmdir(runtime_folder())
 
 
 def runtime_names(prefix: str) -> list[str]:
@@ -1487,7 +1578,9 @@ def shred(path: Path) -> bool:
 
     Overwriting helps on ordinary disks; on SSDs, copy-on-write and journalling file
     systems the old blocks may survive anyway (the README says so). A link is removed,
-    never followed; a file that is not ours is left alone (TrustError).
+    never followed; a file with a second name (a hard link) only loses this name, for
+    its bytes are that other file's too; a file that is not ours is left alone
+    (TrustError).
     """
     try:
         info = os.lstat(path)
@@ -1499,7 +1592,7 @@ def shred(path: Path) -> bool:
         with contextlib.suppress(OSError):
             fd = os.open(path, os.O_WRONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
             try:
-                overwrite(fd, info.st_size)
+                _overwrite_if_alone(fd, info)
             finally:
                 os.close(fd)
     elif info.st_uid != os.geteuid():
@@ -1538,3 +1631,240 @@ def overwrite(fd: int, size: int) -> None:
     while done < size:
         done += os.pwrite(fd, zeros[: size - done], done)
     os.fsync(fd)
+
+
+def _overwrite_if_alone(fd: int, seen: os.stat_result) -> bool:
+    """Overwrite an open file if it is the regular file ``seen`` (same inode: nothing was
+    swapped in since) and has no other name; True if it was overwritten."""
+    info = os.fstat(fd)
+    if (info.st_dev, info.st_ino) != (seen.st_dev, seen.st_ino) or not stat.S_ISREG(info.st_mode):
+        return False
+    if info.st_nlink > 1:
+        return False
+    overwrite(fd, info.st_size)
+    return True
+
+
+@dataclass
+class Removal:
+    """What ``remove_home`` did: counts of what went, and what stayed and why."""
+
+    files: int = 0  # regular files removed
+    overwritten: int = 0  # of those, how many were overwritten first
+    links: int = 0  # symbolic links removed as links (their targets untouched)
+    folders: int = 0
+    others: int = 0  # FIFOs, sockets: removed, never opened
+    left: list[tuple[Path, str]] = field(default_factory=list)  # (path, why it stayed)
+
+
+def home_exists() -> bool:
+    """Whether anything is at the data home's path (a folder, a link, anything)."""
+    return os.path.lexists(home())
+
+
+def remove_home(keep: Callable[[tuple[str, ...], bool], str]) -> Removal:
+    """Remove the data home: every file overwritten first (where it is ours and alone),
+    then the folders, deepest first, then the home folder itself.
+
+    Nothing is ever followed: folders are opened with ``O_NOFOLLOW`` and walked through
+    their descriptors, so a link, also one swapped in during the walk, is removed as a
+    link and its target is untouched. ``keep(parts, is_folder)`` returns why an entry
+    (its path parts inside the home) is to be left (not trustcli's), or ''. A file of
+    another user is left; anything left is named in ``Removal.left``. A home that is
+    itself a link (one a person made, which the other commands follow too) is emptied
+    where it points, and then the link is removed.
+    """
+    result = Removal()
+    path = home()
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return result
+    except OSError as exc:
+        result.left.append((path, exc.strerror or "cannot be read"))
+        return result
+    link = path if stat.S_ISLNK(info.st_mode) else None
+    if link is not None:
+        try:
+            path = Path(os.path.realpath(link))
+            info = os.lstat(path)
+        except OSError:  # a dangling link: only the link is left to remove
+            _remove_entry_link(link, result)
+            return result
+    if not stat.S_ISDIR(info.st_mode):
+        result.left.append((path, "it is not a folder, so it cannot be a data home"))
+        return result
+    if info.st_uid != os.geteuid():
+        result.left.append((path, "it belongs to another user"))
+        return result
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW | _CLOEXEC)
+    except OSError as exc:
+        result.left.append((path, exc.strerror or "cannot be opened"))
+        return result
+    try:
+        emptied = _remove_inside(fd, path, (), keep, result)
+    finally:
+        os.close(fd)
+    if emptied:
+        try:
+            os.rmdir(path)
+            result.folders += 1
+        except OSError as exc:
+            result.left.append((path, exc.strerror or "cannot be removed"))
+            emptied = False
+    if link is not None and emptied:
+        _remove_entry_link(link, result)
+    return result
+
+
+def _remove_entry_link(link: Path, result: Removal) -> None:
+    try:
+        os.unlink(link)
+        result.links += 1
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        result.left.append((link, exc.strerror or "cannot be removed"))
+
+
+def _remove_inside(
+    dir_fd: int,
+    where: Path,
+    parts: tuple[str, ...],
+    keep: Callable[[tuple[str, ...], bool], str],
+    result: Removal,
+) -> bool:
+    """Remove what is in the open folder ``dir_fd`` (shown as ``where``); True if it is
+    empty afterwards."""
+    try:
+        names = sorted(os.listdir(dir_fd))
+    except OSError as exc:
+        result.left.append((where, f"its contents cannot be read ({exc.strerror})"))
+        return False
+    empty = True
+    for name in names:
+        path, inner = where / name, (*parts, name)
+        try:
+            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            result.left.append((path, exc.strerror or "cannot be read"))
+            empty = False
+            continue
+        is_folder = stat.S_ISDIR(info.st_mode)
+        why = keep(inner, is_folder)
+        if not why and info.st_uid != os.geteuid() and not stat.S_ISLNK(info.st_mode):
+            why = "it belongs to another user"
+        if why:
+            result.left.append((path, why))
+            empty = False
+        elif is_folder:
+            empty = _remove_folder_at(dir_fd, name, info, path, inner, keep, result) and empty
+        else:
+            empty = _remove_file_at(dir_fd, name, info, path, result) and empty
+    return empty
+
+
+def _remove_folder_at(
+    dir_fd: int,
+    name: str,
+    info: os.stat_result,
+    path: Path,
+    parts: tuple[str, ...],
+    keep: Callable[[tuple[str, ...], bool], str],
+    result: Removal,
+) -> bool:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # became a link or a file just now
+            return _remove_file_at(dir_fd, name, os.lstat(path), path, result)
+        result.left.append((path, exc.strerror or "cannot be opened"))
+        return False
+    try:
+        opened = os.fstat(fd)
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+            result.left.append((path, "it changed while being removed; run wipe again"))
+            return False
+        emptied = _remove_inside(fd, path, parts, keep, result)
+    finally:
+        os.close(fd)
+    if not emptied:
+        return False
+    try:
+        os.rmdir(name, dir_fd=dir_fd)
+    except OSError as exc:
+        result.left.append((path, exc.strerror or "cannot be removed"))
+        return False
+    result.folders += 1
+    return True
+
+
+def _remove_file_at(
+    dir_fd: int, name: str, info: os.stat_result, path: Path, result: Removal
+) -> bool:
+    """Overwrite (a regular file of ours, with no other name) and unlink one entry; a
+    link, FIFO or socket is unlinked without being opened."""
+    overwritten = False
+    if stat.S_ISREG(info.st_mode):
+        try:
+            fd = os.open(name, os.O_WRONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK, dir_fd=dir_fd)
+        except OSError:
+            pass  # not writable (0400, say): removed all the same, not overwritten
+        else:
+            try:
+                overwritten = _overwrite_if_alone(fd, info)
+            except OSError:
+                overwritten = False
+            finally:
+                os.close(fd)
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        why = exc.strerror or "cannot be removed"
+        if overwritten:
+            why += "; its contents were overwritten with zeros"
+        result.left.append((path, why))
+        return False
+    if stat.S_ISREG(info.st_mode):
+        result.files += 1
+        result.overwritten += overwritten
+    elif stat.S_ISLNK(info.st_mode):
+        result.links += 1
+    else:
+        result.others += 1
+    return True
+
+
+def read_outside(path: Path, limit: int = 1 << 20) -> bytes | None:
+    """A small regular file outside the data home (a startup unit), or None when there
+    is none, it is a link (never followed) or not a file, or it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        os.set_blocking(fd, True)
+        return os.read(fd, limit + 1)[:limit]
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def link_points_to(link: Path, target: Path) -> bool:
+    """Whether ``link`` is a symbolic link whose text names ``target`` (relative to the
+    link's folder or absolute); nothing is followed."""
+    try:
+        text = os.readlink(link)
+    except OSError:
+        return False
+    named = os.path.normpath(os.path.join(os.path.dirname(link), text))
+    return named == os.path.normpath(target)

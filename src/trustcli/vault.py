@@ -164,24 +164,35 @@ def new_document(passphrase: str) -> tuple[dict[str, Any], bytes]:
 # --- sealing ----------------------------------------------------------------------------
 
 
-def seal_bytes(key: bytes, plain: bytes, ad: bytes) -> bytes:
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+_ciphers: dict[bytes, Any] = {}  # one cipher per key: ten thousand records, one set-up
 
+
+def _cipher(key: bytes) -> Any:
+    if key not in _ciphers:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        _ciphers.clear()
+        _ciphers[key] = ChaCha20Poly1305(key)
+    return _ciphers[key]
+
+
+def seal_bytes(key: bytes, plain: bytes, ad: bytes) -> bytes:
     nonce = secrets.token_bytes(12)
-    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plain, ad)
+    sealed: bytes = _cipher(key).encrypt(nonce, plain, ad)
+    return nonce + sealed
 
 
 def open_bytes(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
     """The plain bytes, or None if ``sealed`` does not open with ``key`` and ``ad``."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
     if len(sealed) < 12 + 16:
         return None
     try:
-        return ChaCha20Poly1305(key).decrypt(sealed[:12], sealed[12:], ad)
+        plain: bytes = _cipher(key).decrypt(sealed[:12], sealed[12:], ad)
     except InvalidTag:
         return None
+    return plain
 
 
 # --- the unlocked key in the runtime folder ---------------------------------------------
@@ -234,8 +245,8 @@ def _runtime_key(document: dict[str, Any]) -> bytes | None:
     if not same or len(key) != 32 or not isinstance(idle, int):
         store.runtime_remove(_key_name())  # another vault's, or damaged: not to be used
         return None
-    if time.time() - changed > idle:
-        store.runtime_remove(_key_name())  # unused for too long: forgotten now
+    if not -60 < time.time() - changed <= idle:  # unused too long (or a clock set back)
+        store.runtime_remove(_key_name())  # forgotten now
         return None
     return key
 
@@ -256,6 +267,22 @@ def keep(key: bytes, idle: int) -> bool:
     except TrustError:
         return False
     return True
+
+
+def runtime_or_refuse() -> None:
+    """Unlocking keeps the key in the runtime folder: without one, say so before asking."""
+    try:
+        store.runtime_folder(create=True)
+    except store.UnsafeHome:
+        raise
+    except TrustError:
+        if os.environ.get("XDG_RUNTIME_DIR"):
+            raise
+        raise TrustError(
+            "unlock keeps the key in $XDG_RUNTIME_DIR, which is not set here: on a terminal "
+            f"each command asks for the passphrase instead, or set {PASSPHRASE_ENV}",
+            EXIT_RUNTIME,
+        ) from None
 
 
 def touch() -> None:
@@ -388,9 +415,7 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
     with store.lock():
         document = state()
         if document is None:
-            names = store.home_files()
-            for name in names:  # once sealed, a file that does not read cannot be fixed
-                store.check_convertible(name)
+            check_home()
             _check_runtime_folder()  # keep() below must not stop the work halfway
             document, key = new_document(secret)
             _write_state(document)
@@ -414,6 +439,9 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
         converted = sum(store.convert(name, seal=True) for name in store.home_files())
         for name in store.cache_files():
             store.shred(store.path_of(name))
+        from trustcli import sessions
+
+        sessions.hide_names()
         _write_state({**document, "state": "on"})
     _tell_daemon()
     return {"files": converted, "unlocked": kept, "idle": DEFAULT_IDLE if idle is None else idle}
@@ -427,6 +455,13 @@ def _check_runtime_folder() -> None:
         raise
     except TrustError:
         pass
+
+
+def check_home() -> None:
+    """Every TOML file of a plain home reads: once sealed, one that does not could not be
+    fixed in an editor any more, so it is named now, before anything changes."""
+    for name in store.home_files():
+        store.check_convertible(name)
 
 
 def disable(secret: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ COMMANDS = {
     "vault": ("trustcli.cli.vault", "app"),
     "unlock": ("trustcli.cli.vault", "unlock_app"),
     "lock": ("trustcli.cli.vault", "lock_app"),
+    "wipe": ("trustcli.cli.wipe", "app"),
 }
 # What works on a locked vault: these need no key (or ask for the passphrase themselves).
 OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now"}

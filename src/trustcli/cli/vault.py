@@ -10,17 +10,7 @@ from trustcli import store, vault
 from trustcli.errors import EXIT_RUNTIME, TrustError
 from trustcli.output import emit, emit_json, say
 
-app = typer.Typer(
-    help="""Encrypt this data home at rest, change its passphrase, or turn it off.
-
-    \b
-    Examples:
-      trustcli vault enable
-      trustcli vault status
-      trustcli unlock --for 1h""",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(no_args_is_help=True, add_completion=False)
 unlock_app = typer.Typer(add_completion=False)
 lock_app = typer.Typer(add_completion=False)
 
@@ -59,6 +49,21 @@ def _minutes(seconds: int) -> str:
     return f"{seconds} seconds"
 
 
+@app.callback()
+def vault_group() -> None:
+    """Encrypt this data home at rest, change its passphrase, or turn it off.
+
+    With the vault on, everything trustcli keeps is encrypted; `trustcli unlock` opens
+    it for a while, `trustcli lock` closes it at once.
+
+    \b
+    Examples:
+      trustcli vault enable
+      trustcli vault status
+      trustcli unlock --for 1h
+    """
+
+
 @app.command()
 def enable(
     passphrase_file: str = PASSPHRASE_FILE,
@@ -81,6 +86,8 @@ def enable(
         raise TrustError("the vault is already on (trustcli vault passwd changes the passphrase)")
     resuming = document is not None
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
+    if not resuming:
+        vault.check_home()
     if not resuming and not (passphrase_file or os.environ.get(vault.PASSPHRASE_ENV)):
         say("Choose a passphrase. Without it nothing in this home can be read again.")
     secret = vault.passphrase(passphrase_file, confirm=not resuming)
@@ -124,7 +131,8 @@ def disable(passphrase_file: str = PASSPHRASE_FILE) -> None:
         raise TrustError("the vault is off; there is nothing to turn off")
     result = vault.disable(vault.passphrase(passphrase_file))
     files = result["files"]
-    say(f"The vault is off: {files} file{'s' * (files != 1)} are plain text again.")
+    said = "1 file is" if files == 1 else f"{files} files are"
+    say(f"The vault is off: {said} plain text again.")
 
 
 @app.command()
@@ -166,6 +174,7 @@ def unlock_command(passphrase_file: str = PASSPHRASE_FILE, unlock_for: str = FOR
     """
     if vault.state() is None:
         raise TrustError("the vault is off: there is nothing to unlock")
+    vault.runtime_or_refuse()
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     kept, idle = vault.unlock(vault.passphrase(passphrase_file), idle)
     if not kept:  # nothing was unlocked: the next command would say "locked"
