@@ -738,8 +738,14 @@ def load_cache(name: str) -> tuple[Record, bytes] | None:
     rewrite the logs themselves; the owner and permission checks on the home and its
     folders (``_check_folder``) keep other users out.
     """
-    raw = read_bytes(name)
+    raw = _read_file(_locate(name))
     if raw is None:
+        return None
+    try:
+        raw = _plain(name, raw)
+    except Locked:
+        raise
+    except TrustError:  # sealed, and damaged or not this cache's: rebuilt like any other
         return None
     head, _, body = raw.partition(b"\n")
     try:
@@ -857,6 +863,14 @@ LOG_TABLES = {
 }
 
 
+class Locked(TrustError):
+    """The vault is on and no key is at hand (see ``trustcli.vault``): one line, exit 1.
+    Code that must work on a locked home catches it around reads of sealed data."""
+
+    def __init__(self) -> None:
+        super().__init__("locked: run trustcli unlock", EXIT_RUNTIME)
+
+
 def dump_toml(data: Record) -> str:
     """TOML a person can read (see ``_dump``)."""
     return _dump(data)
@@ -894,8 +908,9 @@ def _sealed_file(name: str, plain: bytes) -> bytes:
 
 
 def _plain(name: str, raw: bytes) -> bytes:
-    """``raw`` as written before sealing: opened if sealed, else as it is."""
-    if not raw.startswith(SEALED_MAGIC):
+    """``raw`` as written before sealing: opened if sealed, else as it is. A file that is
+    never sealed (vault.toml, which opening needs) is never opened either."""
+    if name in _NEVER_SEALED or not raw.startswith(SEALED_MAGIC):
         return raw
     import base64
     import binascii
@@ -952,7 +967,7 @@ def _open_records(
     from trustcli import vault
 
     header = re.compile(rb"^[ \t]*(\[\[)[ \t]*" + re.escape(table.encode()) + rb"[ \t]*\]\]", re.M)
-    starts = [offset + match.start(1) for match in header.finditer(data, offset)]
+    starts = [match.start(1) for match in header.finditer(data, offset)]  # absolute
 
     def line(index: int) -> int:  # only when a record must be named: it scans the file
         return data.count(b"\n", 0, offset) + _header_line(data[offset:], table, index + 1)
@@ -1049,6 +1064,19 @@ def home_files() -> list[str]:
     return found
 
 
+def temp_files() -> list[Path]:
+    """Temp files of ours anywhere in the home (``.NAME.XXXXXXXX.tmp``): one a crash left
+    holds a plain copy of what was being written, and no reader ever looks at it."""
+    base = home()
+    if not _check_home(base):
+        return []
+    found = []
+    for folder, folders, files in os.walk(base):
+        folders[:] = sorted(f for f in folders if not _part_problem(f))
+        found += [Path(folder) / entry for entry in sorted(files) if _TEMP_NAME.match(entry)]
+    return found
+
+
 def cache_files() -> list[str]:
     """The files of ``cache/``: rebuilt at need, so the vault removes rather than converts them."""
     return names_in(_CACHE_DIR, "")
@@ -1082,15 +1110,18 @@ def _log_raw_records(name: str, raw: bytes) -> tuple[list[Any], int]:
 
 
 def check_convertible(name: str) -> None:
-    """Refuse to convert a TOML file that does not read: once sealed, nobody could fix it."""
-    if not name.endswith(".toml"):
-        return
+    """Refuse to convert a file that cannot be read (a link, not a file, another user's),
+    a sealed one that does not open, or a TOML file that does not parse: once sealed,
+    nobody could fix it; and a conversion must not stop halfway."""
     raw = _read_file(_locate(name)) or b""
     if name in LOG_TABLES:
         _log_raw_records(name, raw)
         return
+    plain = _plain(name, raw)  # a sealed file that does not open is named now, not halfway
+    if not name.endswith(".toml"):
+        return
     try:
-        _parse(path_of(name), _plain(name, raw))
+        _parse(path_of(name), plain)
     except _ParseError as error:
         raise TrustError(error.message) from None
 
@@ -1512,10 +1543,13 @@ def runtime_touch(name: str) -> None:
 
 def runtime_remove(name: str) -> bool:
     """Overwrite and remove a runtime file (or a temp file a crash left of one, as
-    ``runtime_names_of_home`` lists them); True if there was one."""
+    ``runtime_names_of_home`` lists them); True if there was one. A runtime folder that
+    is there but not private is said (UnsafeHome), never taken for 'there was none'."""
     temp = _TEMP_NAME.match(name)
     try:
         path = runtime_path(temp.group("name") if temp else name)
+    except UnsafeHome:
+        raise
     except TrustError:
         return False
     return shred(path.with_name(name))
@@ -1570,6 +1604,24 @@ def shred(path: Path) -> bool:
     except OSError as exc:
         raise TrustError(f"cannot remove {path}: {exc.strerror}", EXIT_RUNTIME) from None
     return True
+
+
+def shred_whole(name: str) -> bool:
+    """Shred a file of the home that must be whole or gone, never zeros (vault.toml): it
+    is renamed away first, in one step, then overwritten and removed under that name. A
+    kill in between leaves a temp file, removed by a later write or ``vault enable``."""
+    import secrets
+
+    path = _locate(name)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.rename(path, temp)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrustError(f"cannot remove {path}: {exc.strerror}", EXIT_RUNTIME) from None
+    _fsync_folder(path.parent)
+    return shred(temp)
 
 
 def overwrite(fd: int, size: int) -> None:

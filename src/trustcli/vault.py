@@ -42,11 +42,7 @@ _KEY_AD = b"trustcli vault key v1\0"
 _key: bytes | None = None  # the data key, for this process only
 
 
-class Locked(TrustError):
-    """The vault is on and no key is at hand: one line, exit 1."""
-
-    def __init__(self) -> None:
-        super().__init__("locked: run trustcli unlock", EXIT_RUNTIME)
+Locked = store.Locked  # the vault is on and no key is at hand: one line, exit 1
 
 
 # --- vault.toml -----------------------------------------------------------------------
@@ -321,11 +317,14 @@ def unlocked_until() -> float | None:
 # --- passphrases --------------------------------------------------------------------------
 
 
-def passphrase(file: str | None, confirm: bool = False, prompt: str = "Passphrase") -> str:
+def passphrase(
+    file: str | None, confirm: bool = False, prompt: str = "Passphrase", new: bool = False
+) -> str:
     """The passphrase: from ``--passphrase-file``, else $TRUSTCLI_PASSPHRASE_FILE, else
     asked on the terminal (twice when ``confirm``). Unicode is normalised (NFC), so the
-    same words typed on another keyboard open the vault."""
-    path = file or os.environ.get(PASSPHRASE_ENV)
+    same words typed on another keyboard open the vault. A ``new`` one (passwd) never
+    comes from $TRUSTCLI_PASSPHRASE_FILE: that file holds the current one."""
+    path = file or (None if new else os.environ.get(PASSPHRASE_ENV))
     if path:
         text = _from_file(path)
     elif sys.stdin.isatty():
@@ -334,6 +333,11 @@ def passphrase(file: str | None, confirm: bool = False, prompt: str = "Passphras
             unicodedata.normalize("NFC", text)
         ):
             raise TrustError("the two passphrases differ; nothing was changed")
+    elif new:
+        raise TrustError(
+            "a new passphrase is needed: run this on a terminal, or give "
+            "--new-passphrase-file FILE; nothing was changed"
+        )
     else:
         raise TrustError(
             f"a passphrase is needed: run this on a terminal, or give --passphrase-file FILE "
@@ -407,10 +411,12 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
     between leaves a home whose files are each old or new, which opens with the key, and
     ``vault enable`` again finishes the work. Caches are removed, not converted.
     """
+    global _key
     with store.lock():
         document = state()
         if document is None:
             check_home()
+            _check_runtime_folder()  # keep() below must not stop the work halfway
             document, key = new_document(secret)
             _write_state(document)
         elif document["state"] == "disabling":
@@ -419,12 +425,17 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
                 "then enable it again"
             )
         else:
-            key = open_with(secret, document)
-            if document["state"] == "on" and not plain_files():
+            key = _key = open_with(secret, document)  # a half-sealed log opens with it
+            plain = plain_files()
+            if document["state"] == "on" and not plain:
                 raise TrustError(
                     "the vault is already on (trustcli vault passwd changes the passphrase)"
                 )
+            for name in plain:  # as above: a broken file must be fixed before it is sealed
+                store.check_convertible(name)
         kept = keep(key, DEFAULT_IDLE if idle is None else idle)
+        for path in store.temp_files():  # left by a crash: a plain copy nobody reads
+            store.shred(path)
         converted = sum(store.convert(name, seal=True) for name in store.home_files())
         for name in store.cache_files():
             store.shred(store.path_of(name))
@@ -434,6 +445,16 @@ def enable(secret: str, idle: int | None) -> dict[str, Any]:
         _write_state({**document, "state": "on"})
     _tell_daemon()
     return {"files": converted, "unlocked": kept, "idle": DEFAULT_IDLE if idle is None else idle}
+
+
+def _check_runtime_folder() -> None:
+    """Refuse a runtime folder open to others now; a missing one only means staying locked."""
+    try:
+        store.runtime_folder()
+    except store.UnsafeHome:
+        raise
+    except TrustError:
+        pass
 
 
 def check_home() -> None:
@@ -452,16 +473,16 @@ def disable(secret: str) -> dict[str, Any]:
         if document is None:
             raise TrustError("the vault is off; there is nothing to turn off")
         _key = open_with(secret, document)
+        names = store.home_files()
+        for name in names:  # before anything is changed
+            store.check_convertible(name)
         if document["state"] != "disabling":
             _write_state({**document, "state": "disabling"})
-        names = store.home_files()
-        for name in names:
-            store.check_convertible(name)
         converted = sum(store.convert(name, seal=False) for name in names)
         for name in store.cache_files():
             store.shred(store.path_of(name))
         forget()
-        store.shred(store.path_of(VAULT_FILE))
+        store.shred_whole(VAULT_FILE)  # a kill leaves it whole (disabling) or gone
     _tell_daemon()
     return {"files": converted}
 
@@ -473,6 +494,10 @@ def change_passphrase(old: str, new: str) -> None:
         if document is None:
             raise TrustError("the vault is off: trustcli vault enable turns it on")
         key = open_with(old, document)
+        if new == old:  # else "the old one no longer opens the vault" would be untrue
+            raise TrustError(
+                "the new passphrase is the same as the current one; nothing was changed"
+            )
         _write_state(_wrap(new, document, key))
 
 
@@ -506,7 +531,9 @@ def status() -> dict[str, Any]:
     document = state()
     if document is None:
         return {"vault": "off"}
-    until = unlocked_until()
+    # the kept key must be this vault's and fresh (data_key checks, and drops one that
+    # is not) before its file says until when it lasts
+    until = unlocked_until() if data_key(required=False) is not None else None
     return {
         "vault": document["state"],
         "unlocked": until is not None,

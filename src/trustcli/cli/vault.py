@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
-from trustcli import vault
-from trustcli.errors import TrustError
+from trustcli import store, vault
+from trustcli.errors import EXIT_RUNTIME, TrustError
 from trustcli.output import emit, emit_json, say
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
@@ -86,6 +88,7 @@ def enable(
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     if not resuming:
         vault.check_home()
+    if not resuming and not (passphrase_file or os.environ.get(vault.PASSPHRASE_ENV)):
         say("Choose a passphrase. Without it nothing in this home can be read again.")
     secret = vault.passphrase(passphrase_file, confirm=not resuming)
     result = vault.enable(secret, idle)
@@ -111,7 +114,7 @@ def passwd(
     if vault.state() is None:
         raise TrustError("the vault is off: trustcli vault enable turns it on")
     old = vault.passphrase(passphrase_file, prompt="Current passphrase")
-    new = vault.passphrase(new_passphrase_file or "", confirm=True, prompt="New passphrase")
+    new = vault.passphrase(new_passphrase_file, confirm=True, prompt="New passphrase", new=True)
     vault.change_passphrase(old, new)
     say("The passphrase is changed. The old one no longer opens the vault.")
 
@@ -174,6 +177,12 @@ def unlock_command(passphrase_file: str = PASSPHRASE_FILE, unlock_for: str = FOR
     vault.runtime_or_refuse()
     idle = None if unlock_for is None else vault.parse_idle(unlock_for)
     kept, idle = vault.unlock(vault.passphrase(passphrase_file), idle)
+    if not kept:  # nothing was unlocked: the next command would say "locked"
+        raise TrustError(
+            "there is no $XDG_RUNTIME_DIR here to keep the key in, so nothing was unlocked: "
+            "trustcli asks for the passphrase on a terminal (or use TRUSTCLI_PASSPHRASE_FILE)",
+            EXIT_RUNTIME,
+        )
     say(_unlocked_line(kept, idle))
 
 
@@ -185,6 +194,6 @@ def lock_command() -> None:
     Examples:
       trustcli lock
     """
-    if vault.state() is None:
+    if not store.vault_on():  # not vault.state(): a damaged vault.toml must not keep the key
         raise TrustError("the vault is off: there is nothing to lock (trustcli vault enable)")
     say("Locked." if vault.lock() else "It was locked already.")
