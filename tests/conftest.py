@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from trustcli import vault
 from trustcli.cli import main
 
 PINNED_TZ = "Europe/Berlin"
@@ -56,8 +57,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("TRUSTCLI_NOW", raising=False)
     monkeypatch.delenv("TRUSTCLI_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("TRUSTCLI_PASSPHRASE_FILE", raising=False)
     time.tzset()
+    vault.forget_in_memory()  # a vault key from another test's home is never carried over
     yield data_home
+    vault.forget_in_memory()
     monkeypatch.undo()
     time.tzset()
 

@@ -661,7 +661,8 @@ def test_a_mixed_log_reads_and_vault_enable_finishes_it(env: Env, home: Path) ->
     for rating, note in ((3, "CHECKIN-plain-one"), (4, "CHECKIN-plain-two")):
         added = env.run("checkin", "add", "--rating", str(rating), "--note", note)
         assert added.code == 0, added.text
-    (home / "vault.toml").write_bytes(vault_file)  # on, as if enable stopped before the log
+    # as if enable stopped before it reached the log
+    (home / "vault.toml").write_bytes(vault_file.replace(b'state = "on"', b'state = "enabling"'))
     env.unlock()
     assert env.run("checkin", "add", "--rating", "5", "--note", "CHECKIN-sealed").code == 0
     log = (home / "checkins.toml").read_bytes()
@@ -677,6 +678,39 @@ def test_a_mixed_log_reads_and_vault_enable_finishes_it(env: Env, home: Path) ->
     assert _plain_files_on_disk(home) == []
     assert _found(home, ["CHECKIN-plain"]) == []
     assert [c["note"] for c in json.loads(env.run("checkin", "list", "--json").out)] == notes
+
+
+def test_a_plain_file_in_a_vault_that_is_on_is_not_trusted_until_enable_seals_it(
+    env: Env, home: Path
+) -> None:
+    """With the vault on, trustcli writes nothing plain: a plain file or record was put
+    there by someone else (a planted record, a file restored by hand). It is named, and
+    `vault enable` seals it if it is the person's own; templates may stay plain."""
+    env.unlock()
+    planted = (
+        '[[followup]]\npromise = 1\non = 2026-11-20\nresult = "kept"\n'
+        "at = 2026-11-20T20:00:00+01:00\n"
+    )
+    log = home / "followthrough.toml"
+    log.write_bytes(log.read_bytes() + b"\n" + planted.encode())
+    refused = env.run("promise", "list")
+    assert "not encrypted, though the vault is on" in _one_line(refused, 1)
+    (home / "config.toml").write_text('[names]\nme = "someone else"\n')
+    made = env.run("promise", "add", "PROMISE-aster a planted name")
+    assert "config.toml: not encrypted" in _one_line(made, 1)
+    finished = env.run("vault", "enable", "--passphrase-file", str(env.passfile))
+    assert finished.code == 0, finished.text
+    assert _plain_files_on_disk(home) == []
+    assert env.run("promise", "list").code == 0
+    own = home / "templates" / "questions"
+    own.mkdir(parents=True, exist_ok=True)
+    (own / "mine.toml").write_text(
+        'title = "Mine"\n[[question]]\nid = "one"\nkind = "text"\nprompt = "How are you?"\n',
+        encoding="utf-8",
+    )
+    listed = env.run("ask", "--list")
+    assert listed.code == 0, listed.text
+    assert "mine" in listed.out
 
 
 def test_enable_leaves_no_plain_temp_file_a_crash_left_behind(env: Env, home: Path) -> None:

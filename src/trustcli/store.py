@@ -628,7 +628,8 @@ def _parse_log_bytes(path: Path, data: bytes, offset: int, log: Log) -> list[Rec
         raise TrustError(
             f"{path}: unexpected entry '{extra}'; this file holds only [[{log.table}]] records",
         )
-    raw_records = _open_records(path, log.name, log.table, data, offset, raw_records)
+    if sealed is None:  # else opened above
+        raw_records = _open_records(path, log.name, log.table, data, offset, raw_records)
     records = []
     for index, raw in enumerate(raw_records, start=1):
         try:
@@ -907,10 +908,15 @@ def _sealed_file(name: str, plain: bytes) -> bytes:
     return _SEALED_HEAD + b'sealed = "' + base64.b64encode(sealed) + b'"\n'
 
 
-def _plain(name: str, raw: bytes) -> bytes:
+def _plain(name: str, raw: bytes, allow_plain: bool = False) -> bytes:
     """``raw`` as written before sealing: opened if sealed, else as it is. A file that is
-    never sealed (vault.toml, which opening needs) is never opened either."""
-    if name in _NEVER_SEALED or not raw.startswith(SEALED_MAGIC):
+    never sealed (vault.toml, which opening needs) is never opened either; a plain one
+    where the vault seals everything is refused (see ``_refuse_plain``)."""
+    if name in _NEVER_SEALED:
+        return raw
+    if not raw.startswith(SEALED_MAGIC):
+        if not allow_plain and raw.strip():
+            _refuse_plain(name)
         return raw
     import base64
     import binascii
@@ -954,12 +960,40 @@ def _sealed_records(name: str, table: str, plains: list[bytes], at: int) -> byte
     return b"".join(parts)
 
 
+def _refuse_plain(name: str) -> None:
+    """With the vault on, every file and record trustcli writes is sealed: a plain one
+    was put there by someone else (or by hand), and is not trusted until ``vault enable``
+    seals it. Your own templates may be plain; so may anything while the vault is being
+    turned on or off. A plain home pays one stat."""
+    if name.startswith("templates/") or not vault_on():
+        from_elsewhere = False
+    else:
+        from trustcli import vault
+
+        from_elsewhere = vault.sealing_everything()
+    if from_elsewhere:
+        raise TrustError(
+            f"{path_of(name)}: not encrypted, though the vault is on, so trustcli did not "
+            "write it; if you put it there yourself, trustcli vault enable encrypts it",
+            EXIT_RUNTIME,
+        )
+
+
 def _open_records(
-    path: Path, name: str, table: str, data: bytes, offset: int, raw_records: list[Any]
+    path: Path,
+    name: str,
+    table: str,
+    data: bytes,
+    offset: int,
+    raw_records: list[Any],
+    allow_plain: bool = False,
 ) -> list[Any]:
     """The records of ``data[offset:]`` with every sealed one opened (it must open at
-    the place in the file it was written for)."""
-    if not any(_is_sealed_record(raw) for raw in raw_records):
+    the place in the file it was written for); plain ones as ``_plain`` takes them."""
+    sealed_count = sum(_is_sealed_record(raw) for raw in raw_records)
+    if sealed_count < len(raw_records) and not allow_plain:
+        _refuse_plain(name)
+    if not sealed_count:
         return raw_records
     import base64
     import binascii
@@ -1106,7 +1140,7 @@ def _log_raw_records(name: str, raw: bytes) -> tuple[list[Any], int]:
     if set(parsed) - {table} or not isinstance(raw_records, list):
         raise TrustError(f"{path}: this file holds only [[{table}]] records; fix it first")
     sealed = sum(_is_sealed_record(raw) for raw in raw_records)
-    return _open_records(path, name, table, raw, 0, raw_records), sealed
+    return _open_records(path, name, table, raw, 0, raw_records, allow_plain=True), sealed
 
 
 def check_convertible(name: str) -> None:
@@ -1117,7 +1151,7 @@ def check_convertible(name: str) -> None:
     if name in LOG_TABLES:
         _log_raw_records(name, raw)
         return
-    plain = _plain(name, raw)  # a sealed file that does not open is named now, not halfway
+    plain = _plain(name, raw, allow_plain=True)  # one that does not open: named now
     if not name.endswith(".toml"):
         return
     try:
@@ -1151,7 +1185,7 @@ def convert(name: str, seal: bool) -> bool:
     elif raw.startswith(SEALED_MAGIC) == seal:
         return False
     else:
-        new = _sealed_file(name, raw) if seal else _plain(name, raw)
+        new = _sealed_file(name, raw) if seal else _plain(name, raw, allow_plain=True)
     _replace_overwriting(path, new, overwrite_old=seal)
     return True
 
@@ -1168,7 +1202,7 @@ def rename(old: str, new: str) -> None:
         return
     target = _locate(new, create=True)
     if not os.path.lexists(target):
-        plain = _plain(old, raw)
+        plain = _plain(old, raw, allow_plain=True)
         write_atomic(target, _sealed_file(new, plain) if raw.startswith(SEALED_MAGIC) else plain)
     try:
         os.unlink(source)

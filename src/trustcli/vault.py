@@ -40,6 +40,7 @@ STATES = ("on", "enabling", "disabling")
 _KEY_AD = b"trustcli vault key v1\0"
 
 _key: bytes | None = None  # the data key, for this process only
+_everything_sealed: bool | None = None  # the vault is on, not half-way: see sealing_everything
 
 
 Locked = store.Locked  # the vault is on and no key is at hand: one line, exit 1
@@ -94,6 +95,8 @@ def _damaged(where: object, what: str) -> TrustError:
 
 
 def _write_state(document: dict[str, Any]) -> None:
+    global _everything_sealed
+    _everything_sealed = None
     fields = {
         **document,
         **{field: _b64(document[field]) for field in ("id", "salt", "wrapped")},
@@ -218,9 +221,20 @@ def data_key(required: bool = True) -> bytes | None:
 
 
 def forget_in_memory() -> None:
-    """Drop this process's copy of the key (the daemon does, before each job)."""
-    global _key
-    _key = None
+    """Drop this process's copy of the key (the daemon does, before each job), and what
+    it knew of the vault's state."""
+    global _key, _everything_sealed
+    _key = _everything_sealed = None
+
+
+def sealing_everything() -> bool:
+    """Whether every file and record of the home must be sealed: the vault is on and not
+    being turned on or off (read once per process)."""
+    global _everything_sealed
+    if _everything_sealed is None:
+        document = state()
+        _everything_sealed = document is not None and document["state"] == "on"
+    return _everything_sealed
 
 
 def _runtime_key(document: dict[str, Any]) -> bytes | None:
