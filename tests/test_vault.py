@@ -587,6 +587,26 @@ def test_an_unused_key_expires_and_a_used_one_stays(env: Env) -> None:
     assert not key.exists()
 
 
+def test_remind_due_in_a_shell_prompt_never_asks_and_never_keeps_the_vault_open(
+    env: Env,
+) -> None:
+    """A prompt runs `remind due` at every Enter: were that use, the key would never
+    expire; were it to ask, every prompt would wait for a passphrase."""
+    env.unlock(idle=600)
+    key = env.key_file()
+    a_while_ago = time.time() - 300
+    os.utime(key, (a_while_ago, a_while_ago))
+    assert env.sh("remind", "due").code == 0
+    assert key.stat().st_mtime == a_while_ago
+    assert env.run("lock").code == 0
+    child = spawn_on_terminal("remind", "due")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 1
+    assert "Passphrase" not in child.before
+    assert child.before.strip().splitlines() == [LOCKED.strip()]
+
+
 # --- 4. a locked command on a terminal asks for the passphrase ------------------------------
 
 

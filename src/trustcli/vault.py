@@ -573,10 +573,13 @@ def _tell_daemon() -> None:
 # --- the gate every command passes --------------------------------------------------------
 
 
-def admit() -> None:
+def admit(person: bool = True) -> None:
     """Before a command runs on a home whose vault is on: go on if the key is at hand
     (that counts as use); else, on a terminal, ask for the passphrase and go on; else
-    one line, exit 1. ``TRUSTCLI_PASSPHRASE_FILE`` opens it for this command only."""
+    one line, exit 1. ``TRUSTCLI_PASSPHRASE_FILE`` opens it for this command only.
+
+    ``person=False`` is for what a shell prompt or cron runs (``remind due``): it never
+    asks, and looking is not use (else the key would never expire)."""
     document = state()
     if document is None:
         return
@@ -588,13 +591,14 @@ def admit() -> None:
             file=sys.stderr,
         )
     if data_key(required=False) is not None:
-        touch()
+        if person:
+            touch()
         return
     global _key
     if os.environ.get(PASSPHRASE_ENV):
         _key = open_with(passphrase(None), document)
         return
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not (person and sys.stdin.isatty() and sys.stderr.isatty()):
         raise Locked()
     print("trustcli is locked.", file=sys.stderr)
     key = open_with(passphrase(None), document)
