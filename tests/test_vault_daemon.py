@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -93,4 +95,25 @@ def test_the_daemon_never_keeps_the_runtime_key_alive(sh, notifications, daemons
     notifications.wait_for(1)
     running.wait_for_log("reminder 1: notified")
     assert key.stat().st_mtime == before - 100
+    assert running.stop() == 0
+
+
+def test_the_daemon_removes_a_key_unused_for_its_whole_window(
+    sh, notifications, daemons, vault_home
+):
+    """Without a daemon the next command removes it; with one, it goes within a minute
+    (and at any reload, which is what this test sends rather than wait a minute)."""
+    runtime = Path(os.environ["XDG_RUNTIME_DIR"], "trustcli")
+    assert sh("unlock", "--passphrase-file", os.environ["PASSPHRASE"], "--for", "10m").code == 0
+    key = next(runtime.glob("key-*"))
+    running = daemons()
+    running.wait_for_log("ready")
+    long_ago = key.stat().st_mtime - 601
+    os.utime(key, (long_ago, long_ago))
+    running.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while running.text().count("scheduled 0 reminders") < 2:  # the reload's own line
+        assert time.monotonic() < deadline, running.text()
+        time.sleep(0.05)
+    assert not key.exists()
     assert running.stop() == 0

@@ -239,6 +239,7 @@ class Daemon:
 
     def reload(self) -> None:
         log("reloading")
+        forget_an_expired_key()
         self.load()
         self.record_unrecorded()
         if not self.caught_up:  # it started locked: what was missed meanwhile comes now
@@ -318,6 +319,7 @@ class Daemon:
         self.load(starting=True)
         self.catch_up()
         self.share_sealed(starting=True)
+        self.scheduler.add_job(forget_an_expired_key, "interval", minutes=1, id="vault-key")
         self.scheduler.start()
         log("ready")
         try:
@@ -337,6 +339,18 @@ def _look_for_the_key() -> None:
     if store.vault_on():
         from trustcli import vault
 
+        vault.forget_in_memory()
+
+
+def forget_an_expired_key() -> None:
+    """Once a minute: an unlocked key unused for its whole window is removed now, not at
+    the next command, which may be hours away (see ``vault.data_key``)."""
+    if store.vault_on():
+        from trustcli import vault
+
+        vault.forget_in_memory()
+        with contextlib.suppress(TrustError):
+            vault.data_key(required=False)
         vault.forget_in_memory()
 
 
