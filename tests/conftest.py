@@ -258,3 +258,14 @@ def start_held(folder: Path, event: str, match: str, *args: str, **popen: object
     options.update(popen)
     process = subprocess.Popen(command, text=True, **options)  # type: ignore[call-overload]
     return Held(process, ready, go)
+
+
+@pytest.fixture
+def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private $XDG_RUNTIME_DIR (0700) for this test, as a login gives one; ``sh(...)``
+    passes it on. trustcli's own folder is ``trustcli`` inside it."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    folder.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    return folder
