@@ -162,6 +162,9 @@ def test_a_copy_left_by_a_killed_trustcli_is_removed_by_the_next_command(
     alive = re.sub(r"-\d+-", f"-{os.getpid()}-", copy)
     (runtime_dir / "trustcli" / alive).write_text("still being edited\n")
     (runtime_dir / "trustcli" / alive).chmod(0o600)
+    # One of another home whose trustcli has ended goes too: it serves nobody.
+    other = f"edit-{'0' * 16}-{process.pid}-{'c' * 16}.md"
+    (runtime_dir / "trustcli" / other).write_text("from another home\n")
     assert sh("--version").code == 0  # any command at all
     assert leftovers(runtime_dir) == [alive]
     assert target.read_text().startswith("# ")

@@ -146,11 +146,13 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def remove_leftovers() -> None:
-    """Remove the copies a crash left: ``edit-<this home's tag>-<pid>-*`` whose pid is
-    not a running process (and the files beside such a copy: its write's temp file,
-    an editor's swap file or backup). One listdir,
-    and only when the runtime folder exists; nothing is imported unless a copy is
-    there. Never raises: a start must not fail over this."""
+    """Remove the copies a crash left: ``edit-<tag>-<pid>-*`` whose pid is not a running
+    process, and the files beside such a copy (its write's temp file, an editor's swap
+    file or backup). Any home's: a copy whose trustcli has ended serves nobody, and
+    not computing this home's tag keeps a start free of imports (``store.home()`` may
+    need platformdirs). One listdir, and only when the runtime folder exists; ``store``
+    is imported only when there is something to remove. Never raises: a start must
+    not fail over this."""
     base = os.environ.get("XDG_RUNTIME_DIR")
     if not base or not os.path.isabs(base):
         return
@@ -158,31 +160,30 @@ def remove_leftovers() -> None:
         names = os.listdir(os.path.join(base, "trustcli"))
     except OSError:
         return
-    candidates = [name for name in names if PREFIX in name]
-    if candidates:
-        _remove_dead(candidates)
+    dead = [name for name in names if PREFIX in name and _left_by_a_crash(name)]
+    if dead:
+        _remove(dead)
 
 
-def _remove_dead(candidates: list[str]) -> None:
+def _left_by_a_crash(name: str) -> bool:
+    """``name`` is a copy (or beside one: a prefix of ``.`` and ``#`` at most) whose
+    trustcli is no longer running."""
+    start = name.index(PREFIX)
+    parts = name[start:].split("-")
+    if name[:start].strip(".#") or len(parts) < 4 or len(parts[1]) != 16:
+        return False
+    return parts[2].isdigit() and not _running(int(parts[2]))
+
+
+def _remove(names: list[str]) -> None:
     from trustcli import store
     from trustcli.errors import TrustError
 
     try:
-        tag = store.home_tag()
         folder = store.runtime_folder()  # checked: ours, private, not a link
     except TrustError:
         return
-    for name in candidates:
-        # The copy itself, its write's temp file (.NAME.XXXXXXXX.tmp) and what an editor
-        # left beside it (.NAME.swp, NAME~, #NAME#, .#NAME): a prefix of ".#" at most.
-        start = name.index(PREFIX)
-        parts = name[start:].split("-")
-        if name[:start].strip(".#") or len(parts) < 4:
-            continue
-        if parts[1] != tag or not parts[2].isdigit():
-            continue
-        if _running(int(parts[2])):
-            continue
+    for name in names:
         with contextlib.suppress(TrustError):
             store.shred(folder / name)
 
