@@ -90,6 +90,26 @@ def test_an_editor_that_changes_nothing_leaves_the_file_as_written(
     assert leftovers(runtime_dir) == []
 
 
+def test_an_editor_that_saves_a_new_file_keeps_its_text(sh, tmp_path, runtime_dir, monkeypatch):
+    """Some editors save by writing a new file and renaming it over the old one, with
+    the default mode (0644): the text still counts, and nothing is left."""
+    script = tmp_path / "rename.py"
+    script.write_text(
+        "import os, sys\n"
+        "os.umask(0o022)\n"
+        "path = sys.argv[-1]\n"
+        "text = open(path).read()\n"
+        "open(path + '.new', 'w').write(text + 'saved anew\\n')\n"
+        "os.replace(path + '.new', path)\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
+    target = tmp_path / "sheet.md"
+    result = sh("worksheet", "new", "empathy", "-o", str(target), "--edit")
+    assert result.code == 0, result.err
+    assert target.read_text().endswith("saved anew\n")
+    assert leftovers(runtime_dir) == []
+
+
 def test_an_editor_that_fails_leaves_the_sheet_unedited_and_no_copy(
     sh, tmp_path, runtime_dir, monkeypatch
 ):

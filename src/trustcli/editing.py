@@ -92,12 +92,15 @@ def edit(text: str, command: list[str]) -> Edited:
             for stopping in (signal.SIGTERM, signal.SIGHUP):
                 saved[stopping] = signal.signal(stopping, _stop)
         status = process.wait()
+        if status != 0:
+            return Edited(status, None)
+        store.runtime_make_private(name)  # an editor may save a new file, 0644
         try:
-            read = store.runtime_read(name) if status == 0 else None
-        except store.UnsafeHome:  # e.g. saved anew as 0644: not what trustcli wrote
+            read = store.runtime_read(name)
+        except store.UnsafeHome:  # a link, or not a file of ours: not what it was given
             raise TrustError(
-                "the editor left its copy as a file trustcli does not read back (not a "
-                "private file of yours), so what it changed was not kept",
+                "the editor left its copy as something trustcli does not read back (not a "
+                "file of yours), so what it changed was not kept",
                 EXIT_RUNTIME,
             ) from None
         if read is None:
@@ -112,8 +115,10 @@ def edit(text: str, command: list[str]) -> Edited:
     finally:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
-        store.runtime_remove(name)
-        _remove_beside(name[: -len(".md")])
+        try:
+            store.runtime_remove(name)
+        finally:
+            _remove_beside(name[: -len(".md")])
 
 
 def _remove_beside(stem: str) -> None:
@@ -172,7 +177,8 @@ def _left_by_a_crash(name: str) -> bool:
     parts = name[start:].split("-")
     if name[:start].strip(".#") or len(parts) < 4 or len(parts[1]) != 16:
         return False
-    return parts[2].isdigit() and not _running(int(parts[2]))
+    pid = parts[2]
+    return pid.isascii() and pid.isdigit() and not _running(int(pid))
 
 
 def _remove(names: list[str]) -> None:
@@ -184,7 +190,7 @@ def _remove(names: list[str]) -> None:
     except TrustError:
         return
     for name in names:
-        with contextlib.suppress(TrustError):
+        with contextlib.suppress(OSError, TrustError):
             store.shred(folder / name)
 
 
