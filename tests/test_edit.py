@@ -285,15 +285,14 @@ def test_no_editor_set_is_refused_before_anything_is_written(sh, tmp_path, runti
 # --- the vault: a sheet written out is not encrypted, and says so ----------------------
 
 
-def test_with_the_vault_on_a_sheet_written_out_says_it_is_not_encrypted(cli, home, tmp_path):
+def test_with_the_vault_on_a_sheet_written_out_says_it_is_not_encrypted(
+    cli, tmp_path, turn_vault_on
+):
     target = tmp_path / "sheet.md"
     assert cli("worksheet", "new", "empathy", "-o", str(target)).err == f"Wrote {target}\n"
-    home.mkdir(exist_ok=True)
-    # Stands in for the vault until it lands on main: vault.toml in the home is what
-    # store.vault_on() looks for (an empty file is enough; no key is needed to know).
-    (home / "vault.toml").write_text("")
+    turn_vault_on()
     result = cli("worksheet", "new", "empathy", "-o", str(tmp_path / "other.md"))
-    assert result.code == 0
+    assert result.code == 0, result.err
     wrote, notice = result.err.splitlines()
     assert wrote.startswith("Wrote ") and "not encrypted" in notice
     assert cli("worksheet", "new", "empathy", "-o", "-").err == ""  # stdout: the person's pipe

@@ -610,20 +610,23 @@ def test_notify_show_decides_what_the_lock_screen_shows(
     assert running.stop() == 0
 
 
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [("", NEUTRAL), ('[notify]\nshow = "generic"\n', GENERIC)],
+    ids=["default", "asked-for"],
+)
 def test_with_the_vault_on_notifications_show_nothing_unless_asked(
-    sh, notifications, start_daemon, home
+    sh, notifications, start_daemon, home, turn_vault_on, settings, shown
 ):
+    """The default is a neutral notification; the person's own choice stands."""
     sh("promise", "add", "Tell you when I am late", "--every", "daily")
-    # Stands in for the vault until it lands on main: store.vault_on() is true when
-    # vault.toml exists in the home, and an empty one is enough (no key is read).
-    (home / "vault.toml").write_text("")
+    if settings:
+        (home / "config.toml").write_text(settings)
+    turn_vault_on()
     running = start_daemon()
     add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
-    assert notifications.wait_for(1) == [NEUTRAL]
-    # Asked for: the person's choice stands, vault or not.
-    (home / "config.toml").write_text('[notify]\nshow = "generic"\n')
-    assert sh("remind", "add", in_seconds(4), "-m", "Our weekly talk").code == 0
-    assert notifications.wait_for(2)[1] == {**GENERIC, "body": "Our weekly talk"}
+    assert notifications.wait_for(1) == [shown]
+    running.wait_for_log("reminder 1: notified")
     assert running.stop() == 0
 
 
