@@ -262,3 +262,40 @@ def start_held(folder: Path, event: str, match: str, *args: str, **popen: object
     options.update(popen)
     process = subprocess.Popen(command, text=True, **options)  # type: ignore[call-overload]
     return Held(process, ready, go)
+
+
+@pytest.fixture
+def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private $XDG_RUNTIME_DIR (0700) for this test, as a login gives one; ``sh(...)``
+    passes it on. trustcli's own folder is ``trustcli`` inside it."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    folder.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def turn_vault_on(runtime_dir: Path, tmp_path: Path):
+    """Turns the vault on for this test's home (left unlocked), as a person would:
+    ``trustcli vault enable`` with a passphrase file.
+
+    Until the vault lands on this branch (it is built on main in parallel, issue 12),
+    this stands in for it with what ``store.vault_on()`` looks for: a ``vault.toml`` in
+    the home, where an empty file is enough (no key is read to know the vault is on).
+    """
+    import importlib.util
+
+    def turn_on() -> None:
+        home = Path(os.environ["TRUSTCLI_HOME"])
+        if importlib.util.find_spec("trustcli.vault") is None:
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "vault.toml").write_text("")
+            return
+        secret = tmp_path / "vault-passphrase"
+        secret.write_text("a long passphrase only this test knows\n")
+        secret.chmod(0o600)
+        enabled = run_installed("vault", "enable", "--passphrase-file", str(secret))
+        assert enabled.code == 0, enabled.err
+
+    return turn_on

@@ -579,15 +579,76 @@ def test_a_reminder_under_a_reused_id_does_not_inherit_old_deliveries(
     assert notifications.received() == []
 
 
-def test_a_config_broken_while_the_daemon_runs_still_gives_a_private_reminder(
-    sh, notifications, start_daemon, home
+# What a lock screen shows, by [notify] show: nothing but a neutral title (no app name:
+# "trustcli" on a lock screen already says what the person is working on), the
+# reminder's own message, or that and the promise's text.
+NEUTRAL = {"app": "", "summary": "Reminder", "body": ""}
+GENERIC = {"app": "trustcli", "summary": "trustcli", "body": "Did you keep it?"}
+FULL = {**GENERIC, "body": "Did you keep it?\n“Tell you when I am late”"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        ('show = "none"', NEUTRAL),
+        ('show = "generic"', GENERIC),
+        ('show = "full"', FULL),
+        ("show_details = true", FULL),  # a config from before notify.show
+        ('show = "generic"\nshow_details = true', GENERIC),  # show wins
+        ('show = "none"\nshow_details = true', NEUTRAL),
+    ],
+)
+def test_notify_show_decides_what_the_lock_screen_shows(
+    sh, notifications, start_daemon, home, settings, shown
 ):
     sh("promise", "add", "Tell you when I am late", "--every", "daily")
-    (home / "config.toml").write_text("[notify]\nshow_details = true\n")
+    (home / "config.toml").write_text(f"[notify]\n{settings}\n")
+    running = start_daemon()
+    add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
+    assert notifications.wait_for(1) == [shown]
+    running.wait_for_log("reminder 1: notified")
+    assert running.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [("", NEUTRAL), ('[notify]\nshow = "generic"\n', GENERIC)],
+    ids=["default", "asked-for"],
+)
+def test_with_the_vault_on_notifications_show_nothing_unless_asked(
+    sh, notifications, start_daemon, home, turn_vault_on, settings, shown
+):
+    """The default is a neutral notification; the person's own choice stands."""
+    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    if settings:
+        (home / "config.toml").write_text(settings)
+    turn_vault_on()
+    running = start_daemon()
+    add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
+    assert notifications.wait_for(1) == [shown]
+    running.wait_for_log("reminder 1: notified")
+    assert running.stop() == 0
+
+
+def test_a_config_broken_while_the_daemon_runs_shows_nothing_and_keeps_it_running(
+    sh, notifications, start_daemon, home
+):
+    """A config.toml the daemon cannot read (broken by hand here; later, a vault that
+    is locked) is a neutral notification, never a crashed job or a lost reminder."""
+    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    (home / "config.toml").write_text('[notify]\nshow = "full"\n')
     running = start_daemon()
     running.wait_for_log("ready")
-    (home / "config.toml").write_text("[notify\nshow_details = true\n")  # broken by hand
+    (home / "config.toml").write_text('[notify\nshow = "full"\n')  # broken by hand
     add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
-    assert notifications.wait_for(1)[0]["body"] == "Did you keep it?"
+    assert notifications.wait_for(1) == [NEUTRAL]
+    running.wait_for_log("reminder 1: notified")
+    (home / "config.toml").write_text('[notify]\nshow = "loud"\n')  # not a value it knows
+    assert sh("remind", "add", in_seconds(4), "-m", "Still here").code == 0
+    assert notifications.wait_for(2)[1] == NEUTRAL
+    running.wait_for_log("reminder 2: notified")
     assert running.stop() == 0
-    assert "Traceback" not in running.text()
+    log = running.text()
+    assert "Traceback" not in log and "Did you keep it" not in log
+    (problem,) = [line for line in log.splitlines() if "loud" in line]
+    assert "config.toml" in problem and '"none", "generic" or "full"' in problem, problem

@@ -196,6 +196,9 @@ HOSTILE: dict[str, tuple[Callable[[dict], None], str | None]] = {
         _config({"notify": {"show_details": "yes"}}),
         "config.notify.show_details",
     ),
+    "config-notify-show-unknown": (_config({"notify": {"show": "loud"}}), "config.notify.show"),
+    "config-notify-show-not-text": (_config({"notify": {"show": True}}), "config.notify.show"),
+    "config-notify-show": (_config({"notify": {"show": "none", "show_details": True}}), None),
     "config-unknown": (_config({"zone": "Mars/Olympus", "names": {"me": "alex"}}), None),
     "config-show-details": (_config({"notify": {"show_details": True}}), None),
     "safety-other-person": (

@@ -329,8 +329,10 @@ def _recording_editor(tmp_path: Path) -> tuple[str, Path]:
 
 @pytest.mark.parametrize("name", ["+!touch pwned", "-c", "--cmd=!touch pwned"])
 def test_edit_passes_an_absolute_path_for_a_name_an_editor_would_run(
-    sh, tmp_path, monkeypatch, name
+    sh, tmp_path, monkeypatch, runtime_dir, name
 ):
+    """The editor gets the runtime copy's absolute path (``edit-<tag>-<pid>-<random>.md``),
+    which no file or template name ever enters (see test_edit.py)."""
     editor, record = _recording_editor(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
@@ -338,12 +340,14 @@ def test_edit_passes_an_absolute_path_for_a_name_an_editor_would_run(
     result = sh("worksheet", "new", "empathy", "-o", f"{name}.md", "--edit", env={
         "EDITOR": editor, "VISUAL": ""})  # fmt: skip
     assert result.code == 0, result.err
-    assert record.read_text().splitlines() == ["-es", str(work / f"{name}.md")]
+    option, copy = record.read_text().splitlines()
+    assert option == "-es" and Path(copy).parent == runtime_dir / "trustcli"
+    assert Path(copy).name.startswith("edit-")
     assert (work / f"{name}.md").read_text().startswith("# ")
 
 
 def test_edit_passes_an_absolute_path_for_a_template_named_like_a_command(
-    sh, home, tmp_path, monkeypatch
+    sh, home, tmp_path, monkeypatch, runtime_dir
 ):
     folder = home / "templates" / "worksheets"
     folder.mkdir(parents=True)
@@ -355,7 +359,9 @@ def test_edit_passes_an_absolute_path_for_a_template_named_like_a_command(
     result = sh("worksheet", "new", "+!touch pwned", "--edit", env={"EDITOR": editor, "VISUAL": ""})
     assert result.code == 0, result.err
     (written,) = work.glob("*.md")
-    assert record.read_text().splitlines() == ["-es", str(written)]
+    option, copy = record.read_text().splitlines()
+    assert option == "-es" and Path(copy).parent == runtime_dir / "trustcli"
+    assert Path(copy).name.startswith("edit-")
     assert written.name.startswith("+!touch pwned-")
 
 

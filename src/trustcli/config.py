@@ -1,4 +1,5 @@
-"""config.toml: who "me" and the partner are. Optional: every command works without it."""
+"""config.toml: who "me" and the partner are, and a few settings. Optional: every command
+works without it."""
 
 from __future__ import annotations
 
@@ -57,6 +58,40 @@ def share_checkins() -> bool:
             f"{store.path_of(CONFIG)}: [share] checkins must be true or false; fix it in an editor"
         )
     return value
+
+
+NOTIFY_SHOW = ("none", "generic", "full")
+NOTIFY_SHOW_WORDS = '"none", "generic" or "full"'
+
+
+def notify_show() -> str:
+    """``[notify] show``: what a notification shows (a lock screen shows them too).
+
+    ``none``: a neutral title and nothing else; ``generic``: the reminder's own message;
+    ``full``: that and the promise's text. A config from before ``show`` says
+    ``show_details = true`` for ``full``; ``show`` wins when both are set. Unset: ``none``
+    when the vault is on (the person chose to hide what they write), else ``generic``.
+    A value trustcli does not know is one TrustError line naming the file."""
+    section = load().get("notify", {})
+    if not isinstance(section, dict):
+        raise TrustError(f"{store.path_of(CONFIG)}: [notify] must be a table; fix it in an editor")
+    value = section.get("show")
+    if value is not None:
+        if value not in NOTIFY_SHOW:
+            raise TrustError(
+                f"{store.path_of(CONFIG)}: [notify] show must be {NOTIFY_SHOW_WORDS}, "
+                f"not {value!r}; fix it in an editor"
+            )
+        return str(value)
+    details = section.get("show_details", False)
+    if not isinstance(details, bool):
+        raise TrustError(
+            f"{store.path_of(CONFIG)}: [notify] show_details must be true or false; "
+            "fix it in an editor"
+        )
+    if details:
+        return "full"
+    return "none" if store.vault_on() else "generic"
 
 
 def person(name: str | None, flag: str = "--as") -> str:

@@ -33,7 +33,6 @@ PID_FILE = "daemon.pid"
 # A reminder missed while the computer slept or the daemon was stopped is delivered
 # once, late, if it is at most this old; older ones are only logged as missed.
 GRACE = timedelta(hours=12)
-SUMMARY = "trustcli"
 SHARE_EVERY = 5  # minutes between looks at the couple folder, when this home shares one
 
 
@@ -276,8 +275,11 @@ class Daemon:
         self._record(key, moment, "failed" if problem else "sent")
 
     def _notify(self, reminder: reminders.Reminder, prefix: str) -> str | None:
-        body = prefix + reminders.notification_body(reminder)
-        problem = notify.send(SUMMARY, body)
+        show, unreadable = reminders.notify_show()  # never raises: "none" if unreadable
+        if unreadable:
+            log(f"{unreadable}; showing a neutral notification")
+        app, summary, body = reminders.notification(reminder, show, prefix)
+        problem = notify.send(summary, body, app=app)
         if problem:  # by id: a reminder's words stay out of the log (and the journal)
             log(f"reminder {reminder['id']}: not shown ({problem})")
         else:

@@ -16,8 +16,9 @@ APP_NAME = "trustcli"
 TIMEOUT = 10  # seconds for any one attempt
 
 
-def send(summary: str, body: str) -> str | None:
-    """Show a notification; None if it was shown, else the reasons it was not."""
+def send(summary: str, body: str, app: str = APP_NAME) -> str | None:
+    """Show a notification; None if it was shown, else the reasons it was not. ``app``
+    is the name a notification server may show with it ('' for none)."""
     if sys.platform == "darwin":
         backends = [_osascript]
     elif sys.platform.startswith("win"):
@@ -28,7 +29,7 @@ def send(summary: str, body: str) -> str | None:
     reasons = []
     for backend in backends:
         try:
-            backend(summary, body)
+            backend(app, summary, body)
             return None
         except Exception as exc:  # any failure: try the next way, never crash the daemon
             name = backend.__name__.strip("_").replace("_", "-")
@@ -43,7 +44,7 @@ def as_text(body: str) -> str:
     return body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _dbus(summary: str, body: str) -> None:
+def _dbus(app: str, summary: str, body: str) -> None:
     """Ask the session's notification server; shown only when it answers with an id.
 
     jeepney returns an error reply (no server on the bus, a refusal) as a message
@@ -63,7 +64,7 @@ def _dbus(summary: str, body: str) -> None:
         address,
         "Notify",
         "susssasa{sv}i",
-        (APP_NAME, 0, "", summary, body, [], {}, -1),
+        (app, 0, "", summary, body, [], {}, -1),
     )
     with open_dbus_connection(bus="SESSION") as connection:
         reply = connection.send_and_get_reply(message, timeout=TIMEOUT)
@@ -73,14 +74,15 @@ def _dbus(summary: str, body: str) -> None:
         raise RuntimeError(f"{name}{': ' + detail if detail else ''}")
 
 
-def _notify_send(summary: str, body: str) -> None:
+def _notify_send(app: str, summary: str, body: str) -> None:
     program = shutil.which("notify-send")
     if program is None:
         raise RuntimeError("notify-send is not installed")
-    _run([program, f"--app-name={APP_NAME}", "--", summary, body])
+    _run([program, f"--app-name={app}", "--", summary, body])
 
 
-def _osascript(summary: str, body: str) -> None:
+def _osascript(app: str, summary: str, body: str) -> None:
+    """macOS shows the app that sent it (Script Editor), never ``app``."""
     script = [
         "-e", "on run argv",
         "-e", "display notification (item 2 of argv) with title (item 1 of argv)",

@@ -23,7 +23,11 @@ from trustcli.errors import TrustError
 Record = dict[str, Any]
 TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
 TEMPLATES_PER_KIND = 500
-SETTINGS = {"names": ("me", "partner"), "notify": ("show_details",), "remind": ("promise_time",)}
+SETTINGS = {
+    "names": ("me", "partner"),
+    "notify": ("show", "show_details"),
+    "remind": ("promise_time",),
+}
 MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
 MAX_LIST = 1_000  # values in one list of a record (tags, skipped questions)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -468,6 +472,10 @@ def setting(table: str, key: str, value: Any) -> Any:
     place = f"config.{table}.{key}"
     if table == "names":
         return person_name(value, place)
+    if key == "show":  # as the daemon reads it (config.notify_show)
+        if value not in config.NOTIFY_SHOW:
+            raise Refused(place, f"{value!r} is not {config.NOTIFY_SHOW_WORDS}")
+        return value
     if key == "show_details":
         if not isinstance(value, bool):
             raise Refused(place, f"{value!r} is not true or false")

@@ -239,26 +239,35 @@ def find(ident: str) -> Reminder:
     raise TrustError(f"no reminder {ident!r} (see 'trustcli remind list')")
 
 
-def details_allowed() -> bool:
-    """Lock screens show notifications: promise text only when config says so. A
-    config.toml that cannot be read says no: the private default, and the reminder
-    still comes (the commands name the broken file)."""
+NEUTRAL_TITLE = "Reminder"
+
+
+def notify_show() -> tuple[str, str | None]:
+    """What notifications may show (``config.notify_show``) and, when config.toml cannot
+    say (broken, a value trustcli does not know, or a vault that is locked), ``none``
+    and why: the private answer, and the reminder still comes."""
     try:
-        notify = config.load().get("notify", {})
-    except TrustError:
-        return False
-    return isinstance(notify, dict) and notify.get("show_details") is True
+        return config.notify_show(), None
+    except TrustError as error:
+        return "none", error.message
 
 
-def notification_body(reminder: Reminder) -> str:
-    body = str(reminder["message"])
-    if reminder["kind"] == "promise" and reminder["promise"] is not None and details_allowed():
+def notification(reminder: Reminder, show: str, prefix: str = "") -> tuple[str, str, str]:
+    """The (app name, title, body) of a reminder's notification, for ``show``.
+
+    ``none`` sends no app name either: "trustcli" on a lock screen already tells
+    whoever sees it what the person is working on. Nothing of the reminder is read
+    for it, so it works on a home whose records cannot be read now."""
+    if show == "none":
+        return "", NEUTRAL_TITLE, ""
+    body = prefix + str(reminder["message"])
+    if show == "full" and reminder["kind"] == "promise" and reminder["promise"] is not None:
         try:
             promise = promises.find(promises.load_promises(), int(reminder["promise"]))
             body += f"\n“{promise['text']}”"
         except TrustError:
             pass
-    return body
+    return "trustcli", "trustcli", body
 
 
 # --- changing --------------------------------------------------------------------------------

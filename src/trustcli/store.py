@@ -1569,6 +1569,26 @@ def runtime_write(name: str, data: bytes) -> Path:
     return path
 
 
+def runtime_make_private(name: str) -> None:
+    """Make a runtime file 0600 again if it is a regular file of ours (an editor may save
+    its text as a new file with the default mode); a link or another's file is left as
+    it is, for ``runtime_read`` to refuse. In the 0700 folder nobody else could read it
+    meanwhile."""
+    path = runtime_path(name)
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def runtime_touch(name: str) -> None:
     """Mark a runtime file as just used (its change time is when it was last used)."""
     with contextlib.suppress(OSError, TrustError):

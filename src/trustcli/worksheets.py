@@ -307,28 +307,33 @@ def write(path: Path, text: str, force: bool) -> None:
     store.write_atomic(path, text)
 
 
-def open_in_editor(path: Path) -> None:
-    """Open the sheet in $VISUAL or $EDITOR, split like a shell would but never run by one."""
-    import os
-    import shlex
-    import subprocess
+def edit_in_place(path: Path, text: str, command: list[str]) -> None:
+    """Let the person edit the sheet just written to ``path``: the editor works on a
+    copy in the runtime folder only (``editing.edit``); when it ends well and the text
+    changed, ``path`` is replaced atomically with what it saved."""
+    import signal
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        raise TrustError(
-            f"saved {path}, but no editor is set: set VISUAL or EDITOR (e.g. EDITOR=nano)",
-            EXIT_RUNTIME,
-        )
+    from trustcli import editing
+
+    shown = " ".join(command)
     try:
-        # Absolute: a name like "+!cmd" or "-c" would be a command or an option to vim.
-        command = [*shlex.split(editor), str(path.absolute())]
-        finished = subprocess.run(command, check=False)
-    except (OSError, ValueError) as exc:
+        edited = editing.edit(text, command)
+    except TrustError as error:
+        raise TrustError(f"saved {path} as written; {error.message}", error.exit_code) from None
+    if edited.status < 0:
+        try:
+            how = signal.Signals(-edited.status).name
+        except ValueError:
+            how = f"signal {-edited.status}"
         raise TrustError(
-            f"saved {path}, but the editor {editor!r} did not start: {exc}", EXIT_RUNTIME
-        ) from None
-    if finished.returncode != 0:
-        raise TrustError(
-            f"saved {path}; the editor {editor!r} exited with status {finished.returncode}",
+            f"saved {path} as written; the editor {shown!r} was stopped ({how})",
             EXIT_RUNTIME,
         )
+    if edited.status != 0:
+        raise TrustError(
+            f"saved {path} as written; the editor {shown!r} exited with status {edited.status}, "
+            "so what it changed was not kept",
+            EXIT_RUNTIME,
+        )
+    if edited.text is not None and edited.text != text:
+        store.write_atomic(path, edited.text)

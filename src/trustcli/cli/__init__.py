@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
         # after (temp files removed, locks released) before the line below is printed.
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
+        from trustcli.editing import remove_leftovers
+
+        remove_leftovers()  # an editor's copy a crash left (see trustcli.editing)
         from trustcli.cli.app import run
 
         return run(argv)

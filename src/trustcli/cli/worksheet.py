@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from trustcli import config, worksheets
+from trustcli import config, editing, store, worksheets
 from trustcli.output import emit, emit_json, say, table
 
 app = typer.Typer(
@@ -50,7 +50,11 @@ def new(
         metavar="FILE|-",
         help="Where to write it (default: NAME-YYYY-MM-DD.md here; '-': stdout).",
     ),
-    edit: bool = typer.Option(False, "--edit", help="Open it in $VISUAL / $EDITOR."),
+    edit: bool = typer.Option(
+        False,
+        "--edit",
+        help="Then open it in $VISUAL / $EDITOR (on a copy in $XDG_RUNTIME_DIR only).",
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing file."),
     me: str = typer.Option(None, "--me", metavar="NAME", help="Your name on the sheet."),
     partner: str = typer.Option(None, "--partner", metavar="NAME", help="The other person's name."),
@@ -67,6 +71,10 @@ def new(
     sheet = worksheets.find(name)
     if output == "-" and edit:
         raise typer.BadParameter("--edit needs a file, not stdout", param_hint="--edit")
+    command: list[str] = []
+    if edit:  # both before anything is written: no sheet left for an editor that isn't
+        command = editing.editor_command()
+        editing.check_runtime_folder()
     text = worksheets.render(
         sheet,
         worksheets.context(
@@ -82,5 +90,7 @@ def new(
     path = Path(output) if output else worksheets.default_output(sheet)
     worksheets.write(path, text, force)
     say(f"Wrote {path}")
+    if store.vault_on():
+        say(f"Note: {path} is not encrypted; the vault keeps only trustcli's own files.")
     if edit:
-        worksheets.open_in_editor(path)
+        worksheets.edit_in_place(path, text, command)
