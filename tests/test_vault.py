@@ -1141,3 +1141,20 @@ def test_the_couple_keys_are_inside_the_vault(env: Env, tmp_path: Path) -> None:
     assert _found(tmp_path / "couple", TEXTS) == []
     assert env.run("lock").code == 0
     assert env.run("pair", "status").err == LOCKED
+
+
+def test_what_is_written_outside_the_home_says_it_is_not_encrypted(
+    env: Env, tmp_path: Path
+) -> None:
+    """The vault seals the data home only: an export or a report the person writes
+    elsewhere is plain, and with the vault on they are told so, once."""
+    env.unlock()
+    out = _private_folder(tmp_path / "out")
+    exported = env.run("export", "-o", str(out / "backup.json"))
+    assert exported.code == 0, exported.text
+    assert "backup.json is not encrypted" in exported.err
+    reported = env.run("report", "-o", str(out / "report.md"))
+    assert reported.code == 0, reported.text
+    assert "are not encrypted" in reported.err or "is not encrypted" in reported.err
+    shown = env.run("export")  # to stdout: the person sees where it goes
+    assert "not encrypted" not in shown.err

@@ -11,7 +11,7 @@ import typer
 
 from trustcli import export, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
-from trustcli.output import clean, reading_hint, refuse_nul_in, say
+from trustcli.output import clean, reading_hint, refuse_nul_in, say, say_written
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -64,7 +64,7 @@ def export_command(
         raise TrustError(f"{path} already exists: pass --force to replace it")
 
     store.write_atomic(path, text)
-    say(f"Wrote {path}")
+    say_written(path)
 
 
 @import_app.command(name="import")

@@ -9,7 +9,7 @@ import typer
 
 from trustcli import checkins, dates, output, promises, report, sessions, shared, store
 from trustcli.errors import TrustError
-from trustcli.output import emit, emit_json, say
+from trustcli.output import emit, emit_json, say, say_written
 
 SPARK_WEEKS = 26  # the terminal shows the last half year; -o and --json have it all
 
@@ -99,7 +99,7 @@ def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
     if has_chart:
         store.write_atomic(chart, report.svg_chart(data))
     store.write_atomic(path, report.markdown(data, chart.name if has_chart else None))
-    say(f"Wrote {path}" + (f" and {chart}" if has_chart else ""))
+    say_written(*((path, chart) if has_chart else (path,)))
 
 
 def _show(data: dict[str, Any]) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from trustcli import config, editing, store, worksheets
-from trustcli.output import emit, emit_json, say, table
+from trustcli import config, editing, worksheets
+from trustcli.output import emit, emit_json, say, say_written, table
 
 app = typer.Typer(
     add_completion=False,
@@ -89,8 +89,6 @@ def new(
         return
     path = Path(output) if output else worksheets.default_output(sheet)
     worksheets.write(path, text, force)
-    say(f"Wrote {path}")
-    if store.vault_on():
-        say(f"Note: {path} is not encrypted; the vault keeps only trustcli's own files.")
+    say_written(path)
     if edit:
         worksheets.edit_in_place(path, text, command)
