@@ -199,6 +199,9 @@ HOSTILE: dict[str, tuple[Callable[[dict], None], str | None]] = {
     "config-notify-show-unknown": (_config({"notify": {"show": "loud"}}), "config.notify.show"),
     "config-notify-show-not-text": (_config({"notify": {"show": True}}), "config.notify.show"),
     "config-notify-show": (_config({"notify": {"show": "none", "show_details": True}}), None),
+    "config-unlock-for": (_config({"vault": {"unlock_for": "30m"}}), None),
+    "config-unlock-for-zero": (_config({"vault": {"unlock_for": "0m"}}), "config.vault.unlock_for"),
+    "config-unlock-for-number": (_config({"vault": {"unlock_for": 30}}), "config.vault.unlock_for"),
     "config-unknown": (_config({"zone": "Mars/Olympus", "names": {"me": "alex"}}), None),
     "config-show-details": (_config({"notify": {"show_details": True}}), None),
     "safety-other-person": (

@@ -27,6 +27,7 @@ SETTINGS = {
     "names": ("me", "partner"),
     "notify": ("show", "show_details"),
     "remind": ("promise_time",),
+    "vault": ("unlock_for",),
 }
 MAX_ID = 10**9  # ids are typed by people: far below that, and far below 2**63
 MAX_LIST = 1_000  # values in one list of a record (tags, skipped questions)
@@ -472,6 +473,16 @@ def setting(table: str, key: str, value: Any) -> Any:
     place = f"config.{table}.{key}"
     if table == "names":
         return person_name(value, place)
+    if key == "unlock_for":  # as unlock reads it (vault.configured_idle)
+        from trustcli import vault
+
+        try:
+            if not isinstance(value, str):
+                raise TrustError("")
+            vault.parse_idle(value)
+        except TrustError:
+            raise Refused(place, f'{value!r} is not a length of time like "30m"') from None
+        return value
     if key == "show":  # as the daemon reads it (config.notify_show)
         if value not in config.NOTIFY_SHOW:
             raise Refused(place, f"{value!r} is not {config.NOTIFY_SHOW_WORDS}")
