@@ -62,9 +62,10 @@ def files_under(folder: Path) -> list[str]:
 
 
 def home_tag(home: Path) -> str:
-    import hashlib
+    import zlib
 
-    return hashlib.sha256(os.fsencode(home)).hexdigest()[:16]
+    path = os.fsencode(home)
+    return f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
 # --- the whole home ---------------------------------------------------------------------

@@ -1442,9 +1442,8 @@ def vault_on() -> bool:
 def home_tag() -> str:
     """A short tag of this data home for runtime file names: several homes (and tests)
     share one runtime folder, and each home's files must be told apart."""
-    import hashlib
-
-    return hashlib.sha256(os.fsencode(home())).hexdigest()[:16]
+    path = os.fsencode(home())  # not a secret, nor a defence: hashlib would cost 4 ms
+    return f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
 def runtime_names_of_home() -> list[str]:
@@ -1664,10 +1663,8 @@ def shred_whole(name: str) -> bool:
     """Shred a file of the home that must be whole or gone, never zeros (vault.toml): it
     is renamed away first, in one step, then overwritten and removed under that name. A
     kill in between leaves a temp file, removed by a later write or ``vault enable``."""
-    import secrets
-
     path = _locate(name)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         os.rename(path, temp)
     except FileNotFoundError:
