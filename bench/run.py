@@ -81,7 +81,9 @@ VAULT_PASSPHRASE = "a bench passphrase, not a secret"
 VAULT = "vault on"
 VAULT_COST = (
     ("promise list", f"promise list ({SMALL_PROMISES} promises, {SMALL_FOLLOWUPS} follow-ups)"),
+    ("promise kept 1, fresh", "promise kept 1, fresh"),
     ("promise kept 1, 10,000 records", "promise kept 1, 10,000 records"),
+    ("promise stats, fresh", "promise stats, fresh"),
     ("promise stats, 10,000 records", "promise stats, 10,000 records"),
     ("report, 10,000 + 1,000", REPORT_BIG),
     ("remind due", "remind due (3 reminders, warm cache)"),
@@ -769,6 +771,9 @@ def build_rows(cases: list[Case], cold: list[Case]) -> list[Row]:
     for command, plain in VAULT_COST:
         ratio = by_name[f"{plain}, {VAULT}"].median / by_name[plain].median
         rows.append(Row(f"vault cost: {command}", None, None, ratio, "plain", TARGET_VAULT_COST))
+    for command, fresh_name, big_name, target in GROWTH[:2]:  # the same growth, sealed
+        ratio = by_name[f"{big_name}, {VAULT}"].median / by_name[f"{fresh_name}, {VAULT}"].median
+        rows.append(Row(f"growth, vault on: {command}", None, None, ratio, "fresh", target))
     for plain, sealed in zip(cold[:2], cold[2:], strict=False):
         ratio = sealed.median / plain.median
         name = f"vault cost: {plain.name}"
