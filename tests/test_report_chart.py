@@ -350,3 +350,23 @@ def test_confirmed_and_self_reported_follow_through_look_different(tmp_path):
     solo = Chart(tmp_path / "solo.svg")
     legend = [t.text or "" for t in solo.by_class("text", "legend")]
     assert not any("confirmed" in t or "your own record" in t for t in legend)
+
+
+def test_a_check_in_line_breaks_only_across_a_week_with_no_records(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-02T08:00:00+01:00")
+    assert cli("init", "--me", "alex").code == 0
+    assert cli("promise", "add", "Cook on Sundays", "--every", "weekly").code == 0
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    for on in ("2026-11-03", "2026-11-17"):  # weeks 11-02 and 11-16, not 11-09
+        assert cli("checkin", "-r", "6", "--on", on).code == 0
+
+    def blue_between() -> int:
+        chart = write_report(cli, tmp_path)
+        picture = render(chart.path, "white", tmp_path)
+        x0, x1 = chart.x_of["2026-11-02"] + 8, chart.x_of["2026-11-16"] - 8
+        between = picture.region(x0, chart.top + 1, x1, chart.bottom - 6)
+        return sum(p[2] - p[1] > 40 and p[2] - p[0] > 40 for p in between)
+
+    assert blue_between() == 0  # nothing at all recorded in the week of 11-09: a gap
+    assert cli("promise", "kept", "1", "--on", "2026-11-09").code == 0
+    assert blue_between() > 50  # that week has a record now: the line goes on through it

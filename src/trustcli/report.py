@@ -497,19 +497,28 @@ def svg_chart(data: Record) -> str:
             )
         )
     index_of = {week: i for i, week in enumerate(weeks)}
+    point_size = min(1.0, max(0.55, slot / 12))
+    recorded = {w["week"] for w in weekly}
+    recorded |= {w["week"] for _, trend in people for w in trend["weeks"]}
     for index, (who, trend) in enumerate(people):
         colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[index % len(_DASHES)]
         runs: list[list[tuple[float, float]]] = []
         previous = -2
         for w in trend["weeks"]:
             point = (x_of[w["week"]], y_of(w["average"] / 10))
-            if index_of[w["week"]] == previous + 1:
+            here = index_of[w["week"]]
+            if previous >= 0 and all(weeks[i] in recorded for i in range(previous + 1, here)):
                 runs[-1].append(point)
             else:
-                runs.append([point])  # a week without a check-in: the line breaks
-            previous = index_of[w["week"]]
+                runs.append([point])  # a week with no records at all: the line breaks
+            previous = here
         for run in runs:
             if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                # a halo of the card's colour keeps the line legible where it crosses a bar
+                parts.append(
+                    _element("polyline", fill="none", stroke=CARD, stroke_width=5, points=path)
+                )
                 parts.append(
                     _element(
                         "polyline",
@@ -517,7 +526,7 @@ def svg_chart(data: Record) -> str:
                         stroke=colour,
                         stroke_width=2,
                         stroke_dasharray=dash or None,
-                        points=" ".join(f"{x:.1f},{y:.1f}" for x, y in run),
+                        points=path,
                     )
                 )
         for w in trend["weeks"]:
@@ -529,6 +538,7 @@ def svg_chart(data: Record) -> str:
                     y_of(w["average"] / 10),
                     colour,
                     inner=tip,
+                    size=point_size,
                     klass="point",
                     data_who=who,
                     data_week=w["week"],
@@ -757,18 +767,31 @@ def _badge(x: float, y: float, letter: str) -> str:
     )
 
 
-def _marker(index: int, x: float, y: float, colour: str, inner: str = "", **extra: Any) -> str:
-    """A person's point: circle, square, triangle or diamond, so lines differ by shape too."""
-    shape = index % 4
-    common: dict[str, Any] = {"fill": colour, "stroke": CARD, "stroke_width": 1, **extra}
+def _marker(
+    index: int,
+    x: float,
+    y: float,
+    colour: str,
+    inner: str = "",
+    size: float = 1.0,
+    **extra: Any,
+) -> str:
+    """A person's point: circle, square, triangle or diamond, so lines differ by shape too.
+    ``size`` shrinks it where weeks are narrow (years of them)."""
+    shape, k = index % 4, size
+    common: dict[str, Any] = {"fill": colour, "stroke": CARD, "stroke_width": k, **extra}
     if shape == 0:
-        return _element("circle", inner=inner, cx=x, cy=y, r=4.0, **common)
+        return _element("circle", inner=inner, cx=x, cy=y, r=4.0 * k, **common)
     if shape == 1:
-        return _element("rect", inner=inner, x=x - 3.5, y=y - 3.5, width=7, height=7, **common)
+        half = 3.5 * k
+        return _element(
+            "rect", inner=inner, x=x - half, y=y - half, width=2 * half, height=2 * half, **common
+        )
     if shape == 2:
-        points = f"{x:.1f},{y - 4.5:.1f} {x + 4.5:.1f},{y + 3.5:.1f} {x - 4.5:.1f},{y + 3.5:.1f}"
+        corners = [(x, y - 4.5 * k), (x + 4.5 * k, y + 3.5 * k), (x - 4.5 * k, y + 3.5 * k)]
     else:
-        points = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
+        corners = [(x, y - 5 * k), (x + 5 * k, y), (x, y + 5 * k), (x - 5 * k, y)]
+    points = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
     return _element("polygon", inner=inner, points=points, **common)
 
 
