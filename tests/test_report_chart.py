@@ -289,7 +289,7 @@ def test_the_chart_reads_on_a_light_and_on_a_dark_page(cli, weeks_of_records, tm
     assert text == write_report(cli, tmp_path).path.read_text()  # the same records, same bytes
 
 
-def test_milestones_are_marked_and_named(cli, weeks_of_records, tmp_path):
+def test_milestones_are_marked_and_named(cli, weeks_of_records, monkeypatch, tmp_path):
     chart = write_report(cli, tmp_path)
     marks = {(m.get("data-week"), m.get("data-kind")) for m in chart.by_class("g", "mark")}
     assert ("2026-10-05", "first-promise") in marks
@@ -299,6 +299,20 @@ def test_milestones_are_marked_and_named(cli, weeks_of_records, tmp_path):
     assert "question session" not in legend  # none finished: not in the legend
     picture = render(chart.path, "white", tmp_path)
     x0, x1 = chart.column("2026-10-05")
+    strip = picture.region(x0 - 4, chart.top - 24, x1 + 4, chart.top - 2)
+    assert sum(distance(p, WHITE) > 100 for p in strip) > 10
+    x0, x1 = chart.column("2026-11-02")
+    assert all(p == WHITE for p in picture.region(x0, chart.top - 24, x1, chart.top - 2))
+
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-04T20:00:00+01:00")
+    done = cli("ask", "weekly-checkin", "--answers", "-", stdin="a calm week\n\n\n7\n\n")
+    assert done.code == 0, done.err
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    chart = write_report(cli, tmp_path)
+    marks = {(m.get("data-week"), m.get("data-kind")) for m in chart.by_class("g", "mark")}
+    assert ("2026-11-02", "session") in marks
+    assert "question session finished" in [t.text for t in chart.by_class("text", "legend")]
+    picture = render(chart.path, "white", tmp_path)
     strip = picture.region(x0 - 4, chart.top - 24, x1 + 4, chart.top - 2)
     assert sum(distance(p, WHITE) > 100 for p in strip) > 10
 
@@ -370,3 +384,22 @@ def test_a_check_in_line_breaks_only_across_a_week_with_no_records(cli, monkeypa
     assert blue_between() == 0  # nothing at all recorded in the week of 11-09: a gap
     assert cli("promise", "kept", "1", "--on", "2026-11-09").code == 0
     assert blue_between() > 50  # that week has a record now: the line goes on through it
+
+
+def test_the_markdown_shows_the_chart_whenever_it_is_written(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    assert cli("promise", "add", "Tell you when I'm late", "--every", "daily").code == 0
+    assert cli("promise", "kept", "1").code == 0  # follow-through, and no check-in yet
+    write_report(cli, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "![Weekly check-ins and follow-through](report.svg)" in text
+
+
+def test_a_name_with_control_characters_still_makes_a_readable_chart(cli, home, tmp_path):
+    assert cli("checkin", "-r", "5", "--as", "sam").code == 0
+    records = home / "checkins.toml"  # edited by hand: a bell and a right-to-left override
+    records.write_text(records.read_text().replace('"sam"', '"s\\u0007am\\u202e"'))
+    chart = write_report(cli, tmp_path)  # parses as XML
+    assert [t.text for t in chart.by_class("text", "legend")] == ["s\\x07am\\u202e"]
+    picture = render(chart.path, "white", tmp_path)  # and rsvg-convert reads it
+    assert sum(distance(p, WHITE) > 100 for p in picture.region(0, 0, WIDTH, 40)) > 50

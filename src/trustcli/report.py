@@ -8,6 +8,7 @@ never claims the tool caused it.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -288,6 +289,8 @@ def markdown(data: Record, chart_name: str | None = None) -> str:
     if data["who"]:
         scope += f", for {data['who']}"
     lines += [f"{scope}. These are the records you kept; they describe, they do not judge.", ""]
+    if chart_name:  # written whenever there is follow-through or a check-in to draw
+        lines += [f"![Weekly check-ins and follow-through]({chart_name})", ""]
 
     lines += ["## Follow-through", ""]
     if data["followthrough"]["promises"]:
@@ -312,8 +315,6 @@ def markdown(data: Record, chart_name: str | None = None) -> str:
                 f"| {_cell(who)} | {len(trend['weeks'])} | {trend['sparkline']} | "
                 f"{trend['first']:g} | {trend['latest']:g} | {trend['direction']} |"
             )
-        if chart_name:
-            lines += ["", f"![Weekly check-ins and follow-through]({chart_name})"]
     else:
         lines.append("No check-ins yet.")
     lines.append("")
@@ -806,8 +807,20 @@ def _element(tag: str, text: str = "", *, inner: str = "", **attributes: object)
         if value is None:
             continue
         name = names.get(key, key.replace("_", "-"))
-        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        shown = f"{value:.1f}" if isinstance(value, float) else _xml_text(str(value))
         rendered.append(f"{name}={quoteattr(shown)}")
     opening = " ".join([tag, *rendered])
-    body = inner or escape(text)
+    body = inner or escape(_xml_text(text))
     return f"<{opening}>{body}</{tag}>" if body else f"<{opening}/>"
+
+
+def _xml_text(text: str) -> str:
+    """Text as XML can hold it: control characters (a hand-edited name may have them)
+    shown visibly, as everywhere else (``\\x07``), and anything else XML 1.0 refuses
+    (surrogates, U+FFFE, U+FFFF) as U+FFFD."""
+    from trustcli.output import clean
+
+    return _NOT_XML.sub("\ufffd", clean(text))
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
