@@ -86,7 +86,7 @@ class Picture:
         return [self.pixel(x, y) for y in ys for x in xs]
 
 
-def render(svg: Path, page: str, tmp_path: Path) -> Picture:
+def render(svg: Path, page: str, tmp_path: Path, height: int = HEIGHT) -> Picture:
     """The chart as a viewer on a page of this colour shows it, at its own size."""
     png = tmp_path / f"{svg.stem}-{page}.png"
     subprocess.run(
@@ -97,7 +97,7 @@ def render(svg: Path, page: str, tmp_path: Path) -> Picture:
             "--width",
             str(WIDTH),
             "--height",
-            str(HEIGHT),
+            str(height),
             "--output",
             str(png),
             str(svg),
@@ -105,7 +105,7 @@ def render(svg: Path, page: str, tmp_path: Path) -> Picture:
         check=True,
     )
     picture = Picture(png)
-    assert (picture.width, picture.height) == (WIDTH, HEIGHT)
+    assert (picture.width, picture.height) == (WIDTH, height)
     return picture
 
 
@@ -403,3 +403,28 @@ def test_a_name_with_control_characters_still_makes_a_readable_chart(cli, home, 
     assert [t.text for t in chart.by_class("text", "legend")] == ["s\\x07am\\u202e"]
     picture = render(chart.path, "white", tmp_path)  # and rsvg-convert reads it
     assert sum(distance(p, WHITE) > 100 for p in picture.region(0, 0, WIDTH, 40)) > 50
+
+
+def test_many_people_with_long_names_get_a_taller_chart_not_a_squashed_one(
+    cli, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    names = [f"{letter * 60} {index}" for index, letter in enumerate("abcdefgh")]
+    for index, name in enumerate(names):
+        assert cli("checkin", "-r", str(index + 2), "--as", name, "--on", "2026-11-24").code == 0
+    chart = write_report(cli, tmp_path)
+    height = int(chart.root.get("height", 0))
+    assert height > HEIGHT and chart.root.get("viewBox") == f"0 0 {WIDTH} {height}"
+    assert chart.bottom - chart.top >= 200  # the plot keeps its height
+    for text in chart.by_class("text", "legend"):
+        assert len(text.text or "") <= 40  # long names are cut, with "…"
+        assert float(text.get("y", 0)) < chart.top - 24  # above the milestone strip
+        assert float(text.get("x", 0)) + 6.5 * len(text.text or "") <= WIDTH - 8
+    picture = render(chart.path, "black", tmp_path, height)
+    for text in chart.by_class("text", "legend"):  # a clear gap before each item
+        x, y = float(text.get("x", 0)) - 28, float(text.get("y", 0))
+        if x > 20:
+            assert all(p == WHITE for p in picture.region(x - 10, y - 10, x - 1, y + 3)), x
+    labels = picture.region(chart.left, chart.bottom + 4, chart.right, height - 4)
+    assert sum(distance(p, WHITE) > 100 for p in labels) > 30
+    assert picture.pixel(WIDTH // 2, height - 3) == WHITE  # the card reaches the bottom

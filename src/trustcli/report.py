@@ -349,9 +349,20 @@ def _cell(text: str) -> str:
 # badges mark the first promise (P), the first whole week kept (W) and weeks with a
 # finished question session (Q). Everything sits on its own light card, so the chart
 # reads the same on a light or a dark page; series differ by shape and pattern too.
-WIDTH, HEIGHT = 720, 360
-PLOT_LEFT, PLOT_RIGHT, PLOT_BOTTOM = 48, WIDTH - 52, HEIGHT - 56
-CHAR_W = 6.4  # a generous width of one 11 px sans-serif character
+WIDTH, HEIGHT = 720, 360  # taller only when the legend needs more than two rows
+PLOT_LEFT, PLOT_RIGHT, BELOW_PLOT = 48, WIDTH - 52, 56
+LEGEND_TEXT = 40  # characters of a name in the legend at most (the rest: "…")
+CHAR_W = 7.0  # a generous width of one 11 px sans-serif character (DejaVu Sans: 3-10 px)
+_NARROW, _WIDE = frozenset("fijlrtI1 .,:;'|!()[]"), frozenset("mwMWOQGCD@%&—…")
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of ``text``'s width at 11 px, so labels never overlap."""
+    return sum(
+        4.0 if c in _NARROW else 10.5 if c in _WIDE or ord(c) > 0x2FF else CHAR_W for c in text
+    )
+
+
 INK, MUTED, CARD, FRAME = "#222222", "#555555", "#ffffff", "#c8c8c8"
 KEPT, STUB = "#4e8a3e", "#555555"
 _COLOURS = ("#2f5f9e", "#b0502f", "#7a4a8c", "#4a4a4a")  # none of them green, like the bars
@@ -429,19 +440,25 @@ def svg_chart(data: Record) -> str:
                 patternTransform="rotate(45)",
             ),
         ),
-        _element(
-            "rect", x=0.5, y=0.5, width=WIDTH - 1, height=HEIGHT - 1, rx=6, fill=CARD, stroke=FRAME
-        ),
     ]
-    legend_bottom = _legend(parts, legend)
+    drawn_legend: list[str] = []
+    legend_bottom = _legend(drawn_legend, legend)
+    height = HEIGHT + max(0, math.ceil(legend_bottom - 44))  # two rows fit in HEIGHT
+    bottom = height - BELOW_PLOT
+    parts.append(
+        _element(
+            "rect", x=0.5, y=0.5, width=WIDTH - 1, height=height - 1, rx=6, fill=CARD, stroke=FRAME
+        )
+    )
+    parts += drawn_legend
     top = legend_bottom + 30  # room for the milestone badges
-    plot_w, plot_h = PLOT_RIGHT - PLOT_LEFT, PLOT_BOTTOM - top
+    plot_w, plot_h = PLOT_RIGHT - PLOT_LEFT, bottom - top
     inner_h = plot_h - 6  # 100 % and a rating of 10 stay inside the plot
     slot = plot_w / max(len(weeks), 1)
     x_of = {week: PLOT_LEFT + (i + 0.5) * slot for i, week in enumerate(weeks)}
 
     def y_of(share: float) -> float:
-        return PLOT_BOTTOM - inner_h * share
+        return bottom - inner_h * share
 
     parts.append(
         _element(
@@ -464,7 +481,7 @@ def svg_chart(data: Record) -> str:
                 klass="bar",
                 data_week=week["week"],
                 x=x,
-                y=PLOT_BOTTOM - kept_h,
+                y=bottom - kept_h,
                 width=bar_w,
                 height=kept_h,
                 fill="url(#own-record)" if own else KEPT,
@@ -479,7 +496,7 @@ def svg_chart(data: Record) -> str:
                     klass="bar-confirmed",
                     data_week=week["week"],
                     x=x,
-                    y=PLOT_BOTTOM - seen_h,
+                    y=bottom - seen_h,
                     width=bar_w,
                     height=seen_h,
                     fill=KEPT,
@@ -491,7 +508,7 @@ def svg_chart(data: Record) -> str:
                 klass="stub",
                 data_week=week["week"],
                 x=x,
-                y=PLOT_BOTTOM - 4,
+                y=bottom - 4,
                 width=bar_w,
                 height=4,
                 fill=STUB,
@@ -502,7 +519,7 @@ def svg_chart(data: Record) -> str:
     recorded = {w["week"] for w in weekly}
     recorded |= {w["week"] for _, trend in people for w in trend["weeks"]}
     for index, (who, trend) in enumerate(people):
-        colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[index % len(_DASHES)]
+        colour, dash = _COLOURS[index % len(_COLOURS)], _DASHES[_style(index) % len(_DASHES)]
         runs: list[list[tuple[float, float]]] = []
         previous = -2
         for w in trend["weeks"]:
@@ -545,16 +562,16 @@ def svg_chart(data: Record) -> str:
                     data_week=w["week"],
                 )
             )
-    _axes(parts, top, people, weekly, y_of)
-    _week_ticks(parts, weeks, x_of, slot)
+    _axes(parts, top, bottom, people, weekly, y_of)
+    _week_ticks(parts, weeks, x_of, slot, bottom)
     _marks(parts, marks, x_of, top)
     root = _element(
         "svg",
         inner="\n".join(parts),
         xmlns="http://www.w3.org/2000/svg",
         width=WIDTH,
-        height=HEIGHT,
-        viewBox=f"0 0 {WIDTH} {HEIGHT}",
+        height=height,
+        viewBox=f"0 0 {WIDTH} {height}",
         role="img",
         aria_labelledby="chart-title chart-desc",
         font_family="DejaVu Sans, Verdana, sans-serif",
@@ -595,15 +612,16 @@ def _describe(data: Record, weeks: list[str], marks: list[Record], paired: bool)
 def _legend(parts: list[str], items: list[tuple[str, str]]) -> float:
     """The legend, flowing left to right in rows; returns where its last row ends."""
     x, y, row_h, left, limit = 16.0, 22.0, 18.0, 16.0, WIDTH - 16
-    for swatch, text in items:
-        width = 30 + CHAR_W * len(text)
+    for swatch, full in items:
+        text = full if len(full) <= LEGEND_TEXT else full[: LEGEND_TEXT - 1] + "…"
+        width = 30 + text_width(text)
         if x > left and x + width > limit:
             x, y = left, y + row_h
         kind, _, key = swatch.partition(":")
         if kind == "person":
             index = int(key)
             colour = _COLOURS[index % len(_COLOURS)]
-            dash = _DASHES[index % len(_DASHES)]
+            dash = _DASHES[_style(index) % len(_DASHES)]
             parts.append(
                 _element(
                     "line",
@@ -638,10 +656,17 @@ def _legend(parts: list[str], items: list[tuple[str, str]]) -> float:
     return y + 4
 
 
-def _axes(parts: list[str], top: float, people: list[Any], weekly: list[Record], y_of: Any) -> None:
-    bottom = PLOT_BOTTOM + 0.5
+def _axes(
+    parts: list[str],
+    top: float,
+    plot_bottom: float,
+    people: list[Any],
+    weekly: list[Record],
+    y_of: Any,
+) -> None:
+    bottom = plot_bottom + 0.5
     parts.append(_element("line", x1=PLOT_LEFT, x2=PLOT_RIGHT, y1=bottom, y2=bottom, stroke=MUTED))
-    middle = (top + PLOT_BOTTOM) / 2
+    middle = (top + plot_bottom) / 2
     if people:
         parts.append(
             _element(
@@ -686,15 +711,17 @@ def _axes(parts: list[str], top: float, people: list[Any], weekly: list[Record],
         )
 
 
-def _week_ticks(parts: list[str], weeks: list[str], x_of: dict[str, float], slot: float) -> None:
+def _week_ticks(
+    parts: list[str], weeks: list[str], x_of: dict[str, float], slot: float, plot_bottom: float
+) -> None:
     """A tick per week; a label ("5 Oct", the year below it when it changes) on every
     Nth week, N the smallest step at which labels keep clear of each other."""
-    room = CHAR_W * 6 + 10  # "25 Oct" and a gap
+    room = text_width("25 Oct") + 10  # the widest label and a gap
     every = next((n for n in _LABEL_EVERY if n * slot >= room), 0)
     if not every:  # decades: whole years apart
         every = 52 * math.ceil(room / (52 * slot))
     shown_year = ""
-    bottom = PLOT_BOTTOM + 0.5
+    bottom = plot_bottom + 0.5
     for index, week in enumerate(weeks):
         x = x_of[week]
         labelled = index % every == 0
@@ -717,7 +744,7 @@ def _week_ticks(parts: list[str], weeks: list[str], x_of: dict[str, float], slot
                     _short(week),
                     klass="week-label",
                     x=x,
-                    y=PLOT_BOTTOM + 19,
+                    y=plot_bottom + 19,
                     fill=INK,
                     anchor="middle",
                 )
@@ -730,7 +757,7 @@ def _week_ticks(parts: list[str], weeks: list[str], x_of: dict[str, float], slot
                         shown_year,
                         klass="year-label",
                         x=x,
-                        y=PLOT_BOTTOM + 33,
+                        y=plot_bottom + 33,
                         fill=MUTED,
                         anchor="middle",
                     )
@@ -768,6 +795,12 @@ def _badge(x: float, y: float, letter: str) -> str:
     )
 
 
+def _style(index: int) -> int:
+    """Shape and dash of person ``index``: they shift each time the four colours repeat,
+    so up to sixteen people differ in colour, shape or dash."""
+    return index + index // 4
+
+
 def _marker(
     index: int,
     x: float,
@@ -779,7 +812,7 @@ def _marker(
 ) -> str:
     """A person's point: circle, square, triangle or diamond, so lines differ by shape too.
     ``size`` shrinks it where weeks are narrow (years of them)."""
-    shape, k = index % 4, size
+    shape, k = _style(index) % 4, size
     common: dict[str, Any] = {"fill": colour, "stroke": CARD, "stroke_width": k, **extra}
     if shape == 0:
         return _element("circle", inner=inner, cx=x, cy=y, r=4.0 * k, **common)
