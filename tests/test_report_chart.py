@@ -428,3 +428,17 @@ def test_many_people_with_long_names_get_a_taller_chart_not_a_squashed_one(
     labels = picture.region(chart.left, chart.bottom + 4, chart.right, height - 4)
     assert sum(distance(p, WHITE) > 100 for p in labels) > 30
     assert picture.pixel(WIDTH // 2, height - 3) == WHITE  # the card reaches the bottom
+
+
+def test_the_chart_begins_with_the_week_the_first_promise_was_made(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-03T08:00:00+01:00")
+    assert cli("promise", "add", "Sleep at home", "--every", "daily").code == 0
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    assert cli("promise", "kept", "1", "--on", "2026-11-17").code == 0
+    chart = write_report(cli, tmp_path)
+    assert sorted(chart.x_of) == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
+    picture = render(chart.path, "white", tmp_path)
+    x0, x1 = chart.column("2026-11-02")
+    strip = picture.region(x0, chart.top - 24, x1, chart.top - 2)
+    assert sum(distance(p, WHITE) > 100 for p in strip) > 10  # its P badge
+    assert all(p == WHITE for p in picture.region(x0, chart.top + 1, x1, chart.bottom - 1))

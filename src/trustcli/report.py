@@ -341,14 +341,15 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-# The chart: one slot per week from the first week with records (or --since) to this
-# week, so a week without records is an empty slot. Bars: the share of recorded promise
-# days kept (0-100 %, right axis); a dark stub on the baseline marks every week with
-# records, so a week with none kept (0 %) still shows. Lines: each person's weekly
-# average check-in (1-10, left axis), joining consecutive weeks only. Above the plot,
-# badges mark the first promise (P), the first whole week kept (W) and weeks with a
-# finished question session (Q). Everything sits on its own light card, so the chart
-# reads the same on a light or a dark page; series differ by shape and pattern too.
+# The chart: one slot per week from the first week with records or a milestone (or
+# --since) to this week, so a week without records is an empty slot. Bars: the share of
+# recorded promise days kept (0-100 %, right axis); a dark stub on the baseline marks
+# every week with records, so a week with none kept (0 %) still shows. Lines: each
+# person's weekly average check-in (1-10, left axis), broken across a week with no
+# records at all. Above the plot, badges mark the first promise (P), the first whole
+# week kept (W) and weeks with a finished question session (Q). Everything sits on its
+# own light card, so the chart reads the same on a light or a dark page; series differ by
+# shape and pattern too, not only by colour.
 WIDTH, HEIGHT = 720, 360  # taller only when the legend needs more than two rows
 PLOT_LEFT, PLOT_RIGHT, BELOW_PLOT = 48, WIDTH - 52, 56
 LEGEND_TEXT = 40  # characters of a name in the legend at most (the rest: "…")
@@ -382,6 +383,7 @@ def chart_weeks(data: Record) -> list[str]:
     found |= {w["week"] for w in data["weekly_followthrough"]}
     if not found:
         return []
+    found |= {mark["week"] for mark in data.get("marks", [])}  # the first promise, too
     first = checkins.week_of(data["since"]) if data["since"] else min(found)
     last = max(max(found), checkins.week_of(data["today"]))
     monday, end, weeks = date.fromisoformat(first), date.fromisoformat(last), []
