@@ -56,8 +56,16 @@ def report_command(
     lost = promises.orphans(made, followups)
     if lost:
         say(lost)
+    confirmations = None if seen is None else seen.about_mine  # my promises, as they saw them
     data = report.figures(
-        made, followups, checkin_records, session_list, today, since=start, who=who
+        made,
+        followups,
+        checkin_records,
+        session_list,
+        today,
+        since=start,
+        who=who,
+        confirmations=confirmations,
     )
     _add_partner(seen, data, today, start, who)
     if as_json:
