@@ -52,6 +52,12 @@ PAUSED = (
     "again: trustcli ask --screen"
 )
 
+PAUSED_SCRIPTED = (
+    "joint question sets are paused, as you asked; for help now: trustcli help-now; "
+    "sets just for you: trustcli ask --list (to answer the safety question again, on a "
+    "terminal: trustcli ask --screen)"
+)
+
 
 def entries() -> list[dict[str, object]]:
     """Who was shown the screen, when (and a concern, if they asked to keep it)."""
