@@ -262,3 +262,19 @@ def test_the_report_counts_triggers_this_week_against_the_weeks_before(cli, tmp_
         assert "Hard moments" not in ok(cli("report", "-o", "-")).out
     finally:
         del os.environ["TRUSTCLI_NOW"]
+
+
+def test_the_line_names_the_configured_countrys_numbers(cli, home):
+    ok(cli("init", "--me", "alex"))
+    with (home / "config.toml").open("a") as config:
+        config.write('\n[safety]\ncountry = "IE"\n')
+    shown = ok(cli("checkin", "-r", "1"))
+    assert "call 112 in an emergency" in shown.err and "1800 341 900" in shown.err
+    assert "help-now" in shown.err
+
+
+def test_an_unknown_configured_country_falls_back_to_the_locale(sh, home):
+    home.mkdir()
+    (home / "config.toml").write_text('[safety]\ncountry = "Atlantis"\n')
+    shown = ok(sh("help-now", env={"LC_ALL": "en_AU.UTF-8"}))
+    assert "1800RESPECT" in shown.out

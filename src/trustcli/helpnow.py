@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import textwrap
 from typing import NamedTuple
 
 
@@ -91,8 +92,8 @@ ALIASES = {"UK": "GB"}
 
 GENERIC = Resources(
     (
-        "your local emergency number: 112 in Europe, 911 in North America, "
-        "999 in the UK, 000 in Australia, 111 in New Zealand",
+        "your local emergency number (112 in Europe, 911 in North America, "
+        "999 in the UK, 000 in Australia, 111 in New Zealand)",
     ),
     (
         'a domestic-abuse helpline: search for "domestic abuse helpline" and your '
@@ -101,8 +102,8 @@ GENERIC = Resources(
 )
 
 PLAN = (
-    "If you are in danger now: call the emergency number. If you cannot talk, stay on "
-    "the line; many places also take a text.",
+    "If you are in danger now: call the emergency number, or go where other people "
+    "are (a neighbour, a shop, a station).",
     "Who to call: one or two people you trust, and a helpline; keep their numbers "
     "somewhere other than this computer.",
     "A safe place: where you could go at short notice (a friend, family, a shelter a "
@@ -176,32 +177,44 @@ def _regular(fd: int) -> bool:
     return stat.S_ISREG(os.fstat(fd).st_mode)
 
 
-def configured_country() -> str:
-    """``[safety] country`` from config.toml, if it can be read; else ''."""
-    raw = _home_config()
-    if not raw:
-        return ""
-    try:
-        import tomllib
+def configured_country(through_store: bool = False) -> str:
+    """``[safety] country`` from config.toml, if it can be read; else ''.
 
-        section = tomllib.loads(raw.decode("utf-8")).get("safety", {})
+    ``through_store``: read it as other commands do (an unlocked vault's config is
+    sealed); help-now itself reads the plain file only, so nothing can stop it."""
+    try:
+        if through_store:
+            from trustcli import config
+
+            document = config.load()
+        else:
+            raw = _home_config()
+            if not raw:
+                return ""
+            import tomllib
+
+            document = tomllib.loads(raw.decode("utf-8"))
+        section = document.get("safety", {})
         value = section.get("country", "") if isinstance(section, dict) else ""
-    except Exception:
+    except Exception:  # a broken config must never stop help from being offered
         return ""
     return value.strip().upper() if isinstance(value, str) else ""
 
 
-def country() -> str:
+def _known(code: str) -> str:
+    code = ALIASES.get(code, code)
+    return code if code in COUNTRIES else ""
+
+
+def country(through_store: bool = False) -> str:
     """The country for help: config.toml, else the locale's territory, else ''."""
-    chosen = configured_country()
+    chosen = _known(configured_country(through_store))
     if not chosen:
         for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
             value = os.environ.get(variable, "")
             if value:
-                chosen = _territory(value)
-                break
-    chosen = ALIASES.get(chosen, chosen)
-    return chosen if chosen in COUNTRIES else ""
+                return _known(_territory(value))
+    return chosen
 
 
 def resources(code: str) -> Resources:
@@ -219,20 +232,26 @@ def text(code: str) -> str:
     lines = [
         f"Help, now{where}. You deserve to be safe, and none of this is your fault.",
         "",
-        "In an emergency, call: " + ", ".join(found.emergency),
+        textwrap.fill("In an emergency, call " + " or ".join(found.emergency), 88),
         "",
         "To talk to someone, in confidence:",
-        *(f"  - {line}" for line in found.helplines),
+        *(
+            textwrap.fill(line, 88, initial_indent="  - ", subsequent_indent="    ")
+            for line in found.helplines
+        ),
         "  - a counsellor or doctor who sees you on your own",
         "",
         "A short safety plan:",
-        *(f"  {number}. {step}" for number, step in enumerate(PLAN, 1)),
+        *(
+            textwrap.fill(step, 88, initial_indent=f"  {number}. ", subsequent_indent="     ")
+            for number, step in enumerate(PLAN, 1)
+        ),
     ]
     if not code:
         lines += [
             "",
-            'For the numbers of your country: add [safety] country = "GB" (your '
-            "two-letter country code) to config.toml.",
+            "For your country's numbers, add to config.toml:",
+            '  [safety] country = "GB"   (your two-letter country code)',
         ]
     return "\n".join(lines)
 
@@ -249,13 +268,13 @@ def as_json(code: str) -> dict[str, object]:
 
 def line() -> str:
     """The one private line at a low point: the emergency number, a helpline, help-now."""
-    code = country()
+    code = country(through_store=True)
     if code:
         found = resources(code)
         helpline = found.helplines[0].split(" (or ")[0] if found.helplines else ""
         reach = f"call {found.emergency[0]} in an emergency"
         if COUNTRIES[code].helplines:
-            reach += f", or {helpline}"
+            reach += f"; to talk, {helpline}"
     else:
         reach = "call your local emergency number"
     return f"{LINE_PREFIX}: {reach}. More: trustcli help-now"
