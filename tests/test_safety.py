@@ -193,6 +193,7 @@ def test_a_remembered_pause_stops_scripted_answers(home, tmp_path):
     child.expect("afraid of your partner")
     child.expect(READY)
     child.send(DOWN + "\r")  # yes
+    child.expect("trustcli help-now")  # the screen's message points to it too
     child.expect("remember this answer")
     child.expect(READY)
     child.send(DOWN + "\r")  # yes, remember
