@@ -131,12 +131,15 @@ def test_sets_for_one_person_and_safety_answers_never_reach_the_folder(couple, t
     alex, sam, folder = couple
     answer(alex, SELF, "worth-fixing")
     alex_home = tmp_path / "alex-home"
+    answer(alex, TEN_A)
     (alex_home / "safety.toml").write_text(
         '[[screen]]\nwho = "Alexandrina"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'
     )
-    answer(alex, TEN_A)
     assert alex("pair", "status").code == 0
     before = {p: p.read_bytes() for p in folder.rglob("records")}
+    # A remembered pause holds for scripts too: nothing more is answered or shared.
+    paused = alex("ask", "rebuild-trust", "--answers", "-", stdin=TEN_A)
+    assert paused.code == 1 and "paused" in paused.err
     assert alex("ask", "compare", "worth-fixing").code == 2
     assert {p: p.read_bytes() for p in folder.rglob("records")} == before
     assert found_anywhere(SELF_TEXT, folder) == []

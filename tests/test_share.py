@@ -299,6 +299,7 @@ def test_today_says_what_is_mine_to_record_and_what_is_new_from_my_partner(alex,
         "name": "",
         "new_promises": [],
         "to_confirm": [],
+        "hard_moments": [],
         "sets_waiting": [],
     }  # no hello yet
 

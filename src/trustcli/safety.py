@@ -36,6 +36,8 @@ Your safety comes first, and it is not your fault.
     helpline" and the name of your country.
   - A counsellor or therapist who sees you on your own can help you
     think it through.
+  - The numbers for your country and a short safety plan, any time:
+    trustcli help-now
 
 If it helps to reflect on your own, these sets are just for you:
   trustcli ask worth-fixing
@@ -50,6 +52,12 @@ NOT_KEPT = (
 PAUSED = (
     "Joint question sets are paused, as you asked. To answer the safety question "
     "again: trustcli ask --screen"
+)
+
+PAUSED_SCRIPTED = (
+    "joint question sets are paused, as you asked; for help now: trustcli help-now; "
+    "sets just for you: trustcli ask --list (to answer the safety question again, on a "
+    "terminal: trustcli ask --screen)"
 )
 
 

@@ -123,6 +123,12 @@ def checkin_record(entry: Record) -> Record:
     }
 
 
+def moment_record(entry: Record) -> Record:
+    """A hard moment shared with ``trigger --share``: that it happened, and when. Never
+    its note: the note stays in the private home."""
+    return {"kind": "moment", "on": entry["on"], "made": entry["at"]}
+
+
 def existing() -> list[Record]:
     """Everything this home shares when it pairs: its promises, their follow-ups, and
     what it confirmed (notes marked private left out), and the check-ins marked shared
@@ -162,12 +168,16 @@ def publish(*records: Record) -> None:
             # Accepted since? Taking the grant shares everything in this home, this
             # change included (it is already saved); not accepted: nothing to write.
             couple.open_folder()
+            # A hard moment is not part of what a home shares when it pairs: send it now.
+            moments = [r for r in records if r.get("kind") == "moment"]
+            if moments and pairing().get("state") == "member":
+                couple.append_many(moments)
             return
         if pairing().get(BEHIND):
             # An earlier change never reached the folder: share everything again (the
             # partner keeps the last record of each promise and day, so repeats are
             # harmless), this change included, as it is already saved here.
-            records = tuple(existing())
+            records = (*existing(), *(r for r in records if r.get("kind") == "moment"))
         couple.append_many(list(records))
     except TrustError as error:
         _mark_behind(True)
@@ -268,6 +278,21 @@ class View:
                     "at": made,
                 }
         return sorted(found.values(), key=lambda r: r["on"])
+
+    @cached_property
+    def partner_moments(self) -> list[Record]:
+        """The hard moments the partner shared (``trigger --share``): day, moment, seq."""
+        found = []
+        for record in self.partner_records:
+            on, made = record.get("on"), record.get("made")
+            if (
+                record.get("kind") == "moment"
+                and isinstance(on, str)
+                and _DAY.match(on)
+                and isinstance(made, str)
+            ):
+                found.append({"on": on, "at": made, "seq": record.get("seq", 0)})
+        return found
 
     def partner_key(self) -> str:
         """What the partner's figures depend on: their device and how far their log is read."""

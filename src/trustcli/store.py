@@ -862,6 +862,7 @@ LOG_TABLES = {
     "checkins.toml": "checkin",
     "confirmations.toml": "confirmation",
     "deliveries.toml": "delivery",
+    "triggers.toml": "trigger",
 }
 
 

@@ -76,6 +76,7 @@ def _from_partner(seen: Any, today: date) -> Record:
         [looked]
         + [p["seq"] for p in seen.partner_promises]
         + [f["seq"] for f in seen.partner_followups]
+        + [m["seq"] for m in seen.partner_moments]
     )
     return {
         "name": seen.partner_name,
@@ -86,6 +87,10 @@ def _from_partner(seen: Any, today: date) -> Record:
             if p["seq"] > looked
         ],
         "to_confirm": to_confirm,
+        # shared with 'trigger --share': that it happened, never a note
+        "hard_moments": [
+            {"on": m["on"], "at": m["at"]} for m in seen.partner_moments if m["seq"] > looked
+        ],
         "seq": newest,
     }
 

@@ -48,6 +48,7 @@ OUR_FILES = (
     "confirmations.toml",
     "sealed.toml",
     "vault.toml",
+    "triggers.toml",
 )
 OUR_FOLDERS = ("sessions", "cache", "templates")
 LOCK = ".lock"

@@ -36,6 +36,8 @@ COMMANDS = {
     "unlock": ("trustcli.cli.vault", "unlock_app"),
     "lock": ("trustcli.cli.vault", "lock_app"),
     "wipe": ("trustcli.cli.wipe", "app"),
+    "help-now": ("trustcli.cli.helpnow", "app"),
+    "trigger": ("trustcli.cli.trigger", "app"),
 }
 # What works on a locked vault: these need no key (or ask for the passphrase themselves).
 OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now"}

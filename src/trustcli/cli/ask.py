@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 
-from trustcli import config, questions, safety, sealed, sessions, store
+from trustcli import config, helpnow, questions, safety, sealed, sessions, store
 from trustcli.cli.groups import defaulting_to
-from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, TrustError
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
 from trustcli.output import (
     emit,
     emit_json,
@@ -93,6 +93,10 @@ def run(
         if resume:
             raise TrustError("--answers starts a new session; it cannot be used with --resume")
         qset = questions.load(set_name or questions.DEFAULT_SET)
+        if qset.for_both and person == config.me() and safety.concern_recorded(person):
+            # The pause a person asked for holds in scripts too (they cannot be asked
+            # again here: only an interactive 'ask --screen' lifts it).
+            raise TrustError(safety.PAUSED_SCRIPTED, EXIT_RUNTIME)
         session = sessions.scripted(qset, person, _read_answers(qset, answers))
         _report_saved(session, as_json)
         sealed.keep(session, qset.for_both)
@@ -137,6 +141,7 @@ def _interactive(
                 f"\nStopped. Everything you answered is saved (session {session['id']}). "
                 f"Continue with: trustcli ask --resume --as {who}"
             )
+            helpnow.offer(*session.get("answers", {}).values())
         raise typer.Exit(EXIT_INTERRUPTED) from None
     _report_saved(session, as_json)
     sealed.keep(session, qset.for_both)
@@ -237,9 +242,10 @@ def _report_saved(session: dict[str, Any], as_json: bool) -> None:
     saved(f"session {session['id']}")
     if as_json:
         emit_json(sessions.as_json(session))
-        return
-    transcript = store.path_of(f"{sessions.file_stem(session)}.md")
-    say(f"Saved session {session['id']}: {transcript}")
+    else:
+        transcript = store.path_of(f"{sessions.file_stem(session)}.md")
+        say(f"Saved session {session['id']}: {transcript}")
+    helpnow.offer(*session.get("answers", {}).values())
 
 
 def _list(as_json: bool) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from trustcli import config, dates, promises, shared
+from trustcli import config, dates, helpnow, promises, shared
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, paint, saved, say, table
 
@@ -253,6 +253,7 @@ def _saw(ident: str, result: str, note: str, on: str | None, replace: bool, priv
         f"Recorded: promise {entry['promise']} {result} {when}. "
         f"Your partner will see it{kept_here}."
     )
+    helpnow.offer(note)
 
 
 @app.command()
@@ -432,6 +433,7 @@ def _record(
     shared.publish(shared.followup_record(entry))
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
+    helpnow.offer(note)
 
 
 _CHANGES = "change it"

@@ -7,7 +7,18 @@ from typing import Any
 
 import typer
 
-from trustcli import checkins, dates, output, promises, report, sessions, shared, store
+from trustcli import (
+    checkins,
+    dates,
+    helpnow,
+    output,
+    promises,
+    report,
+    sessions,
+    shared,
+    store,
+    triggers,
+)
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, say, say_written
 
@@ -76,6 +87,12 @@ def report_command(
         _write_files(Path(output), data, force)
     else:
         _show(data)
+        # Hard moments: counts and a trend, on this terminal only (never -o or --json).
+        line = triggers.report_line(triggers.load(), today)
+        if line:
+            emit(f"\n{line}")
+    # The private safety line: on stderr only, never in a file or in JSON.
+    helpnow.offer(low=helpnow.stays_low(data["checkins"], checkins.week_of(today.isoformat())))
 
 
 def _add_partner(

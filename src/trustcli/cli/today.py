@@ -69,10 +69,19 @@ def _screen(found: dict[str, Any], now: datetime) -> str:
     partner = found["partner"]
     if partner is not None:
         name = partner["name"] or "your partner"
-        if not (partner["new_promises"] or partner["to_confirm"] or partner["sets_waiting"]):
+        moments = partner.get("hard_moments", [])
+        if not (
+            partner["new_promises"] or partner["to_confirm"] or partner["sets_waiting"] or moments
+        ):
             lines += ["", f"Nothing new from {name}."]
         else:
             lines += ["", f"From {name}:"]
+            if moments:
+                at = datetime.fromisoformat(moments[-1]["at"]).astimezone()
+                lines.append(
+                    f"  {name} is having a hard moment (since {at:%a %H:%M}). A kind, "
+                    "quiet word may help more than questions."
+                )
             for promise in partner["new_promises"]:
                 lines.append(f"  new promise {promise['id']} to you: {promise['text']}")
             for waiting in partner["sets_waiting"]:
