@@ -56,8 +56,9 @@ def report_command(
     lost = promises.orphans(made, followups)
     if lost:
         say(lost)
+    alone = seen is None and report.one_person(made, checkin_records, session_list)
     data = report.figures(
-        made, followups, checkin_records, session_list, today, since=start, who=who
+        made, followups, checkin_records, session_list, today, since=start, who=who, alone=alone
     )
     _add_partner(seen, data, today, start, who)
     if as_json:
@@ -136,8 +137,9 @@ def _show(data: dict[str, Any]) -> None:
         for who, trend in data["checkins"].items():
             spark = trend["sparkline"]
             shown = spark if len(spark) <= SPARK_WEEKS else "…" + spark[-SPARK_WEEKS:]
+            name = "" if data.get("alone") else f"{who}: "
             console.print(
-                f"  {who}: {shown}  {trend['first']:g} → {trend['latest']:g}, "
+                f"  {name}{shown}  {trend['first']:g} → {trend['latest']:g}, "
                 f"{trend['direction']} ({_count(len(trend['weeks']), 'week')})"
             )
     else:
