@@ -314,3 +314,32 @@ def test_the_report_for_one_person_has_no_partner_lines(cli, home):
     cli("checkin", "--rating", "7", "--as", "sam")
     markdown = cli("report", "-o", "-").out
     assert "| who |" in markdown and "| sam |" in markdown
+
+
+# --- private ---------------------------------------------------------------------------
+
+
+def test_the_session_record_that_may_be_shared_holds_no_role_and_no_wording(cli, home):
+    """A joint session's record is what gets sealed for a partner: answers by id only,
+    so neither the role nor the role's wording can travel with it."""
+    cli("init", "--me", "alex", "--role", "hurt")
+    cli("ask", "after-a-lie", "--answers", "-", stdin="5\nwhat I found\n\n\n\n\n1\n")
+    (record,) = (home / "sessions").glob("*.toml")
+    text = record.read_text()
+    hurt = raw_set(templates.builtin_dir() / "questions/after-a-lie.toml")["question"][1]
+    assert "hurt" not in text and hurt["prompt_hurt"] not in text
+    assert hurt["prompt_hurt"] in record.with_suffix(".md").read_text()  # the private transcript
+
+
+def test_a_backup_of_ones_own_home_carries_the_role_and_checks_it(cli, monkeypatch, tmp_path):
+    cli("init", "--me", "alex", "--role", "repairing", "--relationship", "family")
+    backup = cli("export").out
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))
+    assert cli("import", "-", "--with-config", stdin=backup).code == 0
+    names = tomllib.loads((tmp_path / "restored" / "config.toml").read_text())["names"]
+    assert names == {"me": "alex", "role": "repairing", "relationship": "family"}
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "other"))
+    bad = backup.replace('"repairing"', '"villain"')
+    result = cli("import", "-", "--with-config", stdin=bad)
+    assert result.code == 2 and "config.names.role" in result.err
+    assert not (tmp_path / "other" / "config.toml").exists()
