@@ -269,7 +269,8 @@ def test_the_ten_questions_sheet_holds_your_own_finished_answers(cli, home):
     # sam's answers (a later session, not revealed to alex's sheet as alex's) stay out
     cli("ask", "--as", "sam", "--answers", "-", stdin="sam secret\n")
     sheet = cli("worksheet", "new", "ten-questions", "-o", "-").out
-    assert "> alex line 1" in sheet and "> alex line 10" in sheet and "> yes" in sheet
+    assert "**alex:** alex line 1\n" in sheet and "**alex:** alex line 10\n" in sheet
+    assert "**alex:** yes\n" in sheet
     assert "sam secret" not in sheet
     hurt_prompt = raw_set(templates.builtin_dir() / "questions/rebuild-trust.toml")["question"][0][
         "prompt_hurt"
