@@ -17,7 +17,7 @@ import trustcli
 from trustcli import templates
 from trustcli.cli.app import app
 
-from .conftest import spawn_on_terminal
+from .conftest import READY, spawn_on_terminal
 
 
 def all_commands() -> list[list[str]]:
@@ -194,11 +194,14 @@ def test_init_on_a_terminal_asks_for_missing_names(home):
     child.sendline("alex")
     child.expect("other person's name")
     child.sendline("sam")
+    child.expect("Where do you stand")
+    child.expect(READY)
+    child.send("\r")  # the cursor starts on "not sure": a stray Enter claims no role
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     names = tomllib.loads((home / "config.toml").read_text())["names"]
-    assert names == {"me": "alex", "partner": "sam"}
+    assert names == {"me": "alex", "partner": "sam", "role": "unsure"}
 
 
 def test_init_on_a_terminal_takes_an_empty_partner_name(home):
@@ -209,16 +212,21 @@ def test_init_on_a_terminal_takes_an_empty_partner_name(home):
     child.expect("other person's name")
     child.expect("optional")
     child.sendline("")
+    child.expect(READY)
+    child.send("\r")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    assert tomllib.loads((home / "config.toml").read_text())["names"] == {"me": "alex"}
+    names = tomllib.loads((home / "config.toml").read_text())["names"]
+    assert names == {"me": "alex", "role": "unsure"}
 
 
 def test_init_on_a_terminal_only_asks_what_was_not_given(home):
     child = spawn("init", "--me", "alex")
     child.expect("other person's name")
     child.sendline("sam")
+    child.expect(READY)
+    child.send("\r")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

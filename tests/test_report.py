@@ -137,7 +137,8 @@ def test_when_stuck_the_report_says_so_and_suggests_help(cli, monkeypatch):
     data = figures(cli)
     assert data["stuck"] == [
         "follow-through has fallen from 100% to 50% over the last four weeks",
-        "me's trust ratings have stayed low for three weeks or more",
+        # one person on their own: spoken to, not named ("me's")
+        "your trust ratings have stayed low for three weeks or more",
     ]
     text = cli("report", "-o", "-").out
     assert "Feeling stuck?" in text and "counselling-prep" in text

@@ -28,7 +28,7 @@ def names() -> dict[str, str]:
     configured = load().get("names", {})
     found = {}
     for key, value in configured.items():
-        if not isinstance(value, str) or not value:
+        if key in _SETTINGS or not isinstance(value, str) or not value:
             continue
         try:
             found[key] = clean_name(value, f"--{key}")
@@ -47,6 +47,44 @@ def me() -> str:
 
 def partner() -> str:
     return names().get("partner", "")
+
+
+ROLES = ("hurt", "repairing", "both", "unsure")
+RELATIONSHIPS = ("partner", "family", "friend", "colleague")
+# Kept in [names] beside the names, but not names: never a --by, --to or --as.
+_SETTINGS = {"role": ROLES, "relationship": RELATIONSHIPS}
+
+
+def role() -> str:
+    """``[names] role``: "hurt", "repairing", "both", "unsure", or "" when not set
+    (then questions and sheets use their neutral wording). Private: never shared."""
+    return _setting("role")
+
+
+def relationship() -> str:
+    """``[names] relationship``: "partner" (also when not set), "family", "friend" or
+    "colleague"."""
+    return _setting("relationship") or "partner"
+
+
+def _setting(key: str) -> str:
+    value = load().get("names", {}).get(key)
+    if value is None:
+        return ""
+    allowed = _SETTINGS[key]
+    if value not in allowed:
+        words = ", ".join(f'"{word}"' for word in allowed)
+        raise TrustError(
+            f"{store.path_of(CONFIG)}: [names] {key} must be one of {words}, not {value!r}; "
+            f"fix it in an editor, or run: trustcli init --{key} {key.upper()}"
+        )
+    return str(value)
+
+
+def role_of(person: str) -> str:
+    """The role of the person answering: this home's own (``me``); anyone named with
+    --as has no known role here, so gets the neutral wording."""
+    return role() if person == me() else ""
 
 
 def share_checkins() -> bool:
@@ -99,8 +137,14 @@ def person(name: str | None, flag: str = "--as") -> str:
     return me() if name is None else clean_name(name, flag)
 
 
-def save_names(me: str | None, partner: str | None) -> dict[str, str]:
-    """Set the names given, keep the others and anything else in the file."""
+def save_names(
+    me: str | None,
+    partner: str | None,
+    role: str | None = None,
+    relationship: str | None = None,
+) -> dict[str, str]:
+    """Set the names (and role, relationship) given; keep the others and anything else
+    in the file."""
     with store.updating(CONFIG) as document:
         current = document.setdefault("names", {})
         if not isinstance(current, dict):
@@ -108,6 +152,12 @@ def save_names(me: str | None, partner: str | None) -> dict[str, str]:
         for key, value in (("me", me), ("partner", partner)):
             if value is not None:
                 current[key] = clean_name(value, f"--{key}")
+        for key, value in (("role", role), ("relationship", relationship)):
+            if value is not None:
+                if value not in _SETTINGS[key]:
+                    words = ", ".join(_SETTINGS[key])
+                    raise TrustError(f"--{key} must be one of {words}, not {value!r}")
+                current[key] = value
         return {key: str(value) for key, value in current.items()}
 
 

@@ -8,7 +8,7 @@ questionary: listing sets and scripted sessions stay fast.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,15 @@ YES = ("y", "yes", "true", "1")
 NO = ("n", "no", "false", "0")
 Answer = str | int | bool
 
-_SET_KEYS = {"title", "description", "audience", "intro", "question"}
-_QUESTION_KEYS = {"id", "prompt", "kind", "help", "choices", "low", "high"}
+_SET_KEYS = {"title", "description", "audience", "intro", "question", "differs", "relationship"}
+_QUESTION_KEYS = {"id", "prompt", "kind", "help", "choices", "low", "high", "roles"}
+_QUESTION_KEYS |= {f"{key}_{role}" for key in ("prompt", "help") for role in ("hurt", "repairing")}
+
+# Who a person is in the repair (config ``[names] role``): "hurt" and "repairing" get
+# their own wording where a set has it; "both", "unsure" and no role get the neutral text.
+ROLES = ("hurt", "repairing", "both", "unsure")
+SIDES = ("hurt", "repairing")  # the roles a question may be worded for, or limited to
+RELATIONSHIPS = ("partner", "family", "friend", "colleague")
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,27 @@ class Question:
     choices: tuple[str, ...] = ()
     low: str = ""
     high: str = ""
+    prompt_hurt: str = ""
+    prompt_repairing: str = ""
+    help_hurt: str = ""
+    help_repairing: str = ""
+    roles: tuple[str, ...] = ()  # empty: asked of everyone
+
+    def for_role(self, role: str) -> Question:
+        """This question as a person of ``role`` is asked it (the neutral text when
+        the set has no wording for that role)."""
+        if role not in SIDES:
+            return self
+        return replace(
+            self,
+            prompt=getattr(self, f"prompt_{role}") or self.prompt,
+            help=getattr(self, f"help_{role}") or self.help,
+        )
+
+    def asked_of(self, role: str) -> bool:
+        """Whether a person of ``role`` is asked it: a question limited to one side is
+        still asked of "both", "unsure" and no role."""
+        return not self.roles or role not in SIDES or role in self.roles
 
 
 @dataclass(frozen=True)
@@ -47,6 +75,17 @@ class QuestionSet:
     questions: tuple[Question, ...]
     source: str  # "built-in" or "user"
     path: Path
+    differs: str = ""  # one sentence: where the set differs by role
+    relationship: tuple[str, ...] = ()  # which relationships it is for; empty: all
+
+    def for_role(self, role: str) -> QuestionSet:
+        """The set as a person of ``role`` is asked it: their wording, and only the
+        questions meant for them. Without a role (or "both", "unsure") it is the set
+        as written, so a set without variants is the same for everyone."""
+        if role not in SIDES:
+            return self
+        asked = tuple(q.for_role(role) for q in self.questions if q.asked_of(role))
+        return replace(self, questions=asked)
 
     @property
     def for_both(self) -> bool:
@@ -62,6 +101,8 @@ class QuestionSet:
             "description": self.description,
             "audience": self.audience,
             "source": self.source,
+            "differs": self.differs,
+            "relationship": list(self.relationship),
         }
 
 
@@ -154,6 +195,19 @@ def _build(document: dict[str, Any], path: Path, name: str, source: str) -> Ques
     if not isinstance(raw_questions, list) or not raw_questions:
         raise ValueError("has no [[question]] entries")
     questions = tuple(_question(raw, number) for number, raw in enumerate(raw_questions, 1))
+    for side in SIDES:
+        if not any(question.asked_of(side) for question in questions):
+            raise ValueError(f"no question is left for the role {side!r}: check 'roles'")
+    relationship = document.get("relationship", [])
+    if (
+        not isinstance(relationship, list)
+        or (not relationship and "relationship" in document)
+        or not all(item in RELATIONSHIPS for item in relationship)
+    ):
+        raise ValueError(
+            f"'relationship' must be a list of {', '.join(map(repr, RELATIONSHIPS))}, "
+            f"not {relationship!r}"
+        )
     ids = [question.id for question in questions]
     duplicate = next((i for i in ids if ids.count(i) > 1), None)
     if duplicate:
@@ -167,6 +221,8 @@ def _build(document: dict[str, Any], path: Path, name: str, source: str) -> Ques
         questions=questions,
         source=source,
         path=path,
+        differs=_text(document, "differs").strip(),
+        relationship=tuple(relationship),
     )
 
 
@@ -189,6 +245,20 @@ def _question(raw: Any, number: int) -> Question:
             raise ValueError(f"{where}: every choice must be non-empty text")
     elif "choices" in raw:
         raise ValueError(f"{where}: only a choice question has 'choices'")
+    roles = raw.get("roles", [])
+    if (
+        not isinstance(roles, list)
+        or (not roles and "roles" in raw)
+        or not all(role in SIDES for role in roles)
+    ):
+        raise ValueError(f'{where}: \'roles\' must be ["hurt"] or ["repairing"], not {roles!r}')
+    variants = {
+        key: _text(raw, key, where=where)
+        for key in ("prompt_hurt", "prompt_repairing", "help_hurt", "help_repairing")
+    }
+    for key in ("prompt_hurt", "prompt_repairing"):
+        if key in raw and not variants[key].strip():
+            raise ValueError(f"{where}: '{key}' is empty")
     return Question(
         id=ident,
         prompt=_text(raw, "prompt", required=True, where=where),
@@ -197,6 +267,8 @@ def _question(raw: Any, number: int) -> Question:
         choices=tuple(choices),
         low=_text(raw, "low", where=where),
         high=_text(raw, "high", where=where),
+        roles=tuple(dict.fromkeys(roles)),
+        **variants,
     )
 
 

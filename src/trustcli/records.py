@@ -24,7 +24,7 @@ Record = dict[str, Any]
 TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
 TEMPLATES_PER_KIND = 500
 SETTINGS = {
-    "names": ("me", "partner"),
+    "names": ("me", "partner", "role", "relationship"),
     "notify": ("show", "show_details"),
     "remind": ("promise_time",),
     "vault": ("unlock_for",),
@@ -471,6 +471,11 @@ def settings(raw: Any) -> Record:
 
 def setting(table: str, key: str, value: Any) -> Any:
     place = f"config.{table}.{key}"
+    if table == "names" and key in ("role", "relationship"):  # as config.role() reads it
+        allowed = config.ROLES if key == "role" else config.RELATIONSHIPS
+        if value not in allowed:
+            raise Refused(place, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
     if table == "names":
         return person_name(value, place)
     if key == "unlock_for":  # as unlock reads it (vault.configured_idle)

@@ -30,9 +30,12 @@ def figures(
     since: date | None = None,
     who: str | None = None,
     confirmations: list[Record] | None = None,
+    alone: bool = False,
 ) -> Record:
     """Everything the report shows, as plain data. ``confirmations`` (paired homes only):
-    what the person each promise was made to confirmed or disputed, by promise and day."""
+    what the person each promise was made to confirmed or disputed, by promise and day.
+    ``alone``: one person's records (see ``one_person``): lines speak to "you" rather
+    than name people."""
     start = since.isoformat() if since else ""
     if who is not None:
         made = [p for p in made if p["by"] == who]
@@ -54,6 +57,7 @@ def figures(
         "today": today.isoformat(),
         "since": start or None,
         "who": who,
+        "alone": alone,
         "followthrough": stats,
         "weekly_followthrough": weekly,
         "checkins": trends,
@@ -63,9 +67,9 @@ def figures(
         },
     }
     perfect = first_perfect_week(followups, unrecorded, today)
-    result["milestones"] = milestones(stats, perfect, trends, len(finished))
+    result["milestones"] = milestones(stats, perfect, trends, len(finished), alone)
     result["marks"] = chart_marks(made, finished, perfect, start)
-    result["stuck"] = stuck_signs(followups, trends, today, unrecorded)
+    result["stuck"] = stuck_signs(followups, trends, today, unrecorded, alone)
     return result
 
 
@@ -79,6 +83,22 @@ def known_people(
     names |= {p["by"] for p in made} | {p["to"] for p in made if p["to"]}
     names |= {c["who"] for c in checkin_records} | {s["who"] for s in session_list}
     return names
+
+
+def one_person(
+    made: list[Record], checkin_records: list[Record], session_list: list[Record]
+) -> bool:
+    """No partner configured, and no one but this home's person in the records (no
+    promise made to anyone, no one else's check-ins or sessions): someone on their own."""
+    from trustcli import config
+
+    if config.partner():
+        return False
+    return known_people(made, checkin_records, session_list) <= {config.me()}
+
+
+def _whose(who: str, alone: bool) -> str:
+    return "your" if alone else f"{who}'s"
 
 
 def weekly_followthrough(
@@ -135,7 +155,11 @@ def chart_marks(
 
 
 def milestones(
-    stats: Record, perfect: str | None, trends: dict[str, Record], sessions_done: int
+    stats: Record,
+    perfect: str | None,
+    trends: dict[str, Record],
+    sessions_done: int,
+    alone: bool = False,
 ) -> list[str]:
     """Small victories the records really show, to celebrate."""
     found = []
@@ -150,7 +174,8 @@ def milestones(
     for who, trend in trends.items():
         gain = trend["latest"] - trend["first"]
         if trend["direction"] != "too little data" and gain >= 2:
-            found.append(f"{who}'s trust rating up {gain:g} points since the first week")
+            whose = _whose(who, alone)
+            found.append(f"{whose} trust rating up {gain:g} points since the first week")
     if sessions_done:
         found.append(f"{sessions_done} question session{'s' * (sessions_done != 1)} finished")
     return found
@@ -178,6 +203,7 @@ def stuck_signs(
     trends: dict[str, Record],
     today: date,
     unrecorded: list[tuple[str, int]],
+    alone: bool = False,
 ) -> list[str]:
     """Signs that things are stuck, when the data shows them, kindly worded."""
     signs = []
@@ -198,7 +224,8 @@ def stuck_signs(
     for who, trend in trends.items():
         last = [week["average"] for week in trend["weeks"][-3:]]
         if len(last) == 3 and max(last) <= STUCK_LOW and trend["direction"] != "rising":
-            signs.append(f"{who}'s trust ratings have stayed low for three weeks or more")
+            whose = _whose(who, alone)
+            signs.append(f"{whose} trust ratings have stayed low for three weeks or more")
     return signs
 
 
@@ -305,7 +332,16 @@ def markdown(data: Record, chart_name: str | None = None) -> str:
         lines += [*_followthrough(partner, True), ""]
 
     lines += ["## Check-ins", ""]
-    if data["checkins"]:
+    if data["checkins"] and data.get("alone"):
+        (trend,) = data["checkins"].values()
+        lines.append(
+            f"Your weekly averages (1-10): {trend['sparkline']}, {trend['first']:g} in the "
+            f"first week, {trend['latest']:g} in the latest; {trend['direction']} "
+            f"({len(trend['weeks'])} week{'s' * (len(trend['weeks']) != 1)})."
+        )
+        if chart_name:
+            lines += ["", f"![Weekly check-ins and follow-through]({chart_name})"]
+    elif data["checkins"]:
         lines += [
             "| who | weeks | trend | first | latest | direction |",
             "|---|---|---|---|---|---|",

@@ -29,6 +29,7 @@ class Sheet:
     purpose: str
     source: str  # "built-in" or "user"
     path: Path
+    differs: str = ""  # one sentence: where the sheet differs by role
 
     def summary(self) -> dict[str, str]:
         return {
@@ -36,6 +37,7 @@ class Sheet:
             "title": self.title,
             "description": self.purpose,
             "source": self.source,
+            "differs": self.differs,
         }
 
 
@@ -87,6 +89,7 @@ def _describe(path: Path, source: str) -> Sheet:
         purpose=fields.get("purpose", ""),
         source=source,
         path=path,
+        differs=fields.get("differs", ""),
     )
 
 
@@ -239,12 +242,15 @@ def context(me: str, partner: str) -> dict[str, Any]:
         for row in promises.summaries(made, followups, today)
     ]
     figures = promises.stats(made, followups, today)["overall"]
-    finished = _latest_sessions()
+    finished, own = _latest_sessions(me)
     recent = checkins.load()
     mine = [record for record in recent if record["who"] == me]
     return {
         "me": me,
         "partner": partner,
+        # Private settings (config.toml): a sheet is written for this person alone.
+        "role": config.role(),
+        "relationship": config.relationship(),
         "today": today.isoformat(),
         "promises": rows,
         "open_promises": [row for row in rows if row["status"] != "closed"],
@@ -252,13 +258,18 @@ def context(me: str, partner: str) -> dict[str, Any]:
         "checkins": list(reversed(recent))[:10],
         "trend": checkins.trend(mine),
         "sessions": finished,
+        "my_sessions": own,
+        "ten_questions": _default_questions(me),
         "has_data": bool(rows or recent or finished),
     }
 
 
-def _latest_sessions() -> dict[str, dict[str, Any]]:
-    """The latest finished session of each set, answers paired with their questions."""
+def _latest_sessions(person: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The latest finished session of each set, answers paired with their questions
+    (each prompt as that person was asked it); and the latest finished session of each
+    set by ``person`` (the sheet's ``me``)."""
     latest: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
+    own: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     found = sessions.load_all()
     me = config.me()
     loaded: dict[str, questions.QuestionSet | None] = {}
@@ -276,8 +287,30 @@ def _latest_sessions() -> dict[str, dict[str, Any]]:
         # Another person's answers only once revealed to this home's person.
         if sessions.revealed_to(session, me, qset.for_both, found):
             latest[session["set"]] = (session, qset)
+            if session["who"] == person:
+                own[session["set"]] = (session, qset)
+    return _shown(latest), _shown(own)
+
+
+def _default_questions(person: str) -> list[dict[str, str]]:
+    """The default set's questions (id, prompt, help) as ``person`` is asked them;
+    empty when the set cannot be read (``ask --list`` names the problem)."""
+    try:
+        qset = questions.load(questions.DEFAULT_SET)
+    except TrustError:
+        return []
+    return [
+        {"id": q.id, "prompt": q.prompt, "help": q.help}
+        for q in qset.for_role(config.role_of(person)).questions
+    ]
+
+
+def _shown(
+    chosen: dict[str, tuple[sessions.Session, questions.QuestionSet]],
+) -> dict[str, dict[str, Any]]:
     result = {}
-    for name, (session, qset) in latest.items():
+    for name, (session, full) in chosen.items():
+        qset = full.for_role(config.role_of(session["who"]))
         result[name] = {
             "who": session["who"],
             "finished": session["finished"].isoformat(),
@@ -286,6 +319,11 @@ def _latest_sessions() -> dict[str, dict[str, Any]]:
                 for q in qset.questions
                 if q.id in session["answers"]
             ],
+            "by_id": {
+                q.id: questions.show_answer(q, session["answers"][q.id])
+                for q in qset.questions
+                if q.id in session["answers"]
+            },
         }
     return result
 

@@ -92,7 +92,7 @@ def run(
     if answers is not None:
         if resume:
             raise TrustError("--answers starts a new session; it cannot be used with --resume")
-        qset = questions.load(set_name or questions.DEFAULT_SET)
+        qset = questions.load(set_name or questions.DEFAULT_SET).for_role(config.role_of(person))
         if qset.for_both and person == config.me() and safety.concern_recorded(person):
             # The pause a person asked for holds in scripts too (they cannot be asked
             # again here: only an interactive 'ask --screen' lifts it).
@@ -111,6 +111,7 @@ def run(
     else:
         qset = questions.load(set_name or questions.DEFAULT_SET)
         session = None
+    qset = qset.for_role(config.role_of(person))  # the wording written for this person
     if not on_terminal():
         raise TrustError(
             "no terminal to ask on: pass --answers FILE (or --answers - for stdin), "
@@ -324,7 +325,7 @@ def show(
     session = sessions.load(session_id)
     sealed.sync(quiet=True)
     viewer = config.person(who)
-    qset = _set_for(session)
+    qset = _set_for(session).for_role(config.role_of(session["who"]))  # as it was asked
     if not sessions.revealed_to(session, viewer, qset.for_both, sessions.load_all()):
         kept = sessions.withheld(session)
         why = (
@@ -371,6 +372,8 @@ def compare(
         return
     names = config.names()
     people = [names[key] for key in ("me", "partner") if key in names]
+    if len(people) < 2 and _one_person(qset.name, as_json):
+        return
     first, second, current, people = sessions.latest_round(
         qset.name, people if len(people) == 2 else []
     )
@@ -402,6 +405,32 @@ def compare(
             indent = "\n" + " " * (len(session["who"]) + 4)
             lines.append(f"  {session['who']}: {indent.join(answer.splitlines())}")
     emit("\n".join(lines))
+
+
+SOLO_SET = "healing-alone"  # the set for one person on their own (see templates/questions)
+
+
+def _one_person(set_name: str, as_json: bool) -> bool:
+    """No partner is configured and only one person has finished this set: there is
+    no one to compare with, perhaps never. Say so kindly, point to the reflection for
+    one person, and return True; otherwise False (``latest_round`` says the rest)."""
+    finished = [s for s in sessions.load_all() if s["set"] == set_name and "finished" in s]
+    people = {s["who"] for s in finished}
+    if len(people) != 1:
+        return False
+    (who,) = people
+    text = (
+        f"Only {who} has answered {set_name!r}, so there is nothing to compare yet. "
+        "That is all right: if the other person is not ready, or not part of this, your "
+        f"answers still count. To reflect on your own: trustcli ask {SOLO_SET}"
+    )
+    if as_json:
+        emit_json(
+            {"set": set_name, "sessions": [], "alone": who, "message": text, "next": SOLO_SET}
+        )
+    else:
+        emit(text)
+    return True
 
 
 def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:

@@ -68,6 +68,7 @@ def report_command(
     if lost:
         say(lost)
     confirmations = None if seen is None else seen.about_mine  # my promises, as they saw them
+    alone = seen is None and report.one_person(made, checkin_records, session_list)
     data = report.figures(
         made,
         followups,
@@ -77,6 +78,7 @@ def report_command(
         since=start,
         who=who,
         confirmations=confirmations,
+        alone=alone,
     )
     _add_partner(seen, data, today, start, who)
     if as_json:
@@ -161,8 +163,9 @@ def _show(data: dict[str, Any]) -> None:
         for who, trend in data["checkins"].items():
             spark = trend["sparkline"]
             shown = spark if len(spark) <= SPARK_WEEKS else "…" + spark[-SPARK_WEEKS:]
+            name = "" if data.get("alone") else f"{who}: "
             console.print(
-                f"  {who}: {shown}  {trend['first']:g} → {trend['latest']:g}, "
+                f"  {name}{shown}  {trend['first']:g} → {trend['latest']:g}, "
                 f"{trend['direction']} ({_count(len(trend['weeks']), 'week')})"
             )
     else:
