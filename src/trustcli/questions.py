@@ -22,8 +22,23 @@ YES = ("y", "yes", "true", "1")
 NO = ("n", "no", "false", "0")
 Answer = str | int | bool
 
-_SET_KEYS = {"title", "description", "audience", "intro", "question"}
-_QUESTION_KEYS = {"id", "prompt", "kind", "help", "choices", "low", "high"}
+# Role variants (prompt_hurt, help_repairing, roles) and a set's differs / relationship
+# are accepted here; what they do belongs to the role-variant engine (issue 13, "roles").
+_SET_KEYS = {"title", "description", "audience", "intro", "question", "differs", "relationship"}
+_QUESTION_KEYS = {
+    "id",
+    "prompt",
+    "kind",
+    "help",
+    "choices",
+    "low",
+    "high",
+    "prompt_hurt",
+    "prompt_repairing",
+    "help_hurt",
+    "help_repairing",
+    "roles",
+}
 
 
 @dataclass(frozen=True)

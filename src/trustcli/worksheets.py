@@ -242,9 +242,13 @@ def context(me: str, partner: str) -> dict[str, Any]:
     finished = _latest_sessions()
     recent = checkins.load()
     mine = [record for record in recent if record["who"] == me]
+    # The role contract of issue 13: "" when not set (the roles helper owns config.role()).
+    configured = config.load().get("names", {})
     return {
         "me": me,
         "partner": partner,
+        "role": str(configured.get("role", "") or ""),
+        "relationship": str(configured.get("relationship", "") or ""),
         "today": today.isoformat(),
         "promises": rows,
         "open_promises": [row for row in rows if row["status"] != "closed"],
