@@ -344,3 +344,23 @@ def test_a_backup_of_ones_own_home_carries_the_role_and_checks_it(cli, monkeypat
     result = cli("import", "-", "--with-config", stdin=bad)
     assert result.code == 2 and "config.names.role" in result.err
     assert not (tmp_path / "other" / "config.toml").exists()
+
+
+@pytest.mark.parametrize(
+    "relationship, expected",
+    [
+        ("partner", "rebuild-trust"),
+        ("family", "rebuild-trust-close"),
+        ("colleague", "rebuild-trust-close"),
+    ],
+)
+def test_ask_without_a_set_runs_the_one_written_for_the_relationship(
+    cli, home, tmp_path, relationship, expected
+):
+    """A parent, a sibling, a friend or a colleague is not asked the partner questions."""
+    assert cli("init", "--me", "alex", "--relationship", relationship).code == 0
+    answers = tmp_path / "answers.txt"
+    answers.write_text("\n" * 20)
+    done = cli("ask", "--answers", str(answers), "--json")
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["set"] == expected

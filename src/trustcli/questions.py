@@ -16,6 +16,17 @@ from trustcli import limits, store, templates
 from trustcli.errors import TrustError
 
 DEFAULT_SET = "rebuild-trust"
+CLOSE_SET = "rebuild-trust-close"  # the default for family, friends and colleagues
+
+
+def default_set() -> str:
+    """The set `trustcli ask` runs when none is named: the ten questions for a partner,
+    the same steps in other words for a parent, a sibling, a friend or a colleague."""
+    from trustcli import config
+
+    return DEFAULT_SET if config.relationship() == "partner" else CLOSE_SET
+
+
 KINDS = ("text", "long", "choice", "scale", "yesno")
 AUDIENCES = ("both", "self")
 YES = ("y", "yes", "true", "1")

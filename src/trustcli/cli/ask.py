@@ -55,7 +55,10 @@ ANSWERS_HINT = "pass --answers FILE, or pipe the answers in: trustcli ask --answ
 @app.command(name="run")
 def run(
     set_name: str = typer.Argument(
-        None, metavar="[SET]", help=f"The question set (default: {questions.DEFAULT_SET})."
+        None,
+        metavar="[SET]",
+        help=f"The question set (default: {questions.DEFAULT_SET}; {questions.CLOSE_SET} "
+        "when init --relationship is family, friend or colleague).",
     ),
     who: str = AS_OPTION,
     answers: str = typer.Option(
@@ -92,7 +95,7 @@ def run(
     if answers is not None:
         if resume:
             raise TrustError("--answers starts a new session; it cannot be used with --resume")
-        qset = questions.load(set_name or questions.DEFAULT_SET).for_role(config.role_of(person))
+        qset = questions.load(set_name or questions.default_set()).for_role(config.role_of(person))
         if qset.for_both and person == config.me() and safety.concern_recorded(person):
             # The pause a person asked for holds in scripts too (they cannot be asked
             # again here: only an interactive 'ask --screen' lifts it).
@@ -109,7 +112,7 @@ def run(
         session = sessions.latest_unfinished(person, set_name)
         qset = questions.load(session["set"])
     else:
-        qset = questions.load(set_name or questions.DEFAULT_SET)
+        qset = questions.load(set_name or questions.default_set())
         session = None
     qset = qset.for_role(config.role_of(person))  # the wording written for this person
     if not on_terminal():
