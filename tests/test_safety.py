@@ -89,6 +89,12 @@ def test_help_now_works_on_a_locked_vault(sh, home, runtime_dir, tmp_path):
     assert sh("checkin", "list").code != 0  # locked indeed
     shown = ok(sh("help-now", env={"LANG": "en_US.UTF-8", "LC_ALL": ""}))
     assert "911" in shown.out and shown.err == ""
+    refused = sh("trigger", "a hard evening")  # a hard moment gets more than a refusal
+    assert refused.code == 1
+    assert refused.err == (
+        "trustcli: locked: run trustcli unlock to note it; help is there now too: "
+        "trustcli help-now\n"
+    )
 
 
 # --- the safety line at every low point -------------------------------------------------

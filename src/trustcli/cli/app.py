@@ -153,7 +153,16 @@ def _pass_the_vault(args: list[str]) -> None:
     if store.vault_on():
         from trustcli import vault
 
-        vault.admit(person=args[:2] != ["remind", "due"])  # a prompt's: never asks
+        try:
+            vault.admit(person=args[:2] != ["remind", "due"])  # a prompt's: never asks
+        except vault.Locked as locked:
+            if args[0] != "trigger":
+                raise
+            # A hard moment is no time for a bare refusal: help works while locked.
+            raise TrustError(
+                f"{locked.message} to note it; help is there now too: trustcli help-now",
+                locked.exit_code,
+            ) from None
 
 
 def run(argv: list[str] | None = None) -> int:
