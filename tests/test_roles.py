@@ -311,6 +311,11 @@ def test_the_report_for_one_person_has_no_partner_lines(cli, home):
     assert "| who |" not in markdown and "Your weekly averages" in markdown
     shown = cli("report").out
     assert "me:" not in shown and "5 → 3" in shown
+    folder = home.parent / "out"
+    folder.mkdir()
+    assert cli("report", "-o", str(folder / "r.md")).code == 0
+    chart = (folder / "r.svg").read_text()
+    assert "your check-ins" in chart and ">me<" not in chart  # the chart's legend too
     # With a second person, each is named again.
     cli("checkin", "--rating", "7", "--as", "sam")
     markdown = cli("report", "-o", "-").out

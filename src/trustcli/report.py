@@ -445,8 +445,8 @@ def svg_chart(data: Record) -> str:
     partner = (data.get("partner") or {}).get("name") or "your partner"
 
     legend: list[tuple[str, str]] = []  # (swatch kind, text) in the order drawn
-    for index, (who, _) in enumerate(people):
-        legend.append((f"person:{index}", who))
+    for index, (who, _) in enumerate(people):  # one person on their own: "your check-ins"
+        legend.append((f"person:{index}", "your check-ins" if data.get("alone") else who))
     if paired and any(w["confirmed"] for w in weekly):
         legend.append(("solid", f"kept, confirmed by {partner}"))
     if paired and any(w["kept"] > w["confirmed"] for w in weekly):
