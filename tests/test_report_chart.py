@@ -250,7 +250,7 @@ def test_the_legend_shows_only_what_the_chart_draws(cli, monkeypatch, tmp_path):
         assert cli("checkin", "-r", str(rating), "--on", on).code == 0
     chart = write_report(cli, tmp_path)
     legend = [t.text for t in chart.by_class("text", "legend")]
-    assert legend == ["alex"]
+    assert legend == ["your check-ins"]  # alex alone: spoken to, not named
     picture = render(chart.path, "white", tmp_path)
     legend_region = (150, 4, WIDTH - 8, chart.top - 2)
     assert all(distance(p, WHITE) <= 8 for p in picture.region(*legend_region))
@@ -259,7 +259,7 @@ def test_the_legend_shows_only_what_the_chart_draws(cli, monkeypatch, tmp_path):
     assert cli("promise", "kept", "1").code == 0
     chart = write_report(cli, tmp_path)
     legend = [t.text for t in chart.by_class("text", "legend")]
-    assert "alex" in legend and any("kept" in (text or "") for text in legend)
+    assert "your check-ins" in legend and any("kept" in (text or "") for text in legend)
     picture = render(chart.path, "white", tmp_path)
     assert sum(distance(p, WHITE) > 100 for p in picture.region(*legend_region)) > 50
 
