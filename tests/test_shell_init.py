@@ -13,11 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_remind
 from tests.conftest import require_binary
+from tests.test_remind import add_once_ready
 
 T0 = "2030-01-10T08:00"  # Europe/Berlin (the pinned zone): a reminder is due at 09:00
 BEFORE = "2030-01-10 07:30:00"  # UTC, for faketime: 08:30 in Berlin, not due yet
 AFTER = "2030-01-10 08:30:00"  # UTC: 09:30 in Berlin, the reminder fell due
+
+start_daemon = test_remind.start_daemon  # the reminder daemon fixture, shared
 
 
 def _status(runtime_dir: Path) -> Path:
@@ -218,3 +222,36 @@ def test_bad_input_is_one_line_and_exit_2(sh, runtime_dir, args, says):
     assert says in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert result.out == ""
+
+
+def test_the_daemon_counts_again_when_it_shows_a_reminder(
+    sh, runtime_dir, tmp_path, notifications, start_daemon
+):
+    """With no trustcli command run after the reminder fired, the daemon's own count is
+    what the prompt reads (and its minute tick keeps it exact)."""
+    import time
+
+    _snippet(sh, "bash", tmp_path)
+    running = start_daemon()
+    add_once_ready(sh, running, "-m", "Our talk", seconds=3)
+    status = _status(runtime_dir)
+    assert status.read_bytes().startswith(b"0 ")
+    notifications.wait_for(1)
+    running.wait_for_log("reminder 1: notified")
+    deadline = time.monotonic() + 20
+    while not status.read_bytes().startswith(b"1 ") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status.read_bytes().startswith(b"1 ")
+    assert running.stop() == 0
+
+
+def test_acknowledging_what_is_due_clears_the_marker(sh, runtime_dir, tmp_path):
+    snippet = _snippet(sh, "bash", tmp_path)
+    later = {"TRUSTCLI_NOW": "2030-01-10T09:30"}
+    assert sh("remind", "add", "daily 09:00", env={"TRUSTCLI_NOW": T0}).code == 0
+    assert sh("today", env=later).code == 0
+    assert _status(runtime_dir).read_bytes().startswith(b"1 ")
+    assert _bash_prompt(snippet, tmp_path, AFTER) == "• $ "
+    assert sh("remind", "due", "--ack", env=later).code == 0
+    assert _status(runtime_dir).read_bytes().startswith(b"0 ")
+    assert _bash_prompt(snippet, tmp_path, AFTER) == "$ "
