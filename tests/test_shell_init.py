@@ -255,3 +255,10 @@ def test_acknowledging_what_is_due_clears_the_marker(sh, runtime_dir, tmp_path):
     assert sh("remind", "due", "--ack", env=later).code == 0
     assert _status(runtime_dir).read_bytes().startswith(b"0 ")
     assert _bash_prompt(snippet, tmp_path, AFTER) == "$ "
+
+
+def test_wipe_removes_the_status_file(sh, runtime_dir, tmp_path):
+    _snippet(sh, "bash", tmp_path)
+    status = _status(runtime_dir)
+    assert sh("wipe", "--yes").code == 0
+    assert not status.exists()
