@@ -201,7 +201,11 @@ def main() -> int:
         _progress(f"timing {len(cases)} cases, {warmup} warm-up + {runs} rounds …")
         measure(cases, runs, warmup)
 
+        _progress("the bash prompt snippet, 1,000 prompts x 5 …")
+        prompt = time_prompt(trustcli, scratch / "prompt-home")
+
     rows = build_rows(cases, cold)
+    rows.append(prompt)
     baseline = cases[0]
     elapsed = time.perf_counter() - started
     print_report(rows, baseline, runs, versions, elapsed)
@@ -740,6 +744,32 @@ def time_cold(trustcli: Path, command: str, home: Path, runs: int) -> Case:
         shutil.rmtree(home / "cache", ignore_errors=True)
         case.samples.append(time_once(case.argv, home))
     return case
+
+
+PROMPTS = 1_000
+TARGET_PROMPT = 0.002  # seconds per prompt for the shell-init snippet (issue 14)
+
+
+def time_prompt(trustcli: Path, home: Path, rounds: int = 5) -> Row:
+    """The shell-init snippet's cost per prompt: its hook run PROMPTS times inside one
+    bash (timed there with EPOCHREALTIME, so bash's own start-up is left out), with
+    something due so the marker is shown; the median of ``rounds``."""
+    run_checked([str(trustcli), "promise", "add", "Call if late", "--every", "daily"], home)
+    snippet = run_checked([str(trustcli), "shell-init", "bash"], home)
+    script = (
+        f"{snippet}\nstart=$EPOCHREALTIME\n"
+        f"for ((i = 0; i < {PROMPTS}; i++)); do __trustcli_prompt; done\n"
+        'end=$EPOCHREALTIME\n[[ -n $TRUSTCLI_MARK ]] || exit 3\necho "$start $end"\n'
+    )
+    samples = []
+    for _ in range(rounds):
+        out = run_checked(["bash", "--noprofile", "--norc", "-c", script], home)
+        start, end = (float(part) for part in out.split())
+        samples.append((end - start) / PROMPTS)
+    per_prompt = statistics.median(samples)
+    spread = max(samples) - min(samples)
+    name = f"shell prompt: bash snippet, per prompt (median of {rounds} x {PROMPTS:,})"
+    return Row(name, per_prompt, spread, per_prompt / TARGET_PROMPT, "of 2 ms", 1.0)
 
 
 # --- report --------------------------------------------------------------------------

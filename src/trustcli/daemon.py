@@ -26,7 +26,7 @@ import sys
 import threading
 from datetime import datetime, timedelta
 
-from trustcli import dates, notify, reminders, schedules, store
+from trustcli import dates, notify, reminders, schedules, status, store
 from trustcli.errors import EXIT_RUNTIME, TrustError
 
 PID_FILE = "daemon.pid"
@@ -273,6 +273,7 @@ class Daemon:
         moment = scheduled or _latest_fire(reminder, dates.now())
         problem = self._notify(reminder, "Late: " if late else "")
         self._record(key, moment, "failed" if problem else "sent")
+        status.refresh_if_used()
 
     def _notify(self, reminder: reminders.Reminder, prefix: str) -> str | None:
         show, unreadable = reminders.notify_show()  # never raises: "none" if unreadable
@@ -322,6 +323,8 @@ class Daemon:
         self.catch_up()
         self.share_sealed(starting=True)
         self.scheduler.add_job(forget_an_expired_key, "interval", minutes=1, id="vault-key")
+        # The prompt's status file (trustcli shell-init): exact again each minute.
+        self.scheduler.add_job(status.refresh_if_used, "interval", minutes=1, id="prompt-status")
         self.scheduler.start()
         log("ready")
         try:

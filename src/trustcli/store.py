@@ -1629,6 +1629,45 @@ def runtime_names(prefix: str) -> list[str]:
         return []
 
 
+# --- the prompt status file ---------------------------------------------------------
+#
+# ``trustcli shell-init`` gives the shell a snippet that reads this one small file at
+# each prompt, with no process started: two numbers, never a word (see trustcli.status).
+# It lives in the runtime folder (emptied at logout); without one, in the data home's
+# cache/, which is never sealed since it holds only a count and a time.
+
+STATUS_KIND = "status"
+_STATUS_CACHE = f"{_CACHE_DIR}/prompt-status"
+
+
+def status_path() -> tuple[Path, str]:
+    """Where the prompt status file of this home is, and which place that is
+    ('runtime' or 'cache'); nothing is created."""
+    try:
+        return runtime_path(f"{STATUS_KIND}-{home_tag()}"), "runtime"
+    except UnsafeHome:
+        raise
+    except TrustError:  # no $XDG_RUNTIME_DIR here
+        return home() / _CACHE_DIR / "prompt-status", "cache"
+
+
+def status_exists() -> bool:
+    """Whether this home has a prompt status file to keep current: one stat."""
+    try:
+        return os.path.lexists(status_path()[0])
+    except TrustError:
+        return False
+
+
+def write_status(data: bytes) -> Path:
+    """Replace the prompt status file atomically, 0600 from its first byte."""
+    path, where = status_path()
+    if where == "runtime":
+        return runtime_write(path.name, data)
+    write_atomic(_locate(_STATUS_CACHE, create=True), data, durable=False)
+    return path
+
+
 # --- removing with care -----------------------------------------------------------
 
 

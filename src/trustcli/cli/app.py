@@ -38,9 +38,13 @@ COMMANDS = {
     "wipe": ("trustcli.cli.wipe", "app"),
     "help-now": ("trustcli.cli.helpnow", "app"),
     "trigger": ("trustcli.cli.trigger", "app"),
+    "shell-init": ("trustcli.cli.shellinit", "app"),
 }
 # What works on a locked vault: these need no key (or ask for the passphrase themselves).
-OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now"}
+OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now", "shell-init"}
+# Commands that can change what is due: after them the prompt status file (if this home
+# has one: see trustcli.status) is written again. `remind --daemon` keeps it itself.
+CHANGES_WHAT_IS_DUE = {"init", "promise", "remind", "today", "pair", "import", "checkin"}
 
 
 class _LazyCommands(MutableMapping[str, Any]):
@@ -211,4 +215,18 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_RUNTIME
     if code == EXIT_INTERRUPTED:
         say(INTERRUPTED)
+    elif not code:
+        _refresh_the_prompt(sys.argv[1:] if argv is None else argv)
     return code if isinstance(code, int) else 0
+
+
+def _refresh_the_prompt(args: list[str]) -> None:
+    """After a command that may change what is due, write the prompt's status file again
+    (one stat when no shell uses it). Never fails the command it follows."""
+    if not args or args[0] not in CHANGES_WHAT_IS_DUE or "--daemon" in args:
+        return
+    if any(arg in ("-h", "--help") for arg in args):
+        return
+    from trustcli import status
+
+    status.refresh_if_used()

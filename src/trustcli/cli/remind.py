@@ -19,7 +19,7 @@ app = typer.Typer(
       trustcli remind list
       trustcli remind --daemon                   runs in the foreground
       trustcli remind install                    start it with your session
-      trustcli remind due                        for shell prompts, no daemon needed
+      trustcli remind due                        for cron and scripts (prompts: shell-init)
     """,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -1,0 +1,69 @@
+"""The prompt status file: what a shell prompt needs, computed here so the prompt runs
+nothing (see ``trustcli shell-init``).
+
+The file is one line of two numbers, ``COUNT NEXT``: how many things are due now (a
+reminder that fired and was not acknowledged, a promise to record today, news from the
+partner), and the epoch second when something next falls due (0 if nothing will). The
+snippet shows its marker when COUNT > 0 or the clock has reached NEXT, so a reminder
+shows on time even if no trustcli command ran since; the next trustcli command (or the
+daemon, each minute) writes the exact count again. Two numbers and never a word: with
+the vault on it says no more than that something is due, and a locked vault keeps the
+last one (nothing can be read to recompute it).
+
+Trade-off: at NEXT the marker shows even when what fell due is already recorded (a
+promise recorded early, a new day with nothing left to do) until a trustcli command or
+the daemon's next minute rewrites the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+
+from trustcli import store
+from trustcli.errors import TrustError
+
+
+def compute(now: datetime) -> tuple[int, int]:
+    """How many things are due at ``now``, and the epoch second when more may be (0: never)."""
+    from trustcli import promises, reminders, today
+
+    found = today.gather(now.date(), now)
+    count = len(found["to_record"]) + len(found["reminders"])
+    partner = found["partner"]
+    if partner is not None and (
+        partner["new_promises"]
+        or partner["hard_moments"]
+        or partner["sets_waiting"]
+        or any(day["new"] for day in partner["to_confirm"])
+    ):
+        count += 1
+    upcoming: list[datetime] = []
+    times, _ = reminders._fire_times_between(reminders.acknowledged(), now)
+    for moments in times.values():
+        upcoming += [at for at in map(datetime.fromisoformat, moments) if at > now]
+    if promises.load_promises():  # a new day may bring a promise to record
+        local = now.astimezone()
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        upcoming.append(midnight)
+    return count, int(min(upcoming).timestamp()) if upcoming else 0
+
+
+def render(count: int, next_at: int) -> bytes:
+    return f"{count} {next_at}\n".encode()
+
+
+def refresh(now: datetime | None = None) -> None:
+    """Write the status file again from the records (never fails the caller: the file
+    only saves a prompt some time; a locked vault keeps the last one)."""
+    from trustcli import dates
+
+    with contextlib.suppress(TrustError, OSError):
+        store.write_status(render(*compute(now or dates.now())))
+
+
+def refresh_if_used() -> None:
+    """``refresh`` when this home has a status file (someone uses shell-init): a plain
+    home without one pays one stat."""
+    if store.status_exists():
+        refresh()
