@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -94,6 +93,8 @@ def keep(session: dict[str, Any], for_both: bool) -> None:
     folder can be reached, else on a later command."""
     if not for_both or session["who"] != config.me() or not paired():
         return
+    import secrets  # hmac and hashlib: only when a session is kept, not for every ask
+
     with store.updating(FILE) as document:
         entries = document.setdefault("sealed", [])
         entries.append(

@@ -27,7 +27,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 import tomllib
 import zlib
@@ -45,6 +44,15 @@ Normalise = Callable[[Record], Record]
 _LOCK_NAME = ".lock"
 VAULT_FILE = "vault.toml"  # present when the vault is on (see trustcli.vault)
 _CACHE_DIR = "cache"
+
+
+def _tempfile() -> Any:
+    """tempfile (and random, which it imports) only when something is written."""
+    import tempfile
+
+    return tempfile
+
+
 _TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 MAX_NAME = 100  # characters in a plain name: well under any file system's limit
@@ -441,7 +449,7 @@ def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
     _remove_stale_temps(folder, path.name)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         try:
             _write_all(fd, text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
@@ -1375,7 +1383,7 @@ def shared_create(root: Path, data: bytes, *parts: str) -> None:
     path = _shared_path(root, parts)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             _write_all(fd, data)
             os.fchmod(fd, 0o644)
@@ -1558,7 +1566,7 @@ def runtime_write(name: str, data: bytes) -> Path:
     path = runtime_path(name, create=True)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
         try:
             _write_all(fd, data)
         finally:
