@@ -39,7 +39,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -61,13 +60,24 @@ MAX_DAYS = 366
 _LARGEST_SHIFT = timedelta(hours=3)
 
 
-@dataclass(frozen=True)
 class Schedule:
-    """A parsed WHEN: ``kind`` is cron, interval or date; ``spec`` its parameters."""
+    """A parsed WHEN: ``kind`` is cron, interval or date; ``spec`` its parameters.
+    (A plain class: @dataclass costs ~0.4 ms at every start.)"""
 
-    text: str
-    kind: str
-    spec: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("kind", "spec", "text")
+
+    def __init__(self, text: str, kind: str, spec: dict[str, Any]) -> None:
+        self.text, self.kind, self.spec = text, kind, spec
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Schedule):
+            return NotImplemented
+        return (self.text, self.kind, self.spec) == (other.text, other.kind, other.spec)
+
+    __hash__ = None  # type: ignore[assignment]  # spec is a dict: as unhashable as before
+
+    def __repr__(self) -> str:
+        return f"Schedule({self.text!r}, {self.kind!r}, {self.spec!r})"
 
     @property
     def once(self) -> bool:
