@@ -382,3 +382,41 @@ def test_the_readme_tour_runs_as_written(cli, home, tmp_path, monkeypatch):
         if shown:
             assert result.out.rstrip("\n").splitlines() == shown, args
     assert not (tmp_path / "config").exists()  # remind install --dry-run wrote nothing
+
+
+EVERYDAY = (
+    ("promise", "list"),
+    ("today",),
+    ("ask", "--list"),
+    ("worksheet", "list"),
+    ("remind", "due"),
+    ("report",),
+    ("checkin", "list"),
+)
+# What only some commands need: the daemon's scheduler, the template engine, prompts,
+# ciphers and keys, tempfile (only to write), dataclasses. Each costs at every start.
+NOT_EVERYDAY = (
+    "apscheduler",
+    "jinja2",
+    "rich",
+    "questionary",
+    "cryptography",
+    "hmac",
+    "tempfile",
+    "dataclasses",  # a convenience that costs ~0.5 ms per class at every start
+)
+
+
+@pytest.mark.parametrize("command", EVERYDAY, ids=" ".join)
+def test_everyday_commands_import_only_what_they_need(cli, command):
+    cli("promise", "add", "Call if I'm running late", "--every", "daily")
+    cli("remind", "add", "daily 21:00")
+    cli(*command)  # a first run may write caches; the timed case is the next one
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        f"assert main({list(command)!r}) == 0\n"
+        f"print(sorted(m for m in {NOT_EVERYDAY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"

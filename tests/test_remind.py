@@ -152,6 +152,25 @@ def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh):
     assert done.stdout.splitlines()[-1] == "False"
 
 
+@pytest.mark.parametrize(
+    "when", ["daily 21:00", "weekdays 08:30", "weekly sun 19:00", "mon,thu 20:00", "monthly 10:00"]
+)
+def test_add_and_list_do_not_import_apscheduler(home, when):
+    """Only the daemon needs APScheduler: add checks WHEN (and lists its next times)
+    with the same fire-time code as due."""
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        f"assert main(['remind', 'add', {when!r}]) == 0\n"
+        "assert main(['remind', 'list']) == 0\n"
+        "print('apscheduler' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
+
+
 def test_install_dry_run_and_write(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     dry = cli("remind", "install", "--dry-run")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
@@ -203,3 +205,19 @@ def test_counts_say_what_they_count_and_one_is_singular(sh, monkeypatch):
     assert sh("checkin", "-r", "6").code == 0
     result = sh("report")
     assert "(1 week)" in result.out and "1 weeks" not in result.out
+
+
+def test_the_terminal_report_does_not_import_rich(cli):
+    """rich costs ~20 ms of imports: the summary is drawn with output's table and paint."""
+    cli("promise", "add", "Call if I'm running late", "--every", "daily")
+    cli("promise", "kept", "1")
+    cli("checkin", "--rating", "7")
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['report']) == 0\n"
+        "print('rich' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Follow-through: 1 kept" in done.stdout
+    assert done.stdout.splitlines()[-1] == "False"

@@ -93,21 +93,6 @@ def _painted_pattern() -> re.Pattern[str]:
     return compiled
 
 
-def for_rich(value: Any) -> Any:
-    """A copy of JSON-like data for rich, which shows text itself: every string, keys
-    too (people's names are keys), ``clean``, and rich markup in people's words shown
-    as typed, not applied."""
-    from rich.markup import escape
-
-    if isinstance(value, str):
-        return escape(clean(value))
-    if isinstance(value, dict):
-        return {for_rich(key): for_rich(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [for_rich(item) for item in value]
-    return value
-
-
 def use_colour(stream: Any = None) -> bool:
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR"):
@@ -262,13 +247,6 @@ def guarded_stdout() -> Iterator[None]:
         yield
     finally:
         sys.stdout = stream
-
-
-def rich_console() -> Any:
-    """A rich Console on stdout (pass it ``for_rich`` text: people's words, escaped)."""
-    from rich.console import Console
-
-    return Console(highlight=False, emoji=False)
 
 
 # --- stdin and the terminal ---------------------------------------------------------------

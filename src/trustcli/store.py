@@ -27,12 +27,10 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 import tomllib
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +43,15 @@ Normalise = Callable[[Record], Record]
 _LOCK_NAME = ".lock"
 VAULT_FILE = "vault.toml"  # present when the vault is on (see trustcli.vault)
 _CACHE_DIR = "cache"
+
+
+def _tempfile() -> Any:
+    """tempfile (and random, which it imports) only when something is written."""
+    import tempfile
+
+    return tempfile
+
+
 _TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 MAX_NAME = 100  # characters in a plain name: well under any file system's limit
@@ -441,7 +448,7 @@ def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
     _remove_stale_temps(folder, path.name)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         try:
             _write_all(fd, text.encode("utf-8") if isinstance(text, str) else text)
             if durable:
@@ -487,7 +494,6 @@ def _remove_stale_temps(folder: Path, name: str) -> None:
 # --- append-only logs -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Log:
     """An append-only log: its file, its ``[[table]]`` name, and how to check a record.
 
@@ -498,15 +504,24 @@ class Log:
     last record that has it whole was not cut off, so its faults are a person's edits.
     """
 
-    name: str
-    table: str
-    normalise: Normalise
-    version: int = 1
-    last_field: str = "at"
+    # A plain class, not a dataclass: @dataclass costs ~0.5 ms at every start (issue 14).
+    __slots__ = ("last_field", "name", "normalise", "table", "version")
 
-    def __post_init__(self) -> None:
-        if LOG_TABLES.get(self.name) != self.table:  # the vault must know every log
-            raise ValueError(f"{self.name} is not in store.LOG_TABLES")
+    def __init__(
+        self,
+        name: str,
+        table: str,
+        normalise: Normalise,
+        version: int = 1,
+        last_field: str = "at",
+    ) -> None:
+        if LOG_TABLES.get(name) != table:  # the vault must know every log
+            raise ValueError(f"{name} is not in store.LOG_TABLES")
+        self.name, self.table, self.normalise = name, table, normalise
+        self.version, self.last_field = version, last_field
+
+    def __repr__(self) -> str:
+        return f"Log({self.name!r}, {self.table!r}, version={self.version})"
 
     def cut_off(self, raw: Record) -> bool:
         value = raw.get(self.last_field)
@@ -1397,7 +1412,7 @@ def shared_create(root: Path, data: bytes, *parts: str) -> None:
     path = _shared_path(root, parts)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             _write_all(fd, data)
             os.fchmod(fd, 0o644)
@@ -1580,7 +1595,7 @@ def runtime_write(name: str, data: bytes) -> Path:
     path = runtime_path(name, create=True)
     temp: str | None = None
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+        fd, temp = _tempfile().mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
         try:
             _write_all(fd, data)
         finally:
@@ -1763,16 +1778,16 @@ def _overwrite_if_alone(fd: int, seen: os.stat_result) -> bool:
     return True
 
 
-@dataclass
 class Removal:
     """What ``remove_home`` did: counts of what went, and what stayed and why."""
 
-    files: int = 0  # regular files removed
-    overwritten: int = 0  # of those, how many were overwritten first
-    links: int = 0  # symbolic links removed as links (their targets untouched)
-    folders: int = 0
-    others: int = 0  # FIFOs, sockets: removed, never opened
-    left: list[tuple[Path, str]] = field(default_factory=list)  # (path, why it stayed)
+    def __init__(self) -> None:
+        self.files = 0  # regular files removed
+        self.overwritten = 0  # of those, how many were overwritten first
+        self.links = 0  # symbolic links removed as links (their targets untouched)
+        self.folders = 0
+        self.others = 0  # FIFOs, sockets: removed, never opened
+        self.left: list[tuple[Path, str]] = []  # (path, why it stayed)
 
 
 def home_exists() -> bool:

@@ -12,7 +12,6 @@ import contextlib
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,18 @@ from trustcli.errors import EXIT_RUNTIME, TrustError
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 
 
-@dataclass(frozen=True)
 class Sheet:
-    name: str
-    title: str
-    purpose: str
-    source: str  # "built-in" or "user"
-    path: Path
-    differs: str = ""  # one sentence: where the sheet differs by role
+    """A worksheet found on disk. (A plain class: @dataclass costs ~0.4 ms at every start.)"""
+
+    __slots__ = ("differs", "name", "path", "purpose", "source", "title")
+
+    def __init__(
+        self, name: str, title: str, purpose: str, source: str, path: Path, differs: str = ""
+    ) -> None:
+        self.name, self.title, self.purpose = name, title, purpose
+        self.source = source  # "built-in" or "user"
+        self.path = path
+        self.differs = differs  # one sentence: where the sheet differs by role
 
     def summary(self) -> dict[str, str]:
         return {
