@@ -285,3 +285,13 @@ def test_an_unknown_configured_country_falls_back_to_the_locale(sh, home):
     (home / "config.toml").write_text('[safety]\ncountry = "Atlantis"\n')
     shown = ok(sh("help-now", env={"LC_ALL": "en_AU.UTF-8"}))
     assert "1800RESPECT" in shown.out
+
+
+@pytest.mark.parametrize("command", [["trigger"], ["checkin", "-r", "5", "--note"]])
+def test_a_note_too_long_is_one_line_and_nothing_is_kept(cli, home, command):
+    refused = cli(*command, "a" * 10_001)
+    assert refused.code == 2
+    assert refused.err == (
+        "trustcli: the note is 10,001 characters long; at most 10,000 are kept: shorten it\n"
+    )
+    assert not (home / "triggers.toml").exists() and not (home / "checkins.toml").exists()

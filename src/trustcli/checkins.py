@@ -58,11 +58,8 @@ def add(
     """Append a check-in; ``shared`` marks it for the couple folder (see shared.py)."""
     day = dates.past_day(on or dates.today(), "check in for today or a past day")
     record: Record = {"on": day, "who": who, "rating": parse_rating(rating)}
-    if note.strip():
-        problem = limits.too_long(note.strip(), limits.NOTE, "the note")
-        if problem:
-            raise TrustError(problem)
-        record["note"] = note.strip()
+    if kept := limits.note(note):
+        record["note"] = kept
     if shared:
         record["shared"] = True
     record["at"] = dates.now()

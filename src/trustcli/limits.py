@@ -20,3 +20,15 @@ def too_long(text: str, limit: int, what: str) -> str | None:
     if len(text) <= limit:
         return None
     return f"{what} is {len(text):,} characters long; at most {limit:,} are kept: shorten it"
+
+
+def note(text: str) -> str:
+    """A note as it is kept: without surrounding blanks, '' when empty, and refused in
+    one line (TrustError) when longer than NOTE."""
+    from trustcli.errors import TrustError
+
+    kept = text.strip()
+    problem = too_long(kept, NOTE, "the note")
+    if problem:
+        raise TrustError(problem)
+    return kept

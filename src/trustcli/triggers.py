@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from trustcli import checkins, dates, limits, store
-from trustcli.errors import TrustError
 
 TRIGGERS = "triggers.toml"
 Record = dict[str, Any]
@@ -39,11 +38,8 @@ LOG = store.Log(TRIGGERS, "trigger", normalise_trigger, version=1)
 
 def add(note: str = "", shared: bool = False) -> Record:
     record: Record = {"on": dates.today()}
-    if note.strip():
-        problem = limits.too_long(note.strip(), limits.NOTE, "the note")
-        if problem:
-            raise TrustError(problem)
-        record["note"] = note.strip()
+    if kept := limits.note(note):
+        record["note"] = kept
     if shared:
         record["shared"] = True
     record["at"] = dates.now()
