@@ -214,6 +214,8 @@ def test_the_marker_can_be_chosen(sh, runtime_dir, tmp_path, home):
         (["tcsh"], "bash, zsh and fish"),
         (["bash", "--marker", "a\nb"], "control character"),
         (["bash", "--marker", "x" * 40], "longer than"),
+        (["bash", "--marker", ""], "the marker is empty"),
+        (["bash", "--marker", "  "], "the marker is empty"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(sh, runtime_dir, args, says):

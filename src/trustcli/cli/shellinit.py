@@ -14,7 +14,7 @@ app = typer.Typer(add_completion=False)
 def shell_init(
     shell: str = typer.Argument(..., metavar="SHELL", help="bash, zsh or fish."),
     marker: str = typer.Option(
-        "",
+        None,
         "--marker",
         metavar="TEXT",
         help="What the prompt shows when something is due (default •, or [prompt] marker "
@@ -41,7 +41,7 @@ def shell_init(
         raise TrustError(
             f"trustcli shell-init knows bash, zsh and fish, not {shell!r}", EXIT_BAD_INPUT
         )
-    if not marker:
+    if marker is None:  # given but empty is refused below, never quietly replaced
         marker = _configured_marker() or shellinit.DEFAULT_MARKER
     problem = shellinit.marker_problem(marker)
     if problem:
