@@ -1158,3 +1158,23 @@ def test_what_is_written_outside_the_home_says_it_is_not_encrypted(
     assert "are not encrypted" in reported.err or "is not encrypted" in reported.err
     shown = env.run("export")  # to stdout: the person sees where it goes
     assert "not encrypted" not in shown.err
+
+
+def test_the_interrupted_notice_never_lands_in_stdout_when_stderr_is_closed(
+    env: Env, home: Path
+) -> None:
+    """A script reading `promise list` must get the list alone, even with 2>&-."""
+    env.unlock()
+    vault_file = home / "vault.toml"
+    vault_file.write_bytes(vault_file.read_bytes().replace(b'state = "on"', b'state = "enabling"'))
+    closed = subprocess.run(
+        ["bash", "-c", 'exec "$0" promise list --json 2>&-', trustcli_executable()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert closed.returncode == 0
+    assert "interrupted" not in closed.stdout
+    json.loads(closed.stdout)  # the list, and only the list
+    shown = env.sh("promise", "list")
+    assert "turning the vault on was interrupted" in shown.err

@@ -592,15 +592,16 @@ def admit(person: bool = True) -> None:
 
     ``person=False`` is for what a shell prompt or cron runs (``remind due``): it never
     asks, and looking is not use (else the key would never expire)."""
+    from trustcli.output import say  # stderr, or nowhere when it is closed: never stdout
+
     document = state()
     if document is None:
         return
     if document["state"] != "on":
         word = "on" if document["state"] == "enabling" else "off"
-        print(
+        say(
             f"trustcli: turning the vault {word} was interrupted; "
-            f"run trustcli vault {'enable' if word == 'on' else 'disable'} to finish",
-            file=sys.stderr,
+            f"run trustcli vault {'enable' if word == 'on' else 'disable'} to finish"
         )
     if data_key(required=False) is not None:
         if person:
@@ -612,7 +613,7 @@ def admit(person: bool = True) -> None:
         return
     if not (person and sys.stdin.isatty() and sys.stderr.isatty()):
         raise Locked()
-    print("trustcli is locked.", file=sys.stderr)
+    say("trustcli is locked.")
     key = open_with(passphrase(None), document)
     _key = key
     keep(key, configured_idle())
