@@ -200,11 +200,12 @@ def _check_folder(path: Path, info: os.stat_result, label: str = "") -> None:
                 f"{label}{path} can be changed by others and could not be made "
                 f"private ({exc.strerror}): run chmod 700 {path}"
             ) from None
-        print(
-            f"trustcli: others could change {label}{path}; made it private (0700)",
-            file=sys.stderr,
-            flush=True,
-        )
+        if sys.stderr is not None:  # closed: print(file=None) would write into stdout
+            print(
+                f"trustcli: others could change {label}{path}; made it private (0700)",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _link_error(path: Path) -> UnsafeHome:
