@@ -420,3 +420,18 @@ def test_everyday_commands_import_only_what_they_need(cli, command):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_command_builds_only_the_subcommand_it_runs(cli) -> None:
+    """Building a click command reads every parameter's signature: a run of `promise
+    list` builds `list` alone, and `promise --help` still shows all eleven."""
+    from trustcli.cli import app
+
+    cli("promise", "add", "Call if I'm running late", "--every", "daily")
+    group = app._RootGroup(name="trustcli").commands["promise"]
+    assert len(list(group.commands)) == 11
+    assert group.commands._built == {}
+    group.main(["list"], standalone_mode=False)
+    assert list(group.commands._built) == ["list"]
+    shown = cli("promise", "--help").out
+    assert all(name in shown for name in ("add", "kept", "stats", "reopen", "dispute"))

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +159,100 @@ def test_a_cold_read_gives_what_the_cache_gives(cli, home, monkeypatch) -> None:
             json.dumps(note.strip(), ensure_ascii=False) in shown
             or json.dumps(note.strip()) in shown
         )
+
+
+# --- documents (config.toml, promises.toml, reminders.toml) --------------------------
+
+DOCUMENTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "last_id": st.integers(0, 10**6),
+        "names": st.dictionaries(KEYS, VALUES, max_size=4),
+        "prompt": st.dictionaries(KEYS, VALUES, max_size=3),
+        "promise": st.lists(st.dictionaries(KEYS, VALUES, max_size=6), min_size=1, max_size=4),
+        "reminder": st.lists(st.dictionaries(KEYS, VALUES, max_size=4), min_size=1, max_size=3),
+    },
+).filter(lambda d: not any(isinstance(v, dict) and not v for v in d.values()))
+
+
+@PROPERTY
+@given(document=DOCUMENTS)
+def test_every_document_trustcli_writes_reads_as_tomllib_reads_it(document: dict[str, Any]):
+    from trustcli import store
+
+    text = store._dump(document)
+    fast = logscan.scan_document(text)
+    assert fast is not None, text
+    assert exact(fast) == exact(tomllib.loads(text)) == exact(document)
+
+
+@PROPERTY
+@given(
+    document=DOCUMENTS.filter(bool),
+    where=st.floats(0, 1),
+    cut=st.integers(0, 3),
+    insert=st.one_of(
+        st.sampled_from([*TRICKY, "# a note", "x = 1.5", "[names]\n", "[[promise]]\n", "[a.b]\n"]),
+        st.text(),
+    ),
+)
+def test_any_edit_of_a_document_goes_to_tomllib(
+    document: dict[str, Any], where: float, cut: int, insert: str
+) -> None:
+    """As for logs: exactly tomllib's result, or None; never a document tomllib refuses
+    (a table twice, a key twice, a table over a key, a header cut in half)."""
+    from trustcli import store
+
+    text = store._dump(document)
+    at = int(where * len(text))
+    edited = text[:at] + insert + text[at + cut :]
+    fast = logscan.scan_document(edited)
+    try:
+        expected = tomllib.loads(edited)
+    except tomllib.TOMLDecodeError:
+        assert fast is None, edited
+        return
+    assert fast is None or exact(fast) == exact(expected), edited
+
+
+def test_what_a_document_leaves_to_tomllib() -> None:
+    for text in [
+        "[names]\nme = 1\n[names]\nyou = 2\n",
+        "[[promise]]\nid = 1\n[promise]\n",
+        "[promise]\n[[promise]]\n",
+        "names = 1\n[names]\n",
+        "[names]]\nme = 1\n",
+        "[[names]\nme = 1\n",
+    ]:
+        assert logscan.scan_document(text) is None, text
+        with pytest.raises(tomllib.TOMLDecodeError):
+            tomllib.loads(text)
+    for text in ["[ names ]\nme = 1\n", "[a.b]\nc = 1\n", "# mine\n", "a = [1, 2]\n", "a=1\n"]:
+        assert logscan.scan_document(text) is None, text
+        tomllib.loads(text)  # valid all the same
+
+
+def test_everyday_reads_of_trustcli_files_need_no_tomllib(cli, home) -> None:
+    """config.toml, promises.toml and the logs as trustcli writes them are read without
+    importing tomllib (2 ms at every start); a hand-edited one still is, with its errors."""
+    cli("init", "--me", "alex", "--partner", "sam")
+    cli("promise", "add", 'Call "home" when late', "--every", "daily")
+    cli("promise", "kept", "1", "--note", "a \\ b \u00e9")
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['promise', 'list']) == 0\n"
+        "print('tomllib' in sys.modules)\n"
+    )
+
+    def run() -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()[-1]
+
+    assert run() == "False"
+    promises = home / "promises.toml"
+    promises.write_text(promises.read_text() + "# edited by hand\n")
+    assert run() == "True"
+    promises.write_text("[promise]\n" + promises.read_text())  # both ways: tomllib's words
+    result = cli("promise", "list")
+    assert result.code != 0 and "promises.toml: line" in result.err, result.err

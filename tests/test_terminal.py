@@ -473,3 +473,15 @@ def test_unicode_digits_are_bad_input_not_internal_errors(cli, digit):
         assert "internal error" not in result.err and len(result.err.splitlines()) == 1
     scale = cli("ask", "weekly-checkin", "--answers", "-", stdin=f"{digit}\n" * 5)
     assert scale.code == 2 and "internal error" not in scale.err
+
+
+def test_every_character_is_shown_as_the_control_pattern_says() -> None:
+    """``output.clean`` skips its pattern for text that is all printable: that shortcut
+    must give, for every code point alone and amid text, what the pattern gives."""
+    from trustcli import output
+
+    pattern = re.compile(output._CONTROL)
+    for code in range(0x110000):
+        char = chr(code)
+        expected = pattern.sub(output._escape, f"a{char}\u00e9\n")
+        assert output.clean(f"a{char}\u00e9\n") == expected, hex(code)

@@ -15,7 +15,7 @@ from trustcli.errors import TrustError
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DATE_FORMS = "YYYY-MM-DD, today, tomorrow, yesterday, +3d, -2w or a weekday (mon…sun)"
 EARLIEST_YEARS = 10  # a recorded day further back than this is taken for a typo
-_OFFSET = re.compile(r"^([+-])(\d{1,4})([dw])$")
+_OFFSET = r"^([+-])(\d{1,4})([dw])$"  # compiled on first use (re caches it)
 
 
 def now() -> datetime:
@@ -48,7 +48,7 @@ def parse_date(text: str, *, past: bool = False) -> date:
         return base + timedelta(days=1)
     if word == "yesterday":
         return base - timedelta(days=1)
-    offset = _OFFSET.match(word)
+    offset = re.match(_OFFSET, word)
     if offset:
         sign, count, unit = offset.groups()
         days = int(count) * (7 if unit == "w" else 1)

@@ -18,7 +18,6 @@ Every human output passes through here, and here only, for two reasons:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -34,10 +33,11 @@ _STYLES = {"bold": "1", "dim": "2", "green": "32", "yellow": "33", "red": "31"}
 # reorder what follows (U+061C, U+200E/F, U+202A-E, U+2066-9), the line and paragraph
 # separators, and lone surrogates (bytes that were not UTF-8, kept by Python's
 # surrogateescape): none of them may reach a terminal as they are.
-_CONTROL = re.compile(
+_CONTROL = (
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
     "\u2028\u2029\ud800-\udfff]"
 )
+_control: list[re.Pattern[str]] = []  # compiled on first need: half a millisecond
 
 # Everything ``paint`` made, exactly: these alone keep their escape codes.
 _painted: set[str] = set()
@@ -68,7 +68,11 @@ def _escape(match: re.Match[str]) -> str:
 
 def clean(text: str) -> str:
     """``text`` with every control character shown visibly (``\\x1b``, ``\\u202e``)."""
-    return _CONTROL.sub(_escape, text)
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text  # every character above is unprintable: the usual case needs no pattern
+    if not _control:
+        _control.append(re.compile(_CONTROL))
+    return _control[0].sub(_escape, text)
 
 
 def shown(text: str) -> str:
@@ -153,6 +157,8 @@ def emit(text: str) -> None:
 
 def emit_json(value: Any) -> None:
     """JSON stays exact (json.dumps already escapes the C0 controls)."""
+    import json
+
     _write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 

@@ -28,7 +28,6 @@ import re
 import stat
 import sys
 import time
-import tomllib
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -52,7 +51,7 @@ def _tempfile() -> Any:
     return tempfile
 
 
-_TOML_POSITION = re.compile(r"\((?:at line (\d+), column (\d+)|at end of document)\)")
+_TOML_POSITION = r"\((?:at line (\d+), column (\d+)|at end of document)\)"
 _CACHE_SLACK = 16 * 1024  # parse up to this much new log each time before re-saving the cache
 MAX_NAME = 100  # characters in a plain name: well under any file system's limit
 _MAX_PART = 255  # bytes in one part of a path: the file systems' own limit (NAME_MAX)
@@ -65,7 +64,7 @@ _INTERNAL_NAMES = {_LOCK_NAME}  # the only names in the home that may start with
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _STALE_TEMP = 600  # seconds: a temp file this old was left by a crash, not being written
-_TEMP_NAME = re.compile(r"\A\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp\Z", re.S)
+_TEMP_NAME = r"(?s)\A\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp\Z"
 
 
 def plain_name(value: object, what: str) -> str:
@@ -477,7 +476,7 @@ def _remove_stale_temps(folder: Path, name: str) -> None:
             for entry in entries:
                 if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
                     continue
-                match = _TEMP_NAME.match(entry.name)
+                match = re.match(_TEMP_NAME, entry.name)
                 if match is None or match.group("name") != name:
                     continue
                 with contextlib.suppress(OSError):
@@ -559,7 +558,7 @@ def append_many(
     text = "".join(f"\n[[{log.table}]]\n{tomli_w.dumps(record)}" for record in records)
     # What logscan reads is exactly what tomllib reads (tests/test_logscan.py), in a
     # fraction of the time: an import of 10,000 records costs about what reading them does.
-    if (logscan.scan(text, log.table) or tomllib.loads(text)) != {log.table: records}:
+    if (logscan.scan(text, log.table) or _tomllib_loads(text)) != {log.table: records}:
         raise TrustError(
             f"internal: records do not survive a TOML round-trip in {log.name}", EXIT_RUNTIME
         )
@@ -795,17 +794,27 @@ class _ParseError(Exception):
 
 
 def _parse(path: Path, raw: bytes, line_offset: int = 0) -> Record:
-    """Parse TOML; ``line_offset`` counts the lines before ``raw`` in the file."""
+    """Parse TOML; ``line_offset`` counts the lines before ``raw`` in the file.
+
+    A document exactly as trustcli writes it is read by ``logscan`` (the same result,
+    without tomllib's import); tomllib reads the rest and words every error."""
+    from trustcli import logscan
+
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1 + line_offset
         raise _ParseError(path, line, None, "not valid UTF-8 text") from None
+    fast = logscan.scan_document(text)
+    if fast is not None:
+        return fast
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        position = _TOML_POSITION.search(message)
+        position = re.search(_TOML_POSITION, message)
         reason = message[: position.start()].strip() if position else message
         if position is None or position.group(1) is None:  # "(at end of document)"
             line, column = text.count("\n") + 1, None
@@ -837,17 +846,25 @@ def _dump(data: Record) -> str:
     """
     import tomli_w  # writing only: reads never pay for it
 
+    from trustcli import logscan
+
     plain = {key: value for key, value in data.items() if not _is_table_array(value)}
     parts = [tomli_w.dumps(plain)] if plain else []
     for key, value in data.items():
         if _is_table_array(value):
             parts.extend(f"[[{key}]]\n{tomli_w.dumps(record)}" for record in value)
     text = "\n".join(parts)
-    if tomllib.loads(text) != data:
+    if (logscan.scan_document(text) or _tomllib_loads(text)) != data:
         raise TrustError(
             f"internal: data does not survive a TOML round-trip: {data!r}", EXIT_RUNTIME
         )
     return text
+
+
+def _tomllib_loads(text: str) -> Record:
+    import tomllib
+
+    return tomllib.loads(text)
 
 
 def _is_table_array(value: Any) -> bool:
@@ -887,7 +904,7 @@ def _fsync_folder(folder: Path) -> None:
 SEALED_MAGIC = b"# trustcli vault: encrypted"
 _SEALED_HEAD = SEALED_MAGIC + b". Run trustcli unlock; it opens only with your passphrase.\n"
 _SEALED_RAW = SEALED_MAGIC + b" (a cache: raw bytes follow)\n"  # not TOML: caches are JSON
-_SEALED_LINE = re.compile(rb'\Asealed = "([A-Za-z0-9+/=]*)"\n?\Z')
+_SEALED_LINE = rb'\Asealed = "([A-Za-z0-9+/=]*)"\n?\Z'
 _NEVER_SEALED = {_LOCK_NAME, VAULT_FILE, "daemon.pid"}
 # Every append-only log of the home (``Log`` refuses any other): the vault seals their
 # records one by one, and converting a home must know which files are logs.
@@ -965,7 +982,7 @@ def _plain(name: str, raw: bytes, allow_plain: bool = False) -> bytes:
     if raw.startswith(_SEALED_RAW):
         sealed = raw[len(_SEALED_RAW) :]
     else:
-        match = _SEALED_LINE.match(raw.partition(b"\n")[2])
+        match = re.match(_SEALED_LINE, raw.partition(b"\n")[2])
         if match is None:
             raise TrustError(
                 f"{where}: this sealed file is damaged (cut short or changed)", EXIT_RUNTIME
@@ -1151,7 +1168,7 @@ def temp_files() -> list[Path]:
     found = []
     for folder, folders, files in os.walk(base):
         folders[:] = sorted(f for f in folders if not _part_problem(f))
-        found += [Path(folder) / entry for entry in sorted(files) if _TEMP_NAME.match(entry)]
+        found += [Path(folder) / entry for entry in sorted(files) if re.match(_TEMP_NAME, entry)]
     return found
 
 
@@ -1496,7 +1513,7 @@ def runtime_names_of_home() -> list[str]:
     tag = home_tag()
     found = []
     for name in runtime_names(""):
-        temp = _TEMP_NAME.match(name)
+        temp = re.match(_TEMP_NAME, name)
         own = temp.group("name") if temp else name
         if own.split("-")[1:2] == [tag]:
             found.append(name)
@@ -1642,7 +1659,7 @@ def runtime_remove(name: str) -> bool:
     """Overwrite and remove a runtime file (or a temp file a crash left of one, as
     ``runtime_names_of_home`` lists them); True if there was one. A runtime folder that
     is there but not private is said (UnsafeHome), never taken for 'there was none'."""
-    temp = _TEMP_NAME.match(name)
+    temp = re.match(_TEMP_NAME, name)
     try:
         path = runtime_path(temp.group("name") if temp else name)
     except UnsafeHome:

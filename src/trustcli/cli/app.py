@@ -7,7 +7,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import typer
@@ -48,20 +48,20 @@ CHANGES_WHAT_IS_DUE = {"init", "promise", "remind", "today", "pair", "import", "
 
 
 class _LazyCommands(MutableMapping[str, Any]):
-    """The root group's commands, each built from its module on first use."""
+    """A group's commands by name, each built by its builder on first use: building a
+    click command costs a signature read per parameter, and a run needs only one."""
 
-    def __init__(self) -> None:
+    def __init__(self, builders: dict[str, Callable[[], Any]]) -> None:
+        self._builders = builders
         self._built: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
-            if name not in COMMANDS:
-                raise KeyError(name)
-            module, attribute = COMMANDS[name]
-            command = typer.main.get_command(getattr(importlib.import_module(module), attribute))
-            command.name = name
-            self._built[name] = command
+            self._built[name] = self._builders[name]()  # KeyError: no such command
         return self._built[name]
+
+    def __contains__(self, name: object) -> bool:  # without building it
+        return name in self._builders or name in self._built
 
     def __setitem__(self, name: str, command: Any) -> None:
         self._built[name] = command
@@ -70,16 +70,55 @@ class _LazyCommands(MutableMapping[str, Any]):
         del self._built[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys([*COMMANDS, *self._built]))
+        return iter(dict.fromkeys([*self._builders, *self._built]))
 
     def __len__(self) -> int:
-        return len(set(COMMANDS) | set(self._built))
+        return len(set(self._builders) | set(self._built))
+
+
+def _from_module(name: str) -> Callable[[], Any]:
+    def build() -> Any:
+        module, attribute = COMMANDS[name]
+        command = _built_lazily(getattr(importlib.import_module(module), attribute))
+        command.name = name
+        return command
+
+    return build
+
+
+def _built_lazily(typer_app: typer.Typer) -> Any:
+    """``typer.main.get_command(typer_app)``, except that a group's subcommands are
+    built only when one is used (``promise`` has eleven; ``promise list`` needs one)."""
+    infos = typer_app.registered_commands
+    if len(infos) < 2 and not typer_app.registered_callback:
+        return typer.main.get_command(typer_app)
+    typer_app.registered_commands = []
+    try:
+        group = typer.main.get_group(typer_app)
+    finally:
+        typer_app.registered_commands = infos
+
+    def builder(info: Any) -> Callable[[], Any]:
+        return lambda: typer.main.get_command_from_info(
+            info,
+            pretty_exceptions_short=typer_app.pretty_exceptions_short,
+            rich_markup_mode=typer_app.rich_markup_mode,
+        )
+
+    builders = {
+        info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")): builder(
+            info
+        )
+        for info in infos
+    }
+    group.commands = _LazyCommands({**builders, **group.commands})
+    return group
 
 
 class _RootGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = _LazyCommands()
+        self.commands = _LazyCommands({name: _from_module(name) for name in COMMANDS})
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
