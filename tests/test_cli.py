@@ -435,3 +435,45 @@ def test_a_command_builds_only_the_subcommand_it_runs(cli) -> None:
     assert list(group.commands._built) == ["list"]
     shown = cli("promise", "--help").out
     assert all(name in shown for name in ("add", "kept", "stats", "reopen", "dispute"))
+
+
+def test_the_script_ends_at_once_but_loses_no_output(cli, home, tmp_path) -> None:
+    """The script skips Python's slow teardown (``cli.console``): everything written
+    still arrives, through a pipe larger than its buffer as well as into a file."""
+    from .conftest import trustcli_executable
+
+    for number in range(1, 201):
+        cli("promise", "add", f"Promise {number} " + "x" * 200, "--every", "daily")
+    piped = subprocess.run(
+        [trustcli_executable(), "export"], capture_output=True, timeout=60, check=True
+    ).stdout
+    with open(tmp_path / "out.json", "wb") as out:
+        subprocess.run([trustcli_executable(), "export"], stdout=out, timeout=60, check=True)
+    assert len(piped) > 65536  # more than a pipe holds: the reader had to keep up
+    assert piped == (tmp_path / "out.json").read_bytes()
+    assert json.loads(piped)["promises"][-1]["text"].startswith("Promise 200 ")
+
+
+@pytest.mark.parametrize("with_thread", [False, True], ids=["alone", "a thread still runs"])
+def test_the_quick_exit_runs_exit_handlers_and_waits_for_threads(home, with_thread) -> None:
+    """Exit handlers (logging's flush, finalizers) still run; a thread still running
+    gets Python's usual exit, which waits for it."""
+    code = (
+        "import atexit, sys, threading, time\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "def late():\n    time.sleep(0.3)\n    print('thread done', flush=True)\n"
+        f"if {with_thread}:\n    threading.Thread(target=late).start()\n"
+        "sys.argv = ['trustcli', 'promise', 'kept', '99']\n"
+        "from trustcli.cli import console\nconsole()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert (
+        done.stderr.splitlines()[-2:]
+        == [
+            "trustcli: no promise 99 (ids: none yet; see 'trustcli promise list --all')",
+            "handler ran",
+        ]
+        or "handler ran" in done.stderr.splitlines()[-1]
+    )
+    assert ("thread done" in done.stdout) is with_thread

@@ -1,5 +1,5 @@
 """Run trustcli as ``python -m trustcli``."""
 
-from trustcli.cli import main
+from trustcli.cli import console
 
-raise SystemExit(main())
+console()
