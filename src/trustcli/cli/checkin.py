@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trustcli import checkins, config, dates, helpnow, shared
+from trustcli import checkins, config, dates, shared
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
 from trustcli.output import emit, emit_json, on_terminal, saved, say, table
@@ -85,6 +85,8 @@ def add(
     else:
         when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
         say(f"Checked in {when}: {entry['rating']}/10. Thank you for keeping track.")
+    from trustcli import helpnow  # its safety line, only once something was recorded
+
     helpnow.offer(entry["note"], low=entry["rating"] <= helpnow.LOW_RATING)
 
 

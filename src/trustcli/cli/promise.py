@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from trustcli import config, dates, helpnow, promises, shared
+from trustcli import config, dates, promises, shared
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, paint, saved, say, table
 
@@ -253,6 +253,8 @@ def _saw(ident: str, result: str, note: str, on: str | None, replace: bool, priv
         f"Recorded: promise {entry['promise']} {result} {when}. "
         f"Your partner will see it{kept_here}."
     )
+    from trustcli import helpnow  # its safety line, only once something was recorded
+
     helpnow.offer(note)
 
 
@@ -433,6 +435,8 @@ def _record(
     shared.publish(shared.followup_record(entry))
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
+    from trustcli import helpnow  # its safety line, only once something was recorded
+
     helpnow.offer(note)
 
 
