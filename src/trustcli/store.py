@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 import re
 import stat
@@ -721,6 +720,8 @@ class _LogCache:
 
     def records(self) -> list[Record] | None:
         """The cached records, or None if that part of the file is damaged."""
+        import json  # caches only: a command that reads none never pays for it
+
         try:
             records = json.loads(self._body)
         except ValueError:
@@ -737,6 +738,8 @@ def save_cache(name: str, meta: Record, body: Any) -> None:
     a checksum of the body), then the body. Failing to write only costs speed, but a
     link or another user's folder in the way is still reported (UnsafeHome).
     """
+    import json
+
     text = json.dumps(body, ensure_ascii=False)
     head = json.dumps({**meta, "body_crc": zlib.crc32(text.encode("utf-8"))})
     try:
@@ -768,6 +771,8 @@ def load_cache(name: str) -> tuple[Record, bytes] | None:
     except TrustError:  # sealed, and damaged or not this cache's: rebuilt like any other
         return None
     head, _, body = raw.partition(b"\n")
+    import json
+
     try:
         meta = json.loads(head)
     except ValueError:
