@@ -251,3 +251,27 @@ def test_list_does_not_import_the_template_engine(home):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "False"
+
+
+# --- every sheet, byte for byte ---------------------------------------------------------
+# What each built-in sheet renders, on an empty home and on the populated one, as it was
+# when compiled templates began to be cached (issue 14): speed work must not change a
+# byte. A deliberate change to a template or to what a sheet is given updates these files
+# (tests/worksheets/EMPTY-or-POPULATED/NAME.md) in the same commit.
+GOLDEN = Path(__file__).with_name("worksheets")
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_sheet_renders_exactly_as_before_on_an_empty_home(cli, monkeypatch, name):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    expected = (GOLDEN / "empty" / f"{name}.md").read_text(encoding="utf-8")
+    first = rendered(cli, name)  # compiles, and keeps what it compiled
+    assert first == expected
+    assert rendered(cli, name) == expected  # from what was kept
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_sheet_renders_exactly_as_before_on_a_populated_home(cli, populated, name):
+    expected = (GOLDEN / "populated" / f"{name}.md").read_text(encoding="utf-8")
+    assert rendered(cli, name) == expected
+    assert rendered(cli, name) == expected
