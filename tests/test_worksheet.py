@@ -275,3 +275,91 @@ def test_every_sheet_renders_exactly_as_before_on_a_populated_home(cli, populate
     expected = (GOLDEN / "populated" / f"{name}.md").read_text(encoding="utf-8")
     assert rendered(cli, name) == expected
     assert rendered(cli, name) == expected
+
+
+# --- compiled templates are kept (issue 14) ------------------------------------------------
+# Compiling a sheet costs more than filling it (7-13 ms for the built-ins); the compiled
+# code is kept in cache/ and used again while the template's text is the same.
+
+
+def compiled_caches(home: Path) -> list[Path]:
+    return sorted((home / "cache").glob("compiled-*.json"))
+
+
+def test_a_compiled_sheet_is_kept_privately_and_used_again_unchanged(cli, home):
+    cli("init", "--me", "alex", "--partner", "sam")
+    first = rendered(cli, "repair-plan")
+    (kept,) = compiled_caches(home)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    before = kept.stat()
+    assert rendered(cli, "repair-plan") == first
+    after = kept.stat()
+    # Not rewritten: what was kept was found sound and used as it was.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_sheet_that_includes_another_keeps_each_part_and_follows_its_changes(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "mine.md").write_text("# Mine\n{% include 'part.txt' %}")
+    (folder / "part.txt").write_text("for {{ me }}\n")
+    assert rendered(cli, "mine") == "# Mine\nfor alex\n"
+    parts = compiled_caches(home)
+    assert len(parts) == 2  # the sheet and what it includes
+    (folder / "part.txt").write_text("with {{ me }}\n")
+    assert rendered(cli, "mine") == "# Mine\nwith alex\n"
+    assert compiled_caches(home) == parts
+
+
+def test_a_changed_template_is_compiled_again(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    sheet = folder / "mine.md"
+    sheet.write_text("# For {{ me }}\n")
+    assert rendered(cli, "mine") == "# For alex\n"
+    sheet.write_text("# Still for {{ me }}\n")  # same length, same second: text decides
+    assert rendered(cli, "mine") == "# Still for alex\n"
+    # A built-in of the same name is not taken for the person's own, nor the reverse.
+    (folder / "repair-plan.md").write_text("# Our plan, {{ me }}\n")
+    assert rendered(cli, "repair-plan") == "# Our plan, alex\n"
+    (folder / "repair-plan.md").unlink()
+    assert rendered(cli, "repair-plan").startswith("# Repair plan")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: raw.replace(b'"', b"'", 3),  # header and body no longer JSON
+        lambda raw: raw[:-40] + b"A" * 40,  # the body no longer matches its checksum
+        lambda raw: b"",
+    ],
+)
+def test_a_damaged_compiled_sheet_is_compiled_again(cli, home, damage):
+    cli("init", "--me", "alex")
+    expected = rendered(cli, "progress")
+    (kept,) = compiled_caches(home)
+    damaged = damage(kept.read_bytes())
+    kept.write_bytes(damaged)
+    assert rendered(cli, "progress") == expected
+    assert compiled_caches(home) == [kept] and kept.read_bytes() != damaged  # made anew
+    assert rendered(cli, "progress") == expected
+
+
+def test_a_template_s_errors_read_the_same_from_what_was_kept(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "broken.md").write_text("# Broken\n{{ 1 / 0 }}\n")
+    first = cli("worksheet", "new", "broken", "-o", "-")
+    assert first.code == 2 and "ZeroDivisionError" in first.err
+    assert compiled_caches(home)
+    again = cli("worksheet", "new", "broken", "-o", "-")
+    assert (again.code, again.err) == (first.code, first.err)
+
+
+def test_no_home_is_made_to_keep_a_compiled_sheet(cli, home):
+    assert rendered(cli, "repair-plan")
+    assert not home.exists()
