@@ -240,11 +240,16 @@ def test_an_editor_that_fails_to_start_is_one_line_and_keeps_the_file(sh, tmp_pa
 
 
 def test_list_does_not_import_the_template_engine(home):
+    # Nor what only fills a sheet: promises, check-ins, sessions, question sets.
+    filling = (
+        "jinja2",
+        *(f"trustcli.{m}" for m in ("promises", "checkins", "sessions", "questions")),
+    )
     code = (
         "import sys\n"
         "from trustcli.cli import main\n"
         "assert main(['worksheet', 'list']) == 0\n"
-        "print('jinja2' in sys.modules)\n"
+        f"print(any(name in sys.modules for name in {filling!r}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ

@@ -13,10 +13,13 @@ import difflib
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trustcli import checkins, config, dates, promises, questions, sessions, store, templates
+from trustcli import store, templates
 from trustcli.errors import EXIT_RUNTIME, TrustError
+
+if TYPE_CHECKING:
+    from trustcli import questions, sessions
 
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 
@@ -308,7 +311,10 @@ def _limits(path: Path) -> Iterator[None]:
 
 
 def context(me: str, partner: str) -> dict[str, Any]:
-    """Everything a sheet may show, from the data home; empty lists where nothing is yet."""
+    """Everything a sheet may show, from the data home; empty lists where nothing is yet.
+    (What it reads is imported here: 'worksheet list' needs none of it.)"""
+    from trustcli import checkins, config, dates, promises
+
     today = dates.today()
     made, followups = promises.load_promises(), promises.load_followups()
     rows = [
@@ -342,6 +348,8 @@ def _latest_sessions(person: str) -> tuple[dict[str, dict[str, Any]], dict[str, 
     """The latest finished session of each set, answers paired with their questions
     (each prompt as that person was asked it); and the latest finished session of each
     set by ``person`` (the sheet's ``me``)."""
+    from trustcli import config, questions, sessions
+
     latest: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     own: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     found = sessions.load_all()
@@ -369,6 +377,8 @@ def _latest_sessions(person: str) -> tuple[dict[str, dict[str, Any]], dict[str, 
 def _default_questions(person: str) -> list[dict[str, str]]:
     """The default set's questions (id, prompt, help) as ``person`` is asked them;
     empty when the set cannot be read (``ask --list`` names the problem)."""
+    from trustcli import config, questions
+
     try:
         qset = questions.load(questions.DEFAULT_SET)
     except TrustError:
@@ -382,6 +392,8 @@ def _default_questions(person: str) -> list[dict[str, str]]:
 def _shown(
     chosen: dict[str, tuple[sessions.Session, questions.QuestionSet]],
 ) -> dict[str, dict[str, Any]]:
+    from trustcli import config, questions
+
     result = {}
     for name, (session, full) in chosen.items():
         qset = full.for_role(config.role_of(session["who"]))
@@ -407,6 +419,8 @@ def _percent(rate: float | None) -> str:
 
 
 def default_output(sheet: Sheet) -> Path:
+    from trustcli import dates
+
     return Path(f"{sheet.name}-{dates.today().isoformat()}.md")
 
 
