@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +101,14 @@ def _describe(path: Path, source: str) -> Sheet:
 
 
 def find(name: str) -> Sheet:
+    """The sheet ``worksheet new NAME`` writes, with the problem ``survey`` would name for
+    it; only its own file is read (a person's own first), unless there is none."""
+    if not store.name_problem(name):  # any other name is no file's: said below
+        user, builtin = templates.search_path("worksheets")
+        for folder, source in ((user, "user"), (builtin, "built-in")):
+            path = folder / f"{name}.md"
+            if os.path.lexists(path):  # as survey's glob lists it, link or folder alike
+                return _describe(path, source)
     sheets, broken = survey()
     if name in sheets:
         return sheets[name]
