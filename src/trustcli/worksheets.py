@@ -221,13 +221,13 @@ def _compiled(folder: Path, environment: Any) -> Any:
     name): a header line with the SHA-1 of the template's text (Jinja's own checksum),
     what the code was compiled for (Jinja2, Python's bytecode, the environment's
     options) and a checksum of the body; the body is the code object as ``marshal``
-    writes it (as Python's own ``__pycache__`` holds modules), in base64. It is used only
+    writes it (as Python's own ``__pycache__`` holds modules), in hex (``bytes.fromhex``
+    needs no import; base64 would import binascii). It is used only
     when every part matches, so an edited template, an upgrade or a damaged file is
     compiled again. It is read and written through the store like every cache: private,
     ours, never through a link, sealed when the vault is on; anyone who could write it
     could as well write the data itself. The compiled code still runs in the sandbox:
     every attribute, call and ``*``/``**`` goes through the environment."""
-    import binascii
     import hashlib
     import marshal
     from importlib.util import MAGIC_NUMBER
@@ -265,14 +265,14 @@ def _compiled(folder: Path, environment: Any) -> Any:
             if meta.get("source") != bucket.checksum or meta.get("for") != flavour:
                 return
             try:
-                code = marshal.loads(binascii.a2b_base64(body.strip(b'"'), strict_mode=True))
-            except (EOFError, ValueError, TypeError, binascii.Error):
+                code = marshal.loads(bytes.fromhex(body.strip(b'"').decode("ascii")))
+            except (EOFError, ValueError, TypeError):
                 return
             if isinstance(code, code_type):
                 bucket.code = code
 
         def dump_bytecode(self, bucket: Any) -> None:
-            body = binascii.b2a_base64(marshal.dumps(bucket.code), newline=False).decode()
+            body = marshal.dumps(bucket.code).hex()
             meta = {"source": bucket.checksum, "for": flavour}
             store.save_cache(f"cache/compiled-{bucket.key}.json", meta, body)
 
