@@ -128,7 +128,7 @@ MAX_MEMORY = 1 << 30  # bytes the render may add (Linux; best effort elsewhere)
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
     """Fill a template. Errors in a template name its file and line.
 
-    Compiled templates are kept in the data home's cache (``_Compiled``), without
+    Compiled templates are kept in the data home's cache (``_compiled``), without
     pickle: compiling a sheet costs more than filling it. The template's own files are
     read through ``templates.read_text`` (the store's checks); the sandbox, a size limit
     on ``*`` and ``**``, on the output, on time and on memory keep a hostile template
@@ -222,11 +222,11 @@ def _compiled(folder: Path, environment: Any) -> Any:
     what the code was compiled for (Jinja2, Python's bytecode, the environment's
     options) and a checksum of the body; the body is the code object as ``marshal``
     writes it (as Python's own ``__pycache__`` holds modules), in hex (``bytes.fromhex``
-    needs no import; base64 would import binascii). It is used only
-    when every part matches, so an edited template, an upgrade or a damaged file is
-    compiled again. It is read and written through the store like every cache: private,
-    ours, never through a link, sealed when the vault is on; anyone who could write it
-    could as well write the data itself. The compiled code still runs in the sandbox:
+    needs no import; base64 would import binascii). It is used only when every part
+    matches, so an edited template, an upgrade or a damaged file is compiled again. It
+    is read and written through the store like every cache: private, ours, never
+    through a link, sealed when the vault is on; anyone who could write it could as well
+    write the data itself. The compiled code still runs in the sandbox:
     every attribute, call and ``*``/``**`` goes through the environment."""
     import hashlib
     import marshal
