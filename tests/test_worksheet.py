@@ -368,3 +368,18 @@ def test_a_template_s_errors_read_the_same_from_what_was_kept(cli, home):
 def test_no_home_is_made_to_keep_a_compiled_sheet(cli, home):
     assert rendered(cli, "repair-plan")
     assert not home.exists()
+
+
+def test_a_link_planted_where_a_compiled_sheet_is_kept_is_refused_not_followed(cli, home, tmp_path):
+    cli("init", "--me", "alex")
+    rendered(cli, "progress")
+    (kept,) = compiled_caches(home)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(kept.read_bytes())
+    kept.unlink()
+    kept.symlink_to(elsewhere)
+    result = cli("worksheet", "new", "progress", "-o", "-")
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert "symbolic link" in line and str(kept) in line
+    assert kept.is_symlink() and elsewhere.read_bytes().startswith(b"{")
