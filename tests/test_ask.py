@@ -520,3 +520,67 @@ def test_a_closed_terminal_keeps_the_answers_given(home, all_kinds):
     child.close(force=True)  # the terminal goes away: SIGHUP, then SIGKILL if needed
     (record,) = session_files(home)
     assert tomllib.loads(record.read_text())["answers"] == {"name-it": "given before the hang-up"}
+
+
+# --- question sets are kept parsed (issue 14) ---------------------------------------------
+# Parsing every set's TOML was most of 'ask --list'; each set's parsed document is kept in
+# cache/ and used while the file's bytes are the same. Every check still runs on it.
+
+
+def kept_sets(home: Path) -> list[Path]:
+    return sorted((home / "cache").glob("questions-*.json"))
+
+
+def test_the_parsed_sets_are_kept_privately_and_used_again_unchanged(cli, home, all_kinds):
+    first = cli("ask", "--list", "--json")
+    assert first.code == 0
+    kept = kept_sets(home)
+    assert len(kept) == len(json.loads(first.out))  # one per set
+    before = [(path.stat().st_ino, path.stat().st_mtime_ns) for path in kept]
+    assert all(oct(path.stat().st_mode & 0o777) == "0o600" for path in kept)
+    again = cli("ask", "--list", "--json")
+    assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
+    assert [(path.stat().st_ino, path.stat().st_mtime_ns) for path in kept] == before
+    assert cli("ask", "--list").out == cli("ask", "--list").out
+
+
+def test_an_edited_set_is_read_again(cli, home, all_kinds):
+    assert cli("ask", "--list").code == 0
+    path = home / "templates" / "questions" / f"{all_kinds}.toml"
+    path.write_text(ALL_KINDS.replace('title = "Every kind"', 'title = "Every sort"'))
+    sets = {s["name"]: s for s in json.loads(cli("ask", "--list", "--json").out)}
+    assert sets[all_kinds]["title"] == "Every sort"
+    path.write_text(ALL_KINDS.replace('kind = "text"', 'kind = "essay"'))
+    for _ in range(2):  # a set that fails its checks is named every time
+        result = cli("ask", "--list")
+        assert f"{all_kinds}.toml" in result.err and "kind must be one of" in result.err
+
+
+def test_a_set_with_dates_in_it_is_checked_the_same_every_time(cli, home):
+    folder = home / "templates" / "questions"
+    folder.mkdir(parents=True)
+    (folder / "dated.toml").write_text(ALL_KINDS.replace('"Every kind"', "2026-11-26"))
+    errors = {cli("ask", "--list").err for _ in range(2)}
+    (error,) = errors
+    assert "dated.toml" in error
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw.replace(b"Every kind", b"Other kind"),  # no longer its checksum
+        lambda raw: b"",
+    ],
+)
+def test_a_damaged_kept_set_is_read_again(cli, home, all_kinds, damage):
+    expected = cli("ask", "--list", "--json").out
+    for path in kept_sets(home):
+        path.write_bytes(damage(path.read_bytes()))
+    assert cli("ask", "--list", "--json").out == expected
+    assert cli("ask", "--list", "--json").out == expected
+
+
+def test_listing_sets_makes_no_home(cli, home):
+    assert cli("ask", "--list").code == 0
+    assert not home.exists()

@@ -240,14 +240,146 @@ def test_an_editor_that_fails_to_start_is_one_line_and_keeps_the_file(sh, tmp_pa
 
 
 def test_list_does_not_import_the_template_engine(home):
+    # Nor what only fills a sheet: promises, check-ins, sessions, question sets.
+    filling = (
+        "jinja2",
+        *(f"trustcli.{m}" for m in ("promises", "checkins", "sessions", "questions")),
+    )
     code = (
         "import sys\n"
         "from trustcli.cli import main\n"
         "assert main(['worksheet', 'list']) == 0\n"
-        "print('jinja2' in sys.modules)\n"
+        f"print(any(name in sys.modules for name in {filling!r}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "False"
+
+
+# --- every sheet, byte for byte ---------------------------------------------------------
+# What each built-in sheet renders, on an empty home and on the populated one, as it was
+# when compiled templates began to be cached (issue 14): speed work must not change a
+# byte. A deliberate change to a template or to what a sheet is given updates these files
+# (tests/worksheets/EMPTY-or-POPULATED/NAME.md) in the same commit.
+GOLDEN = Path(__file__).with_name("worksheets")
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_sheet_renders_exactly_as_before_on_an_empty_home(cli, monkeypatch, name):
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    expected = (GOLDEN / "empty" / f"{name}.md").read_text(encoding="utf-8")
+    first = rendered(cli, name)  # compiles, and keeps what it compiled
+    assert first == expected
+    assert rendered(cli, name) == expected  # from what was kept
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_sheet_renders_exactly_as_before_on_a_populated_home(cli, populated, name):
+    expected = (GOLDEN / "populated" / f"{name}.md").read_text(encoding="utf-8")
+    assert rendered(cli, name) == expected
+    assert rendered(cli, name) == expected
+
+
+# --- compiled templates are kept (issue 14) ------------------------------------------------
+# Compiling a sheet costs more than filling it (7-13 ms for the built-ins); the compiled
+# code is kept in cache/ and used again while the template's text is the same.
+
+
+def compiled_caches(home: Path) -> list[Path]:
+    return sorted((home / "cache").glob("compiled-*.json"))
+
+
+def test_a_compiled_sheet_is_kept_privately_and_used_again_unchanged(cli, home):
+    cli("init", "--me", "alex", "--partner", "sam")
+    first = rendered(cli, "repair-plan")
+    (kept,) = compiled_caches(home)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    before = kept.stat()
+    assert rendered(cli, "repair-plan") == first
+    after = kept.stat()
+    # Not rewritten: what was kept was found sound and used as it was.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_a_sheet_that_includes_another_keeps_each_part_and_follows_its_changes(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "mine.md").write_text("# Mine\n{% include 'part.txt' %}")
+    (folder / "part.txt").write_text("for {{ me }}\n")
+    assert rendered(cli, "mine") == "# Mine\nfor alex\n"
+    parts = compiled_caches(home)
+    assert len(parts) == 2  # the sheet and what it includes
+    (folder / "part.txt").write_text("with {{ me }}\n")
+    assert rendered(cli, "mine") == "# Mine\nwith alex\n"
+    assert compiled_caches(home) == parts
+
+
+def test_a_changed_template_is_compiled_again(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    sheet = folder / "mine.md"
+    sheet.write_text("# For {{ me }}\n")
+    assert rendered(cli, "mine") == "# For alex\n"
+    sheet.write_text("# Still for {{ me }}\n")  # same length, same second: text decides
+    assert rendered(cli, "mine") == "# Still for alex\n"
+    # A built-in of the same name is not taken for the person's own, nor the reverse.
+    (folder / "repair-plan.md").write_text("# Our plan, {{ me }}\n")
+    assert rendered(cli, "repair-plan") == "# Our plan, alex\n"
+    (folder / "repair-plan.md").unlink()
+    assert rendered(cli, "repair-plan").startswith("# Repair plan")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: raw.replace(b'"', b"'", 3),  # header and body no longer JSON
+        lambda raw: raw[:-40] + b"A" * 40,  # the body no longer matches its checksum
+        lambda raw: b"",
+    ],
+)
+def test_a_damaged_compiled_sheet_is_compiled_again(cli, home, damage):
+    cli("init", "--me", "alex")
+    expected = rendered(cli, "progress")
+    (kept,) = compiled_caches(home)
+    damaged = damage(kept.read_bytes())
+    kept.write_bytes(damaged)
+    assert rendered(cli, "progress") == expected
+    assert compiled_caches(home) == [kept] and kept.read_bytes() != damaged  # made anew
+    assert rendered(cli, "progress") == expected
+
+
+def test_a_template_s_errors_read_the_same_from_what_was_kept(cli, home):
+    cli("init", "--me", "alex")
+    folder = home / "templates" / "worksheets"
+    folder.mkdir(parents=True)
+    (folder / "broken.md").write_text("# Broken\n{{ 1 / 0 }}\n")
+    first = cli("worksheet", "new", "broken", "-o", "-")
+    assert first.code == 2 and "ZeroDivisionError" in first.err
+    assert compiled_caches(home)
+    again = cli("worksheet", "new", "broken", "-o", "-")
+    assert (again.code, again.err) == (first.code, first.err)
+
+
+def test_no_home_is_made_to_keep_a_compiled_sheet(cli, home):
+    assert rendered(cli, "repair-plan")
+    assert not home.exists()
+
+
+def test_a_link_planted_where_a_compiled_sheet_is_kept_is_refused_not_followed(cli, home, tmp_path):
+    cli("init", "--me", "alex")
+    rendered(cli, "progress")
+    (kept,) = compiled_caches(home)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(kept.read_bytes())
+    kept.unlink()
+    kept.symlink_to(elsewhere)
+    result = cli("worksheet", "new", "progress", "-o", "-")
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert "symbolic link" in line and str(kept) in line
+    assert kept.is_symlink() and elsewhere.read_bytes().startswith(b"{")

@@ -7,7 +7,9 @@ questionary: listing sets and scripted sessions stay fast.
 
 from __future__ import annotations
 
-import tomllib
+import json
+import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -240,19 +242,84 @@ def load_file(path: Path, name: str, source: str) -> QuestionSet:
     if problem:  # the name goes into session file names
         raise TrustError(f"question set {path}: the file name is not a plain name ({problem})")
     try:
-        document = tomllib.loads(templates.read_text(path))
+        data = templates.read_bytes(path)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read the question set {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TrustError(f"question set {path}: {exc}") from None
+    document = _kept(path, data)
+    if document is None:
+        import tomllib
+
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise TrustError(f"question set {path}: {exc}") from None
+        _keep(path, data, document)
     try:
         return _build(document, path, name, source)
     except ValueError as exc:
         raise TrustError(f"question set {path}: {exc}") from None
 
 
+# Parsing a set's TOML costs more than checking it (all the sets: about 4 ms of 'ask
+# --list'), so each file's parsed document is kept in cache/ as JSON, with the file's
+# size and two checksums of its bytes, and used while they match; every check above
+# still runs on it. Not with the vault on: listing sets must not need its key.
+_KEPT_VERSION = 1
+
+
+def _kept_name(path: Path) -> str:
+    where = os.fsencode(path)
+    return f"cache/questions-{zlib.crc32(where):08x}{zlib.adler32(where):08x}.json"
+
+
+def _kept_meta(path: Path, data: bytes) -> dict[str, Any]:
+    return {
+        "version": _KEPT_VERSION,
+        "path": os.fsencode(path).hex(),
+        "bytes": f"{len(data)}-{zlib.crc32(data):08x}-{zlib.adler32(data):08x}",
+    }
+
+
+def _keeping() -> bool:
+    return store.home().is_dir() and not store.vault_on()  # listing makes no home
+
+
+def _kept(path: Path, data: bytes) -> dict[str, Any] | None:
+    """The parsed document kept for exactly these bytes of ``path``, or None."""
+    if not _keeping():
+        return None
+    found = store.load_cache(_kept_name(path))
+    if found is None:
+        return None
+    meta, body = found
+    if any(meta.get(key) != value for key, value in _kept_meta(path, data).items()):
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _keep(path: Path, data: bytes, document: dict[str, Any]) -> None:
+    if _plain_json(document) and _keeping():
+        store.save_cache(_kept_name(path), _kept_meta(path, data), document)
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether JSON gives ``value`` back as it is: TOML's dates and times it would not."""
+    if isinstance(value, dict):
+        return all(_plain_json(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_plain_json(item) for item in value)
+    return isinstance(value, str | int | float)  # bool is an int
+
+
 def from_text(text: str, name: str) -> QuestionSet:
     """A set from its TOML text (one in a backup), checked as a file is; ValueError."""
+    import tomllib
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -37,6 +37,11 @@ def read_text(path: Path) -> str:
     """A template's text. A person's own (in the data home) is read through the store,
     so a link, a FIFO or a file another user planted is refused like any file of the
     home; built-ins come from the package. Raises OSError or UnicodeDecodeError too."""
+    return read_bytes(path).decode("utf-8")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A template's bytes, read as ``read_text`` says. Raises OSError too."""
     user = user_dir()
     if path.parent.parent == user:
         data = store.read_bytes(f"templates/{path.parent.name}/{path.name}")
@@ -44,4 +49,4 @@ def read_text(path: Path) -> str:
             raise FileNotFoundError(2, "No such file or directory", str(path))
     else:
         data = path.read_bytes()
-    return data.decode("utf-8")
+    return data

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trustcli import checkins, config, dates, promises, questions, sessions, store, templates
+from trustcli import store, templates
 from trustcli.errors import EXIT_RUNTIME, TrustError
+
+if TYPE_CHECKING:
+    from trustcli import questions, sessions
 
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 
@@ -97,6 +101,14 @@ def _describe(path: Path, source: str) -> Sheet:
 
 
 def find(name: str) -> Sheet:
+    """The sheet ``worksheet new NAME`` writes, with the problem ``survey`` would name for
+    it; only its own file is read (a person's own first), unless there is none."""
+    if not store.name_problem(name):  # any other name is no file's: said below
+        user, builtin = templates.search_path("worksheets")
+        for folder, source in ((user, "user"), (builtin, "built-in")):
+            path = folder / f"{name}.md"
+            if os.path.lexists(path):  # as survey's glob lists it, link or folder alike
+                return _describe(path, source)
     sheets, broken = survey()
     if name in sheets:
         return sheets[name]
@@ -116,12 +128,11 @@ MAX_MEMORY = 1 << 30  # bytes the render may add (Linux; best effort elsewhere)
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
     """Fill a template. Errors in a template name its file and line.
 
-    Templates are compiled on every run: Jinja's bytecode cache is loaded with pickle,
-    so a cache file someone else could write would run their code; compiling a sheet
-    costs a few milliseconds (see bench/run.py). The template's own files are read
-    through ``templates.read_text`` (the store's checks); the sandbox, a size limit on
-    ``*`` and ``**``, on the output, on time and on memory keep a hostile template from
-    exhausting the machine.
+    Compiled templates are kept in the data home's cache (``_compiled``), without
+    pickle: compiling a sheet costs more than filling it. The template's own files are
+    read through ``templates.read_text`` (the store's checks); the sandbox, a size limit
+    on ``*`` and ``**``, on the output, on time and on memory keep a hostile template
+    from exhausting the machine.
     """
     import jinja2
 
@@ -140,6 +151,8 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
     )
+    if store.home().is_dir():  # a sheet on a new machine makes no data home
+        environment.bytecode_cache = _compiled(folder, environment)
     try:
         with _limits(sheet.path):
             parts: list[str] = []
@@ -196,6 +209,76 @@ def _sandbox(**options: Any) -> Any:
     return Sandbox(**options)
 
 
+# Bump when what trustcli compiles changes in a way the key below does not show.
+_COMPILED_VERSION = 1
+
+
+def _compiled(folder: Path, environment: Any) -> Any:
+    """Jinja2's bytecode cache, kept as trustcli keeps its other caches and never with
+    pickle (Jinja's own format reads its header with pickle).
+
+    One file per template, ``cache/compiled-KEY.json`` (KEY: the template's folder and
+    name): a header line with the SHA-1 of the template's text (Jinja's own checksum),
+    what the code was compiled for (Jinja2, Python's bytecode, the environment's
+    options) and a checksum of the body; the body is the code object as ``marshal``
+    writes it (as Python's own ``__pycache__`` holds modules), in hex (``bytes.fromhex``
+    needs no import; base64 would import binascii). It is used only when every part
+    matches, so an edited template, an upgrade or a damaged file is compiled again. It
+    is read and written through the store like every cache: private, ours, never
+    through a link, sealed when the vault is on; anyone who could write it could as well
+    write the data itself. The compiled code still runs in the sandbox:
+    every attribute, call and ``*``/``**`` goes through the environment."""
+    import hashlib
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+
+    import jinja2
+
+    options = sorted(
+        (key, value)
+        for key, value in vars(environment).items()
+        if isinstance(value, bool | int | str | None)
+    )
+    flavour = repr(
+        (
+            _COMPILED_VERSION,
+            jinja2.__version__,
+            MAGIC_NUMBER.hex(),
+            type(environment).__qualname__,
+            sorted(environment.intercepted_binops),
+            sorted(environment.intercepted_unops),
+            options,
+        )
+    )
+    code_type = type(_compiled.__code__)
+
+    class Compiled(jinja2.BytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            where = f"{folder}\0{name}".encode("utf-8", "surrogateescape")
+            return hashlib.sha1(where).hexdigest()[:24]
+
+        def load_bytecode(self, bucket: Any) -> None:
+            found = store.load_cache(f"cache/compiled-{bucket.key}.json")
+            if found is None:
+                return
+            meta, body = found
+            if meta.get("source") != bucket.checksum or meta.get("for") != flavour:
+                return
+            try:
+                code = marshal.loads(bytes.fromhex(body.strip(b'"').decode("ascii")))
+            except (EOFError, ValueError, TypeError):
+                return
+            if isinstance(code, code_type):
+                bucket.code = code
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            body = marshal.dumps(bucket.code).hex()
+            meta = {"source": bucket.checksum, "for": flavour}
+            store.save_cache(f"cache/compiled-{bucket.key}.json", meta, body)
+
+    return Compiled()
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -237,7 +320,10 @@ def _limits(path: Path) -> Iterator[None]:
 
 
 def context(me: str, partner: str) -> dict[str, Any]:
-    """Everything a sheet may show, from the data home; empty lists where nothing is yet."""
+    """Everything a sheet may show, from the data home; empty lists where nothing is yet.
+    (What it reads is imported here: 'worksheet list' needs none of it.)"""
+    from trustcli import checkins, config, dates, promises
+
     today = dates.today()
     made, followups = promises.load_promises(), promises.load_followups()
     rows = [
@@ -271,6 +357,8 @@ def _latest_sessions(person: str) -> tuple[dict[str, dict[str, Any]], dict[str, 
     """The latest finished session of each set, answers paired with their questions
     (each prompt as that person was asked it); and the latest finished session of each
     set by ``person`` (the sheet's ``me``)."""
+    from trustcli import config, questions, sessions
+
     latest: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     own: dict[str, tuple[sessions.Session, questions.QuestionSet]] = {}
     found = sessions.load_all()
@@ -298,6 +386,8 @@ def _latest_sessions(person: str) -> tuple[dict[str, dict[str, Any]], dict[str, 
 def _default_questions(person: str) -> list[dict[str, str]]:
     """The default set's questions (id, prompt, help) as ``person`` is asked them;
     empty when the set cannot be read (``ask --list`` names the problem)."""
+    from trustcli import config, questions
+
     try:
         qset = questions.load(questions.DEFAULT_SET)
     except TrustError:
@@ -311,6 +401,8 @@ def _default_questions(person: str) -> list[dict[str, str]]:
 def _shown(
     chosen: dict[str, tuple[sessions.Session, questions.QuestionSet]],
 ) -> dict[str, dict[str, Any]]:
+    from trustcli import config, questions
+
     result = {}
     for name, (session, full) in chosen.items():
         qset = full.for_role(config.role_of(session["who"]))
@@ -336,6 +428,8 @@ def _percent(rate: float | None) -> str:
 
 
 def default_output(sheet: Sheet) -> Path:
+    from trustcli import dates
+
     return Path(f"{sheet.name}-{dates.today().isoformat()}.md")
 
 
