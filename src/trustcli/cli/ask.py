@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from trustcli import config, helpnow, questions, safety, sealed, sessions, store
+from trustcli import config, questions, store
 from trustcli.cli.groups import defaulting_to
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
 from trustcli.output import (
@@ -91,6 +91,8 @@ def run(
     if list_sets:
         _list(as_json)
         return
+    from trustcli import safety, sealed, sessions  # a session's, not the list's
+
     person = config.person(who)
     if answers is not None:
         if resume:
@@ -126,7 +128,12 @@ def run(
 def _interactive(
     qset: QuestionSet, who: str, session: dict[str, Any] | None, screen: bool, as_json: bool
 ) -> None:
-    from trustcli import prompts  # questionary: only now, on a terminal
+    from trustcli import (
+        helpnow,
+        prompts,  # questionary: only now, on a terminal
+        sealed,
+        sessions,
+    )
 
     try:
         if qset.for_both and not _safe_to_continue(who, screen, prompts):
@@ -158,6 +165,8 @@ def _safe_to_continue(who: str, screen_again: bool, prompts: Any) -> bool:
     --as, the question is asked every time and nothing is kept: on one shared home
     anyone can type --as NAME, so a kept answer would be shown to them, and could be
     cleared by them."""
+    from trustcli import safety
+
     if who != config.me():
         if not prompts.yes_no(safety.SCREEN_QUESTION, safety.SCREEN_NOTE):
             return True
@@ -243,6 +252,8 @@ def _answers_from_toml(qset: QuestionSet, text: str, name: str) -> list[Answer |
 
 
 def _report_saved(session: dict[str, Any], as_json: bool) -> None:
+    from trustcli import helpnow, sessions
+
     saved(f"session {session['id']}")
     if as_json:
         emit_json(sessions.as_json(session))
@@ -276,6 +287,8 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history
       trustcli ask history --as sam --json
     """
+    from trustcli import sealed, sessions
+
     name = None if who is None else config.clean_name(who, "--as")
     sealed.sync(quiet=True)  # share a key that is due; keep a partner session revealed
     rows = [sessions.summary(s) for s in sessions.load_all() if name in (None, s["who"])]
@@ -325,6 +338,8 @@ def show(
       trustcli ask show 3
       trustcli ask show 3 --json
     """
+    from trustcli import sealed, sessions
+
     session = sessions.load(session_id)
     sealed.sync(quiet=True)
     viewer = config.person(who)
@@ -363,6 +378,8 @@ def compare(
       trustcli ask compare rebuild-trust
       trustcli ask compare weekly-checkin --json
     """
+    from trustcli import sealed, sessions
+
     qset = questions.load(set_name)
     if not qset.for_both:
         raise TrustError(
@@ -417,6 +434,8 @@ def _one_person(set_name: str, as_json: bool) -> bool:
     """No partner is configured and only one person has finished this set: there is
     no one to compare with, perhaps never. Say so kindly, point to the reflection for
     one person, and return True; otherwise False (``latest_round`` says the rest)."""
+    from trustcli import sessions
+
     finished = [s for s in sessions.load_all() if s["set"] == set_name and "finished" in s]
     people = {s["who"] for s in finished}
     if len(people) != 1:
@@ -439,6 +458,8 @@ def _one_person(set_name: str, as_json: bool) -> bool:
 def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:
     """``compare`` when this home shares a couple folder: this home's answers and the
     partner's, once both have finished a round and both keys are shared."""
+    from trustcli import sealed
+
     found = sealed.standing(qset.name)
     partner, me = found.partner, config.me()
     if found.latest == 0:
@@ -493,6 +514,8 @@ def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:
 
 
 def _set_for(session: dict[str, Any]) -> QuestionSet:
+    from trustcli import sessions
+
     try:
         return questions.load(session["set"])
     except TrustError:
