@@ -119,6 +119,23 @@ def normalise_promise(raw: Record) -> Record:
 def normalise_followup(raw: Record) -> Record:
     """Check one [[followup]] from disk. ``at`` comes last when written: a record cut
     off mid-write lacks it or has it without its offset, so a torn record never passes."""
+    promise, on, result, at = raw.get("promise"), raw.get("on"), raw.get("result"), raw.get("at")
+    note = raw.get("note", "")
+    # The usual record, checked inline (a cold read checks ten thousand; the same checks
+    # as below, which also word what is wrong with any other record).
+    if (
+        type(promise) is int
+        and type(on) is date
+        and (result == "kept" or result == "missed")
+        and type(note) is str
+        and type(at) is datetime
+        and at.tzinfo is not None
+    ):
+        checked = {"promise": promise, "on": on.isoformat(), "result": result, "note": note}
+        if raw.get("private") is True:
+            checked["private"] = True
+        checked["at"] = at.isoformat()
+        return checked
     promise = raw.get("promise")
     if not isinstance(promise, int) or isinstance(promise, bool):
         raise ValueError("has no 'promise' id")

@@ -1030,7 +1030,11 @@ def _open_records(
 ) -> list[Any]:
     """The records of ``data[offset:]`` with every sealed one opened (it must open at
     the place in the file it was written for); plain ones as ``_plain`` takes them."""
-    sealed_count = sum(_is_sealed_record(raw) for raw in raw_records)
+    sealed_count = sum(  # "sealed" in raw first: a plain log asks no more of its records
+        1
+        for raw in raw_records
+        if isinstance(raw, dict) and "sealed" in raw and _is_sealed_record(raw)
+    )
     if sealed_count < len(raw_records) and not allow_plain:
         _refuse_plain(name)
     if not sealed_count:
