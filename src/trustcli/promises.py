@@ -131,7 +131,7 @@ def normalise_followup(raw: Record) -> Record:
         and type(at) is datetime
         and at.tzinfo is not None
     ):
-        checked = {"promise": promise, "on": on.isoformat(), "result": result, "note": note}
+        checked: Record = {"promise": promise, "on": on.isoformat(), "result": result, "note": note}
         if raw.get("private") is True:
             checked["private"] = True
         checked["at"] = at.isoformat()
@@ -144,7 +144,7 @@ def normalise_followup(raw: Record) -> Record:
     if result not in RESULTS:
         raise ValueError("has a 'result' that is neither kept nor missed")
     note = raw.get("note", "")
-    checked: Record = {
+    checked = {
         "promise": promise,
         "on": on,
         "result": result,
