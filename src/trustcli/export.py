@@ -218,7 +218,13 @@ class Backup:
 
 def read_backup(document: Any, with_config: bool = False) -> Backup:
     """Check the whole backup; the first fault found stops everything, named. Its
-    settings are checked (and kept) only ``with_config``: otherwise they are not taken."""
+    settings are checked (and kept) only ``with_config``: otherwise they are not taken.
+    Every record is checked against the same day (``records.one_day``)."""
+    with records.one_day():
+        return _read_backup(document, with_config)
+
+
+def _read_backup(document: Any, with_config: bool) -> Backup:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TrustError('this is not a trustcli export (no "format": "trustcli-export")')
     version = document.get("version")
