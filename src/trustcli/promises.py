@@ -632,7 +632,7 @@ def _ordinal(day: str) -> int:
     return number
 
 
-def _unrecorded_by_promise(
+def unrecorded_by_promise(
     promises: list[Record], followups: list[Record], today: date
 ) -> dict[int, list[int]]:
     """Each promise's unrecorded due days (day numbers, oldest first); none: no entry."""
@@ -662,23 +662,30 @@ def gaps(promises: list[Record], followups: list[Record], today: date) -> list[t
 
 
 def unrecorded_weeks(
-    promises: list[Record], followups: list[Record], today: date, start: str = ""
+    promises: list[Record],
+    followups: list[Record],
+    today: date,
+    start: str = "",
+    unrecorded: dict[int, list[int]] | None = None,
 ) -> set[str]:
     """The weeks (their Monday, ISO text) with a due day left unrecorded, from ``start``
     (ISO text; empty: from the first): what the report's weekly figures need of
-    ``gaps``, without a text per day."""
+    ``gaps``, without a text per day. ``unrecorded``: ``unrecorded_by_promise`` of the
+    same, if already known."""
+    if unrecorded is None:
+        unrecorded = unrecorded_by_promise(promises, followups, today)
     first = _ordinal(start) if start else 0
     mondays = {
-        day - (day - 1) % 7
-        for numbers in _unrecorded_by_promise(promises, followups, today).values()
-        for day in numbers
-        if day >= first
+        day - (day - 1) % 7 for numbers in unrecorded.values() for day in numbers if day >= first
     }
     return {date.fromordinal(monday).isoformat() for monday in mondays}
 
 
 def tallies(
-    followups: list[Record], promises: list[Record] | None = None, today: date | None = None
+    followups: list[Record],
+    promises: list[Record] | None = None,
+    today: date | None = None,
+    unrecorded: dict[int, list[int]] | None = None,
 ) -> tuple[dict[int, Tally], Tally]:
     """Per-promise and overall tallies, folded in chronological order.
 
@@ -692,9 +699,10 @@ def tallies(
     from bisect import bisect_left
 
     ordered = chronological(followups)
-    unrecorded: dict[int, list[int]] = {}
-    if promises is not None and today is not None:
-        unrecorded = _unrecorded_by_promise(promises, followups, today)
+    if unrecorded is None:
+        unrecorded = {}
+        if promises is not None and today is not None:
+            unrecorded = unrecorded_by_promise(promises, followups, today)
     per_promise: dict[int, Tally] = {}
     overall = Tally()
     if not unrecorded:
@@ -836,12 +844,17 @@ def select(rows: list[Record], status: str) -> list[Record]:
     return [row for row in rows if row["status"] == status]
 
 
-def stats(promises: list[Record], followups: list[Record], today: date) -> Record:
+def stats(
+    promises: list[Record],
+    followups: list[Record],
+    today: date,
+    unrecorded: dict[int, list[int]] | None = None,
+) -> Record:
     """Figures per promise and overall. Follow-ups whose promise is gone (see
-    ``orphans``) count nowhere."""
+    ``orphans``) count nowhere. ``unrecorded``: ``unrecorded_by_promise``, if known."""
     known = {promise["id"] for promise in promises}
     followups = [f for f in followups if f["promise"] in known]
-    per_promise, overall = tallies(followups, promises, today)
+    per_promise, overall = tallies(followups, promises, today, unrecorded)
     rows = summaries(promises, followups, today, per_promise)
     figures = overall.figures()
     figures.pop("last_result")

@@ -49,11 +49,13 @@ def figures(
         s for s in session_list if "finished" in s and s["finished"].date() >= (since or date.min)
     ]
 
-    stats = promises.stats(made, followups, today)
+    # the due days left unrecorded, once for the streaks and the weekly figures
+    gaps = promises.unrecorded_by_promise(made, followups, today)
+    stats = promises.stats(made, followups, today, gaps)
     trends = checkins.trends_by_person(checkin_records)
     followups = promises.chronological(followups)  # one per promise and day
     weekly = weekly_followthrough(followups, confirmations)
-    unrecorded = promises.unrecorded_weeks(made, followups, today, start)
+    unrecorded = promises.unrecorded_weeks(made, followups, today, start, gaps)
     result: Record = {
         "today": today.isoformat(),
         "since": start or None,

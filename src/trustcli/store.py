@@ -1081,13 +1081,17 @@ def _open_records(
 def _header_starts(data: bytes, table: str, offset: int) -> list[int]:
     """Where each ``[[table]]`` header line of ``data[offset:]`` starts (its ``[[``),
     absolute: a line that holds, after any spaces or tabs, ``[[``, the table's name and
-    ``]]`` (spaces or tabs around the name). Found from each ``[[`` (a literal search, in C), not by a
-    multi-line pattern tried at every byte: the same places, about a third of the time.
+    ``]]`` (spaces or tabs around the name). Found from each ``[[`` (a literal search,
+    in C), not by a multi-line pattern tried at every byte: the same places, about a
+    third of the time.
     """
     header = re.compile(rb"\[\[[ \t]*" + re.escape(table.encode()) + rb"[ \t]*\]\]")
     starts = []
     for match in header.finditer(data, offset):
         start = match.start()
+        if data[start - 1 : start] == b"\n":  # as written: at the start of its line
+            starts.append(start)
+            continue
         line_start = data.rfind(b"\n", 0, start) + 1
         if line_start >= offset and not data[line_start:start].strip(b" \t"):
             starts.append(start)
