@@ -82,9 +82,19 @@ def reference_gaps(made: list[dict[str, Any]], followups: list[dict[str, Any]], 
     )
 
 
+def reference_chronological(followups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per promise and day, the last one recorded, by day (stable)."""
+    latest: dict[tuple[int, str], dict[str, Any]] = {}
+    for followup in followups:
+        key = (followup["promise"], followup["on"])
+        latest.pop(key, None)
+        latest[key] = followup
+    return sorted(latest.values(), key=lambda f: f["on"])
+
+
 def reference_streaks(made, followups, today) -> dict[Any, tuple[int, int]]:
     """(current, longest) streak per promise id and overall ("all")."""
-    events = [(f["on"], 0, i, f) for i, f in enumerate(promises.chronological(followups))]
+    events = [(f["on"], 0, i, f) for i, f in enumerate(reference_chronological(followups))]
     events += [(day, 1, ident, None) for day, ident in reference_gaps(made, followups, today)]
     streaks: dict[Any, list[int]] = {}
     for _, _, ident, followup in sorted(events, key=lambda event: event[:3]):
@@ -208,6 +218,7 @@ def test_unrecorded_days_match_the_day_by_day_definition(cli, home, monkeypatch,
     monkeypatch.setenv("TRUSTCLI_NOW", f"{TODAY.isoformat()}T20:00")
     assert cli("promise", "list").code == 0
     loaded, records = promises.load_promises(), promises.load_followups()
+    assert promises.chronological(records) == reference_chronological(records)
     expected = reference_gaps(loaded, records, TODAY)
     assert promises.gaps(loaded, records, TODAY) == expected
     for start in ("", "2026-09-01", "2026-11-16"):

@@ -565,12 +565,16 @@ class Tally:
 def chronological(followups: list[Record]) -> list[Record]:
     """The follow-ups that count, by the day they happened: one per promise and day, the
     one recorded last (a later record for a day corrects an earlier one, see --replace)."""
-    latest: dict[tuple[int, str], Record] = {}
-    for followup in followups:
-        key = (followup["promise"], followup["on"])
-        latest.pop(key, None)  # re-inserted: same-day entries keep the order recorded
-        latest[key] = followup
-    return sorted(latest.values(), key=lambda f: f["on"])  # sort is stable
+    from operator import itemgetter
+
+    latest = {(f["promise"], f["on"]): f for f in followups}
+    if len(latest) < len(followups):  # a day recorded twice: the last record, in its place
+        latest = {}
+        for followup in followups:
+            key = (followup["promise"], followup["on"])
+            latest.pop(key, None)  # re-inserted: same-day entries keep the order recorded
+            latest[key] = followup
+    return sorted(latest.values(), key=itemgetter("on"))  # sort is stable
 
 
 def unrecorded_days(promise: Record, recorded: list[str], today: date) -> list[str]:
@@ -696,8 +700,6 @@ def tallies(
     records (of one promise, for its own streak; of any, for the overall one), not each
     day of it: that is found by bisection in the sorted day numbers (see ``gaps``).
     """
-    from bisect import bisect_left
-
     ordered = chronological(followups)
     if unrecorded is None:
         unrecorded = {}
@@ -714,6 +716,9 @@ def tallies(
             tally.add(followup)
             overall.add(followup)
         return per_promise, overall
+
+    if ordered:  # a store with no records yet (each day a gap) never needs bisect
+        from bisect import bisect_left
 
     every_gap = sorted({day for numbers in unrecorded.values() for day in numbers})
     passed = 0  # gaps (of any promise) before the day of the record in hand
