@@ -74,6 +74,9 @@ class Fields:
         for key, value in raw.items():  # the backup's key order is the file's
             if value is None:
                 continue
+            if _plain_scalar(key, value):  # what the checks below take as it is
+                self.record[key] = value
+                continue
             place = f"{self.place}.{key}"
             tomlable(key, f"{self.place}: a key")
             # A record is one [[table]] of plain values: a table inside it would be
@@ -197,6 +200,27 @@ class Fields:
             normalise(self.record)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise Refused(self.place, str(exc)) from None
+
+
+def _plain_scalar(key: Any, value: Any) -> bool:
+    """A text of at most a note's length, a 64-bit whole number or true/false, under a
+    key that is text: what ``tomlable`` and ``_bounded`` pass unchanged, told without
+    the place each would name (an import checks 50,000 values; issue 14)."""
+    kind = type(value)
+    if type(key) is not str:
+        return False
+    if kind is str:
+        if len(value) > limits.NOTE:
+            return False
+    elif not (kind is bool or (kind is int and _INT64 <= value < -_INT64)):
+        return False
+    try:
+        key.encode("utf-8")
+        if kind is str:
+            value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _bounded(value: Any, place: str) -> None:
