@@ -646,3 +646,30 @@ def test_a_bad_last_promise_id_imports_nothing(cli, tmp_path, monkeypatch):
     result = cli("import", str(source))
     assert result.code == 2 and "last_promise_id" in result.err
     assert not (tmp_path / "restored").exists()
+
+
+@pytest.mark.parametrize(
+    ("day", "taken"),
+    [("2026-11-27", True), ("2026-11-28", False), ("2016-11-26", True), ("2016-11-25", False)],
+)
+def test_an_imported_day_is_judged_as_the_commands_judge_it(
+    cli, filled, monkeypatch, tmp_path, day, taken
+):
+    """A day something happened: up to ten years back, and not in the future (a day of
+    slack for a backup made in a zone already in tomorrow); every record of one import
+    against the same today."""
+    document = export_json(cli)
+    document["checkins"].append(
+        {"on": day, "who": "sam", "rating": 5, "at": "2026-11-26T19:00:00+01:00"}
+    )
+    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
+    result = cli("import", "-", stdin=json.dumps(document))
+    if taken:
+        assert result.code == 0, result.err
+        assert "2 check-ins" in result.out
+    else:
+        assert result.code == 2
+        assert result.err.strip() == (
+            f"trustcli: checkins[1].on: {day} cannot be the day it happened (in the future, "
+            "or more than 10 years ago); nothing was imported"
+        )

@@ -83,8 +83,14 @@ def load(who: str | None = None, since: date | None = None) -> list[Record]:
 @functools.lru_cache(maxsize=4096)
 def week_of(day: str) -> str:
     """The Monday that starts the ISO week of ``day`` (cached: logs repeat their days)."""
-    parsed = date.fromisoformat(day)
-    return (parsed - timedelta(days=parsed.weekday())).isoformat()
+    monday = _MONDAYS.get(day)
+    if monday is None:
+        parsed = date.fromisoformat(day)
+        monday = _MONDAYS[day] = (parsed - timedelta(days=parsed.weekday())).isoformat()
+    return monday
+
+
+_MONDAYS: dict[str, str] = {}  # ISO day -> its week's Monday (a report asks 10,000 times)
 
 
 def weekly_averages(records: list[Record]) -> list[tuple[str, float]]:

@@ -196,7 +196,8 @@ def _depth(value: Any) -> int:
             deepest = max(deepest, level)
             if level <= MAX_DEPTH:
                 children = item.values() if isinstance(item, dict) else item
-                pending.extend((child, level + 1) for child in children)
+                # only what nests: ten thousand records' plain values need no visit
+                pending += [(c, level + 1) for c in children if isinstance(c, dict | list)]
     return deepest
 
 
@@ -218,7 +219,13 @@ class Backup:
 
 def read_backup(document: Any, with_config: bool = False) -> Backup:
     """Check the whole backup; the first fault found stops everything, named. Its
-    settings are checked (and kept) only ``with_config``: otherwise they are not taken."""
+    settings are checked (and kept) only ``with_config``: otherwise they are not taken.
+    Every record is checked against the same day (``records.one_day``)."""
+    with records.one_day():
+        return _read_backup(document, with_config)
+
+
+def _read_backup(document: Any, with_config: bool) -> Backup:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TrustError('this is not a trustcli export (no "format": "trustcli-export")')
     version = document.get("version")
@@ -516,8 +523,10 @@ def _restore_log(
     kind: str,
 ) -> None:
     """Append what this home lacks, all in one write."""
-    here = {_identity(record, keys) for record in existing}
-    new = [record for record in incoming if _identity(record, keys) not in here]
+    new = incoming  # into a home without any: all of them, each compared with nothing
+    if existing:
+        here = {_identity(record, keys) for record in existing}
+        new = [record for record in incoming if _identity(record, keys) not in here]
     store.append_many(log, new)
     outcome.counts[kind] = len(new)
     outcome.already(kind, len(incoming) - len(new))

@@ -119,6 +119,23 @@ def normalise_promise(raw: Record) -> Record:
 def normalise_followup(raw: Record) -> Record:
     """Check one [[followup]] from disk. ``at`` comes last when written: a record cut
     off mid-write lacks it or has it without its offset, so a torn record never passes."""
+    promise, on, result, at = raw.get("promise"), raw.get("on"), raw.get("result"), raw.get("at")
+    note = raw.get("note", "")
+    # The usual record, checked inline (a cold read checks ten thousand; the same checks
+    # as below, which also word what is wrong with any other record).
+    if (
+        type(promise) is int
+        and type(on) is date
+        and (result == "kept" or result == "missed")
+        and type(note) is str
+        and type(at) is datetime
+        and at.tzinfo is not None
+    ):
+        checked: Record = {"promise": promise, "on": on.isoformat(), "result": result, "note": note}
+        if raw.get("private") is True:
+            checked["private"] = True
+        checked["at"] = at.isoformat()
+        return checked
     promise = raw.get("promise")
     if not isinstance(promise, int) or isinstance(promise, bool):
         raise ValueError("has no 'promise' id")
@@ -127,7 +144,7 @@ def normalise_followup(raw: Record) -> Record:
     if result not in RESULTS:
         raise ValueError("has a 'result' that is neither kept nor missed")
     note = raw.get("note", "")
-    checked: Record = {
+    checked = {
         "promise": promise,
         "on": on,
         "result": result,
@@ -184,7 +201,74 @@ def _checked(document: Record, writing: bool = False) -> list[Record]:
     return made
 
 
-FOLLOWUPS = store.Log(FOLLOWTHROUGH, "followup", normalise_followup, version=1)
+_WRITTEN: list[Any] = []  # the compiled pattern of read_written_followups, once needed
+
+
+def read_written_followups(text: str) -> list[Record] | None:
+    """Follow-ups exactly as ``record_followup`` (and an import) writes them, read
+    straight into what ``normalise_followup`` returns; None for anything else.
+
+    A cold read of 10,000 follow-ups (a new device, a deleted cache) read each line
+    into a TOML value (``logscan``) and checked each record (``normalise_followup``):
+    two thirds of ``promise stats`` beyond start-up (issue 14). Here one pattern reads
+    a whole record (promise, on, result, an optional note and ``private = true``, and
+    ``at`` with its offset), in the order every writer puts them; days and times are
+    still checked by ``date``/``datetime``. Anything else (a hand edit in another
+    style, a key out of order, a comment, a record cut off) gives None, and the
+    readers that word every fault decide. ``tests/test_cold_reads.py`` holds it to
+    tomllib followed by ``normalise_followup``.
+    """
+    import re
+
+    from trustcli import logscan
+
+    if not _WRITTEN:
+        day = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        pattern = (
+            r"\n\[\[followup\]\]\n"
+            rf"promise = {logscan._INTEGER}\n"
+            rf"on = ({day})\n"
+            r'result = "(kept|missed)"\n'
+            rf"(?:note = {logscan._STRING}\n)?"
+            r"(?:private = (true)\n)?"
+            rf"at = ({day} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{6}})?"
+            r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))\n"
+        )
+        # A record, or else any one character: findall skips nothing, so the text is
+        # records and nothing else exactly when there are as many matches as headers
+        # (a character outside a record is a match of its own; a header in it, 14).
+        _WRITTEN.append(re.compile(f"{pattern}|([\\s\\S])"))
+    if text.startswith("[["):
+        text = "\n" + text
+    found = _WRITTEN[0].findall(text)
+    if len(found) != text.count("\n[[followup]]\n"):
+        return None
+    checked: list[Record] = []
+    days: set[str] = set()
+    try:
+        for promise, on, result, note, private, at, _ in found:
+            if on not in days:
+                date.fromisoformat(on)  # a real day (2026-02-30 is not)
+                days.add(on)
+            if "\\" in note:
+                note = logscan._ESCAPE.sub(logscan._unescape, note)
+            record: Record = {"promise": int(promise), "on": on, "result": result, "note": note}
+            if private:
+                record["private"] = True
+            record["at"] = datetime.fromisoformat(at).isoformat()
+            checked.append(record)
+    except (logscan._NotOurs, ValueError):  # a day such as 2026-02-30, a lone surrogate
+        return None
+    return checked
+
+
+FOLLOWUPS = store.Log(
+    FOLLOWTHROUGH,
+    "followup",
+    normalise_followup,
+    version=1,
+    read_fast=read_written_followups,
+)
 
 
 def load_followups() -> list[Record]:
@@ -548,12 +632,16 @@ class Tally:
 def chronological(followups: list[Record]) -> list[Record]:
     """The follow-ups that count, by the day they happened: one per promise and day, the
     one recorded last (a later record for a day corrects an earlier one, see --replace)."""
-    latest: dict[tuple[int, str], Record] = {}
-    for followup in followups:
-        key = (followup["promise"], followup["on"])
-        latest.pop(key, None)  # re-inserted: same-day entries keep the order recorded
-        latest[key] = followup
-    return sorted(latest.values(), key=lambda f: f["on"])  # sort is stable
+    from operator import itemgetter
+
+    latest = {(f["promise"], f["on"]): f for f in followups}
+    if len(latest) < len(followups):  # a day recorded twice: the last record, in its place
+        latest = {}
+        for followup in followups:
+            key = (followup["promise"], followup["on"])
+            latest.pop(key, None)  # re-inserted: same-day entries keep the order recorded
+            latest[key] = followup
+    return sorted(latest.values(), key=itemgetter("on"))  # sort is stable
 
 
 def unrecorded_days(promise: Record, recorded: list[str], today: date) -> list[str]:
@@ -566,40 +654,69 @@ def unrecorded_days(promise: Record, recorded: list[str], today: date) -> list[s
     recorded by then. Counted from the day after it was made to yesterday (today is
     never missed yet), and not after the day it was closed.
     """
+    return [date.fromordinal(day).isoformat() for day in _unrecorded(promise, recorded, today)]
+
+
+def _unrecorded(promise: Record, recorded: list[str], today: date) -> list[int]:
+    """``unrecorded_days`` as day numbers (``date.toordinal``), oldest first: three years
+    of a daily promise are a thousand days, so they are counted as ranges of numbers,
+    not walked one date at a time (issue 14)."""
     start = made_on(promise)
     end = today - timedelta(days=1)
     if promise["closed"]:
         end = min(end, date.fromisoformat(promise["closed"][:10]) - timedelta(days=1))
     if end <= start:
         return []
-    every, seen = promise["every"], set(recorded)
+    every = promise["every"]
     if not every:
         due = promise["due"]
         late = due and start.isoformat() <= due <= end.isoformat()
-        if late and not any(day <= due for day in seen):
-            return [due]
+        if late and not any(day <= due for day in recorded):
+            return [date.fromisoformat(due).toordinal()]
         return []
-    days: list[str] = []
+    first, last = start.toordinal(), end.toordinal()
+    seen = {_ordinal(day) for day in set(recorded)}
     if every in _INTERVALS:
-        interval = timedelta(days=_INTERVALS[every] + 1)
-        reference = start
-        for day in [*sorted(seen), None]:
-            until = end if day is None else min(end, date.fromisoformat(day) - timedelta(1))
-            probe = reference + interval
-            while probe <= until:
-                days.append(probe.isoformat())
-                probe += timedelta(days=1)
-            if day is not None:
-                reference = max(reference, date.fromisoformat(day))
+        step, reference = _INTERVALS[every] + 1, first
+        days: list[int] = []
+        for day in sorted(seen):
+            days += range(reference + step, min(last, day - 1) + 1)
+            reference = max(reference, day)
+        days += range(reference + step, last + 1)
         return days
     weekdays = _schedule_days(every)
-    probe = start + timedelta(days=1)
-    while probe <= end:
-        text = probe.isoformat()
-        if probe.weekday() in weekdays and text not in seen:
-            days.append(text)
-        probe += timedelta(days=1)
-    return days
+    span = range(first + 1, last + 1)
+    if len(weekdays) < 7:  # date.fromordinal(n).weekday() is (n - 1) % 7
+        span = [day for day in span if (day - 1) % 7 in weekdays]  # type: ignore[assignment]
+    if not seen:
+        return list(span)
+    return [day for day in span if day not in seen]
+
+
+_ORDINALS: dict[str, int] = {}  # a log repeats its days: each one is parsed once
+
+
+def _ordinal(day: str) -> int:
+    number = _ORDINALS.get(day)
+    if number is None:
+        number = _ORDINALS[day] = date.fromisoformat(day).toordinal()
+    return number
+
+
+def unrecorded_by_promise(
+    promises: list[Record], followups: list[Record], today: date
+) -> dict[int, list[int]]:
+    """Each promise's unrecorded due days (day numbers, oldest first); none: no entry."""
+    days: dict[int, list[str]] = {}
+    for followup in followups:
+        days.setdefault(followup["promise"], []).append(followup["on"])
+    found: dict[int, list[int]] = {}
+    for promise in promises:
+        numbers = _unrecorded(promise, days.get(promise["id"], []), today)
+        if numbers:
+            ident = promise["id"]
+            found[ident] = sorted({*found[ident], *numbers}) if ident in found else numbers
+    return found
 
 
 def gaps(promises: list[Record], followups: list[Record], today: date) -> list[tuple[str, int]]:
@@ -615,29 +732,111 @@ def gaps(promises: list[Record], followups: list[Record], today: date) -> list[t
     return sorted(found)
 
 
+def unrecorded_weeks(
+    promises: list[Record],
+    followups: list[Record],
+    today: date,
+    start: str = "",
+    unrecorded: dict[int, list[int]] | None = None,
+) -> set[str]:
+    """The weeks (their Monday, ISO text) with a due day left unrecorded, from ``start``
+    (ISO text; empty: from the first): what the report's weekly figures need of
+    ``gaps``, without a text per day. ``unrecorded``: ``unrecorded_by_promise`` of the
+    same, if already known."""
+    if unrecorded is None:
+        unrecorded = unrecorded_by_promise(promises, followups, today)
+    first = _ordinal(start) if start else 0
+    mondays = {
+        day - (day - 1) % 7 for numbers in unrecorded.values() for day in numbers if day >= first
+    }
+    return {date.fromordinal(monday).isoformat() for monday in mondays}
+
+
 def tallies(
-    followups: list[Record], promises: list[Record] | None = None, today: date | None = None
+    followups: list[Record],
+    promises: list[Record] | None = None,
+    today: date | None = None,
+    unrecorded: dict[int, list[int]] | None = None,
 ) -> tuple[dict[int, Tally], Tally]:
     """Per-promise and overall tallies, folded in chronological order.
 
     With ``promises`` and ``today``, due days left unrecorded break streaks too; within
     a day they come after the records, so a day with a gap never ends on a streak.
+
+    A gap only sets a streak to 0, so what counts is whether there is one between two
+    records (of one promise, for its own streak; of any, for the overall one), not each
+    day of it: that is found by bisection in the sorted day numbers (see ``gaps``).
     """
-    events: list[tuple[str, int, int, Record | None]] = [
-        (f["on"], 0, index, f) for index, f in enumerate(chronological(followups))
-    ]
-    if promises is not None and today is not None:
-        events += [(day, 1, ident, None) for day, ident in gaps(promises, followups, today)]
+    ordered = chronological(followups)
+    if unrecorded is None:
+        unrecorded = {}
+        if promises is not None and today is not None:
+            unrecorded = unrecorded_by_promise(promises, followups, today)
     per_promise: dict[int, Tally] = {}
     overall = Tally()
-    for _, _, ident, followup in sorted(events, key=lambda event: event[:3]):
-        if followup is None:
-            per_promise.setdefault(ident, Tally()).gap()
-            overall.gap()
-            continue
-        per_promise.setdefault(followup["promise"], Tally()).add(followup)
-        overall.add(followup)
-    return per_promise, overall
+    if not unrecorded:
+        for followup in ordered:
+            ident = followup["promise"]
+            tally = per_promise.get(ident)
+            if tally is None:
+                tally = per_promise[ident] = Tally()
+            tally.add(followup)
+            overall.add(followup)
+        return per_promise, overall
+
+    if ordered:  # a store with no records yet (each day a gap) never needs bisect
+        from bisect import bisect_left
+
+    every_gap = sorted({day for numbers in unrecorded.values() for day in numbers})
+    passed = 0  # gaps (of any promise) before the day of the record in hand
+    passed_of: dict[int, int] = {}  # the same, per promise: gaps before its last record
+    first_event: dict[int, tuple[int, int, int]] = {}  # to keep the order of the entries
+    previous_on, day = "", 0
+    run = longest = kept = 0  # the overall tally, kept in locals: this loop runs per record
+    for index, followup in enumerate(ordered):
+        ident, on = followup["promise"], followup["on"]
+        if on != previous_on:
+            previous_on, day = on, _ordinal(on)
+            now = bisect_left(every_gap, day, passed)
+            if now > passed:
+                run, passed = 0, now
+        tally = per_promise.get(ident)
+        if tally is None:
+            tally = per_promise[ident] = Tally()
+            first_event[ident] = (day, 0, index)
+        own = unrecorded.get(ident)
+        if own is not None:
+            before = passed_of.get(ident, 0)
+            now = bisect_left(own, day, before)
+            if now > before:
+                tally.current_streak = 0  # Tally.gap
+                passed_of[ident] = now
+        tally.add(followup)
+        if followup["result"] == "kept":  # Tally.add
+            kept += 1
+            run += 1
+            if run > longest:
+                longest = run
+        else:
+            run = 0
+    if ordered:
+        overall.kept, overall.missed, overall.kept_any = kept, len(ordered) - kept, kept > 0
+        overall.current_streak, overall.longest_streak = run, longest
+        overall.last_on, overall.last_result = ordered[-1]["on"], ordered[-1]["result"]
+    if len(every_gap) > passed:
+        overall.gap()
+    for ident, own in unrecorded.items():
+        if len(own) > passed_of.get(ident, 0):
+            tally = per_promise.get(ident)
+            if tally is None:
+                tally = per_promise[ident] = Tally()
+            tally.gap()
+        key = (own[0], 1, ident)
+        if key < first_event.get(ident, key):
+            first_event[ident] = key
+        first_event.setdefault(ident, key)
+    order = sorted(per_promise, key=lambda ident: first_event.get(ident, (0, 0, 0)))
+    return {ident: per_promise[ident] for ident in order}, overall
 
 
 def is_overdue(promise: Record, tally: Tally, today: date) -> bool:
@@ -717,12 +916,17 @@ def select(rows: list[Record], status: str) -> list[Record]:
     return [row for row in rows if row["status"] == status]
 
 
-def stats(promises: list[Record], followups: list[Record], today: date) -> Record:
+def stats(
+    promises: list[Record],
+    followups: list[Record],
+    today: date,
+    unrecorded: dict[int, list[int]] | None = None,
+) -> Record:
     """Figures per promise and overall. Follow-ups whose promise is gone (see
-    ``orphans``) count nowhere."""
+    ``orphans``) count nowhere. ``unrecorded``: ``unrecorded_by_promise``, if known."""
     known = {promise["id"] for promise in promises}
     followups = [f for f in followups if f["promise"] in known]
-    per_promise, overall = tallies(followups, promises, today)
+    per_promise, overall = tallies(followups, promises, today, unrecorded)
     rows = summaries(promises, followups, today, per_promise)
     figures = overall.figures()
     figures.pop("last_result")

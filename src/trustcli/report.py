@@ -49,11 +49,13 @@ def figures(
         s for s in session_list if "finished" in s and s["finished"].date() >= (since or date.min)
     ]
 
-    stats = promises.stats(made, followups, today)
+    # the due days left unrecorded, once for the streaks and the weekly figures
+    gaps = promises.unrecorded_by_promise(made, followups, today)
+    stats = promises.stats(made, followups, today, gaps)
     trends = checkins.trends_by_person(checkin_records)
     followups = promises.chronological(followups)  # one per promise and day
     weekly = weekly_followthrough(followups, confirmations)
-    unrecorded = [gap for gap in promises.gaps(made, followups, today) if gap[0] >= start]
+    unrecorded = promises.unrecorded_weeks(made, followups, today, start, gaps)
     result: Record = {
         "today": today.isoformat(),
         "since": start or None,
@@ -182,19 +184,17 @@ def milestones(
     return found
 
 
-def first_perfect_week(
-    followups: list[Record], unrecorded: list[tuple[str, int]], today: date
-) -> str | None:
+def first_perfect_week(followups: list[Record], unrecorded: set[str], today: date) -> str | None:
     """The first whole week (Monday to Sunday, over by today) with at least three
-    follow-ups, every one kept, and every due day of every promise recorded."""
+    follow-ups, every one kept, and every due day of every promise recorded
+    (``unrecorded``: the weeks with a due day left unrecorded)."""
     weeks: dict[str, list[int]] = {}
     for followup in followups:
         tally = weeks.setdefault(checkins.week_of(followup["on"]), [0, 0])
         tally[0 if followup["result"] == "kept" else 1] += 1
-    blemished = {checkins.week_of(day) for day, _ in unrecorded}
     this_week = checkins.week_of(today.isoformat())
     for week, (kept, missed) in sorted(weeks.items()):
-        if week < this_week and kept >= 3 and not missed and week not in blemished:
+        if week < this_week and kept >= 3 and not missed and week not in unrecorded:
             return week
     return None
 
@@ -203,7 +203,7 @@ def stuck_signs(
     followups: list[Record],
     trends: dict[str, Record],
     today: date,
-    unrecorded: list[tuple[str, int]],
+    unrecorded: set[str],
     alone: bool = False,
 ) -> list[str]:
     """Signs that things are stuck, when the data shows them, kindly worded."""
@@ -230,9 +230,7 @@ def stuck_signs(
     return signs
 
 
-def _weeks_without_kept(
-    followups: list[Record], unrecorded: list[tuple[str, int]], today: date
-) -> int:
+def _weeks_without_kept(followups: list[Record], unrecorded: set[str], today: date) -> int:
     """How many weeks in a row, up to now, had something due and nothing kept: every
     follow-up missed or left unrecorded (0 % follow-through, however it came about).
     This week counts once something in it was due."""
@@ -240,7 +238,7 @@ def _weeks_without_kept(
     due: set[str] = set()
     for followup in followups:
         (kept if followup["result"] == "kept" else due).add(checkins.week_of(followup["on"]))
-    due |= {checkins.week_of(day) for day, _ in unrecorded}
+    due |= unrecorded
     monday = date.fromisoformat(checkins.week_of(today.isoformat()))
     if monday.isoformat() not in due | kept:
         monday -= timedelta(weeks=1)

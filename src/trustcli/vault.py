@@ -22,6 +22,7 @@ import os
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from trustcli import store
@@ -199,15 +200,26 @@ def seal_bytes(key: bytes, plain: bytes, ad: bytes) -> bytes:
 
 def open_bytes(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
     """The plain bytes, or None if ``sealed`` does not open with ``key`` and ``ad``."""
+    return opener(key)(sealed, ad)
+
+
+def opener(key: bytes) -> Callable[[bytes, bytes], bytes | None]:
+    """``open_bytes`` for many records with one key: the cipher is made once, not for
+    each of a log's ten thousand records (issue 14)."""
     from cryptography.exceptions import InvalidTag
 
-    if len(sealed) < 12 + 16:
-        return None
-    try:
-        plain: bytes = _cipher(key).decrypt(sealed[:12], sealed[12:], ad)
-    except InvalidTag:
-        return None
-    return plain
+    decrypt = _cipher(key).decrypt
+
+    def open_one(sealed: bytes, ad: bytes) -> bytes | None:
+        if len(sealed) < 12 + 16:
+            return None
+        try:
+            plain: bytes = decrypt(sealed[:12], sealed[12:], ad)
+        except InvalidTag:
+            return None
+        return plain
+
+    return open_one
 
 
 # --- the unlocked key in the runtime folder ---------------------------------------------
