@@ -96,7 +96,11 @@ def _from_partner(seen: Any, today: date) -> Record:
 
 
 def mark_seen(partner: Record) -> None:
-    """Remember the partner's last record shown, so the next look says what is new."""
+    """Remember the partner's last record shown, so the next look says what is new.
+    A look that showed nothing newer leaves the file as it is (no write at every run)."""
+    last = store.read(SEEN)
+    if last.get("device") == partner["device"] and last.get("seq") == partner["seq"]:
+        return
     with store.updating(SEEN) as document:
         document["device"] = partner["device"]
         document["seq"] = partner["seq"]
