@@ -81,7 +81,7 @@ def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder
         if promise["closed"] or promise["id"] in covered:
             continue
         try:
-            derived.append(_for_promise(promise, clock))
+            derived.append(_for_promise(promise, clock, check))
         except TrustError:
             problems.append(
                 f"{store.path_of(promises.PROMISES)}: promise {promise['id']} repeats "
@@ -96,7 +96,7 @@ def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
     """The entries of reminders.toml that work, and a line for each that does not."""
     stored: list[Reminder] = []
     problems: list[str] = []
-    first_line: dict[int, int] = {}
+    first_index: dict[int, int] = {}  # lines are found only to name a problem
     for index, raw in enumerate(_raw_list(), start=1):
         try:
             reminder = _normalise(raw, index, check)
@@ -104,14 +104,14 @@ def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
             problems.append(exc.message)
             continue
         ident = reminder["id"]
-        if ident in first_line:
+        if ident in first_index:
             problems.append(
-                f"{store.path_of(REMINDERS)}, lines {first_line[ident]} and {_line(index)}: "
-                f"two reminders have id {ident}; give one of them another id in an editor "
-                "(the second is left out until then)"
+                f"{store.path_of(REMINDERS)}, lines {_line(first_index[ident])} and "
+                f"{_line(index)}: two reminders have id {ident}; give one of them another "
+                "id in an editor (the second is left out until then)"
             )
             continue
-        first_line[ident] = _line(index)
+        first_index[ident] = index
         stored.append(reminder)
     return stored, problems
 
@@ -192,8 +192,9 @@ def _promise_clock() -> str:
     return str(clock)
 
 
-def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
-    """The follow-through reminder a repeating promise brings with it, at ``clock``."""
+def _for_promise(promise: dict[str, Any], clock: str, check: bool = True) -> Reminder:
+    """The follow-through reminder a repeating promise brings with it, at ``clock``
+    (``check`` as for schedules.parse)."""
     created = datetime.fromisoformat(promise["created"])
     if created.tzinfo is None:  # edited by hand without its offset: local time
         created = created.astimezone()
@@ -211,7 +212,7 @@ def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
     return {
         "id": f"p{promise['id']}",
         "when": when,
-        "schedule": schedules.parse(when, created),
+        "schedule": schedules.parse(when, created, check),
         "message": default_message("promise", promise["id"]),
         "kind": "promise",
         "promise": promise["id"],
@@ -493,7 +494,7 @@ def _read_times_cache() -> dict[str, Any] | None:
 
 def _source_checksum() -> int:
     """Changes whenever anything that decides fire times changes."""
-    crc = zlib.crc32(str(schedules.zone()).encode())  # a new zone moves every time
+    crc = zlib.crc32(schedules.zone_key().encode())  # a new zone moves every time
     for name in (REMINDERS, promises.PROMISES, config.CONFIG):
         data = store.read_bytes(name)
         crc = zlib.crc32(b"-" if data is None else data, crc)

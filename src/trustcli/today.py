@@ -17,7 +17,9 @@ def gather(today: date, now: datetime) -> Record:
     from trustcli import reminders, shared
 
     made, followups = promises.load_promises(), promises.load_followups()
-    per_promise, _ = promises.tallies(followups, made, today)
+    # What asks for a record today needs each promise's last record and whether it was
+    # ever kept, not its streaks: no due days counted back to the day it was made.
+    per_promise, _ = promises.tallies(followups)
     recorded = {f["promise"] for f in followups if f["on"] == today.isoformat()}
     to_record = [
         {"id": p["id"], "text": p["text"], "every": p["every"], "due": p["due"]}
