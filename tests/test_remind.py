@@ -210,6 +210,24 @@ def test_add_and_list_do_not_import_apscheduler(home, when):
     assert done.stdout.splitlines()[-1] == "False"
 
 
+def test_changing_reminders_imports_nothing_of_the_daemons(home):
+    """add, pause, resume and rm tell a running daemon to reload (a pid file and a
+    signal): that needs none of what only the daemon runs with."""
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['remind', 'add', 'daily 21:00']) == 0\n"
+        "assert main(['remind', 'pause', '1']) == 0\n"
+        "assert main(['remind', 'resume', '1']) == 0\n"
+        "assert main(['remind', 'rm', '1']) == 0\n"
+        "print(sorted(m for m in ('apscheduler', 'logging') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 def test_install_dry_run_and_write(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     dry = cli("remind", "install", "--dry-run")
