@@ -14,6 +14,12 @@ CONFIRM_DAYS = 7  # kept days of the partner's this recent are offered to confir
 
 
 def gather(today: date, now: datetime) -> Record:
+    return gather_with_promises(today, now)[0]
+
+
+def gather_with_promises(today: date, now: datetime) -> tuple[Record, list[Record]]:
+    """``gather``, and the promises it read (the prompt's status needs to know whether
+    there are any, and need not read them again)."""
     from trustcli import reminders, shared
 
     made, followups = promises.load_promises(), promises.load_followups()
@@ -39,7 +45,22 @@ def gather(today: date, now: datetime) -> Record:
     if seen is not None:
         result["partner"] = _from_partner(seen, today)
         result["partner"]["sets_waiting"] = _sets_waiting(seen.partner_records)
-    return result
+    return result, made
+
+
+def as_seen(found: Record) -> Record:
+    """``found`` as the next look gathers it once ``mark_seen`` has kept its partner
+    part: nothing of the partner's is new any more (the sets waiting still wait)."""
+    partner = found["partner"]
+    if partner is None:
+        return found
+    seen = {
+        **partner,
+        "new_promises": [],
+        "hard_moments": [],
+        "to_confirm": [{**day, "new": False} for day in partner["to_confirm"]],
+    }
+    return {**found, "partner": seen}
 
 
 def _sets_waiting(partner_records: list[Record]) -> list[Record]:
