@@ -92,12 +92,15 @@ def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder
     return [r for r in everything if include_paused or not r["paused"]], problems
 
 
-def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
-    """The entries of reminders.toml that work, and a line for each that does not."""
+def _stored(
+    check: bool = True, document: dict[str, Any] | None = None
+) -> tuple[list[Reminder], list[str]]:
+    """The entries of reminders.toml (or of ``document``, read from it) that work, and
+    a line for each that does not."""
     stored: list[Reminder] = []
     problems: list[str] = []
     first_index: dict[int, int] = {}  # lines are found only to name a problem
-    for index, raw in enumerate(_raw_list(), start=1):
+    for index, raw in enumerate(_raw_list(document), start=1):
         try:
             reminder = _normalise(raw, index, check)
         except TrustError as exc:
@@ -116,9 +119,10 @@ def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
     return stored, problems
 
 
-def check_all() -> None:
-    """Refuse to go on (and so to rewrite reminders.toml) while one of its entries is bad."""
-    problems = _stored()[1]
+def check_all(document: dict[str, Any] | None = None) -> None:
+    """Refuse to go on (and so to rewrite reminders.toml, read as ``document`` when
+    given) while one of its entries is bad."""
+    problems = _stored(document=document)[1]
     if problems:
         more = len(problems) - 1
         raise TrustError(problems[0] + (f" (and {more} more)" if more else ""))
@@ -296,7 +300,7 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         record["promise"] = promise_id
     record["created"] = created
     with store.updating(REMINDERS) as document:
-        check_all()  # never rewrite a file with broken entries
+        check_all(document)  # never rewrite a file with broken entries
         existing = document.setdefault("reminder", [])
         # One above every id ever given here (``last_id``), as promises do: a deleted
         # reminder's id, and with it its delivery history, never comes back.
@@ -305,7 +309,8 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         record["id"] = max([mark, *(r["id"] for r in existing)]) + 1
         document[LAST_ID] = record["id"]
         existing.append(record)
-    return find(str(record["id"]))
+        index = len(existing)
+    return _normalise(record, index)  # as `find` reads it back, without reading it all
 
 
 def remove(ident: str) -> int:
@@ -337,7 +342,7 @@ def remove(ident: str) -> int:
     return number
 
 
-def set_paused(ident: str, paused: bool) -> Reminder:
+def set_paused(ident: str, paused: bool) -> None:
     reminder = find(ident)
     if isinstance(reminder["id"], str):
         raise TrustError(
@@ -347,14 +352,13 @@ def set_paused(ident: str, paused: bool) -> Reminder:
     if reminder["paused"] == paused:
         raise TrustError(f"reminder {ident} is already {'paused' if paused else 'active'}")
     with store.updating(REMINDERS) as document:
-        check_all()
+        check_all(document)
         for raw in document.get("reminder", []):
             if raw.get("id") == reminder["id"]:
                 if paused:
                     raw["paused"] = True
                 else:
                     raw.pop("paused", None)
-    return find(ident)
 
 
 # --- when they fire ---------------------------------------------------------------------------
