@@ -210,6 +210,38 @@ def test_add_and_list_do_not_import_apscheduler(home, when):
     assert done.stdout.splitlines()[-1] == "False"
 
 
+def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, monkeypatch):
+    """The others' fire times do not change when a reminder is added: a current cache
+    keeps them (and its window) and gains the new one's, the same as computing
+    everything again gives."""
+    cache = home / "cache" / "reminder-times.json"
+
+    def cached() -> dict:
+        return json.loads(cache.read_text().partition("\n")[2])
+
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
+    cli("remind", "add", "daily 21:00")
+    cli("remind", "add", "weekly sun 19:00")
+    made = cached()
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    assert cli("remind", "add", "mon,thu 20:00").code == 0
+    added = cached()
+    assert (added["from"], added["until"]) == (made["from"], made["until"])
+    assert {k: v for k, v in added["times"].items() if k != "3"} == made["times"]
+    cache.unlink()
+    cli("remind", "list")  # computes nothing into the cache
+    assert cli("remind", "due").code == 0
+    again = cached()
+    assert added["times"]["3"] == [t for t in again["times"]["3"] if t <= added["until"]]
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-23T20:30:00+01:00")
+    due = json.loads(cli("remind", "due", "--json").out)
+    assert [(d["id"], d["at"]) for d in due][-3:] == [
+        (2, "2026-11-22T19:00:00+01:00"),
+        (1, "2026-11-22T21:00:00+01:00"),
+        (3, "2026-11-23T20:00:00+01:00"),
+    ]
+
+
 def test_changing_reminders_imports_nothing_of_the_daemons(home):
     """add, pause, resume and rm tell a running daemon to reload (a pid file and a
     signal): that needs none of what only the daemon runs with."""

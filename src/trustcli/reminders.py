@@ -301,6 +301,7 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
     record["created"] = created
     with store.updating(REMINDERS) as document:
         check_all(document)  # never rewrite a file with broken entries
+        before = _source_checksum()  # what the fire-time cache must be current for
         existing = document.setdefault("reminder", [])
         # One above every id ever given here (``last_id``), as promises do: a deleted
         # reminder's id, and with it its delivery history, never comes back.
@@ -310,6 +311,7 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         document[LAST_ID] = record["id"]
         existing.append(record)
         index = len(existing)
+    _sources_before[record["id"]] = before
     return _normalise(record, index)  # as `find` reads it back, without reading it all
 
 
@@ -481,6 +483,40 @@ def refresh_times_cache(
     if store.home().is_dir():  # a cache only saves time: never make a data home for it
         store.save_cache(_TIMES_CACHE, {"version": 1}, document)
     return times, problems
+
+
+# A reminder just added → the sources' checksum before it was saved (see cache_added).
+_sources_before: dict[int, int] = {}
+
+
+def cache_added(reminder: Reminder) -> None:
+    """After ``add``: add the new reminder's fire times to the cache, when it was
+    current just before the reminder was saved: the others' times are the same, so only
+    the new one's are
+    computed (over the cache's own window), not every reminder's again. Otherwise, or
+    when that would change what the cache says (a reminder for a promise takes the
+    place of the promise's own; no time left ahead in the window, so the prompt's next
+    time could differ), everything is computed again."""
+    now = dates.now()
+    before = _sources_before.pop(reminder["id"], None)
+    cached = _read_times_cache()
+    if cached is None or cached.get("source") != before or reminder["promise"] is not None:
+        refresh_times_cache(now=now)
+        return
+    try:
+        start, until = (datetime.fromisoformat(cached[key]) for key in ("from", "until"))
+    except (KeyError, TypeError, ValueError):
+        refresh_times_cache(now=now)
+        return
+    begin = max(start, reminder["created"]) - timedelta(seconds=1)
+    found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+    times = {**cached["times"], str(reminder["id"]): [moment.isoformat() for moment in found]}
+    ahead = any(datetime.fromisoformat(moments[-1]) > now for moments in times.values() if moments)
+    if until < now or len(found) == _MAX_TIMES or not ahead:
+        refresh_times_cache(now=now)
+        return
+    document = {**cached, "source": _source_checksum(), "times": times}
+    store.save_cache(_TIMES_CACHE, {"version": 1}, document)
 
 
 def _read_times_cache() -> dict[str, Any] | None:

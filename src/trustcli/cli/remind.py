@@ -90,7 +90,7 @@ def add(
         emit(str(reminder["id"]))
         times = ", ".join(f"{moment.astimezone():%a %Y-%m-%d %H:%M}" for moment in upcoming)
         say(f"Reminder {reminder['id']} saved. Next: {times}")
-    reminders.refresh_times_cache()
+    reminders.cache_added(reminder)
     _reloaded()
 
 
