@@ -242,6 +242,32 @@ def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, mo
     ]
 
 
+def test_pause_and_resume_keep_a_current_cache_current(cli, home, monkeypatch):
+    """Pausing takes one reminder's times out of a current cache; resuming puts back
+    the same times computing everything again gives; the others' stay as they were."""
+    cache = home / "cache" / "reminder-times.json"
+
+    def cached() -> dict:
+        return json.loads(cache.read_text().partition("\n")[2])
+
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
+    cli("remind", "add", "daily 21:00")
+    cli("remind", "add", "weekly sun 19:00")
+    made = cached()
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    assert cli("remind", "pause", "2").code == 0
+    paused = cached()
+    assert (paused["from"], paused["until"]) == (made["from"], made["until"])
+    assert paused["times"] == {"1": made["times"]["1"]}
+    assert cli("remind", "due").out == ""  # the cache is current: used as it is
+    assert cached() == paused
+    assert cli("remind", "resume", "2").code == 0
+    assert cached()["times"] == made["times"]
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-22T19:30:00+01:00")
+    due = json.loads(cli("remind", "due", "--json").out)
+    assert (2, "2026-11-22T19:00:00+01:00") in [(d["id"], d["at"]) for d in due]
+
+
 def test_changing_reminders_imports_nothing_of_the_daemons(home):
     """add, pause, resume and rm tell a running daemon to reload (a pid file and a
     signal): that needs none of what only the daemon runs with."""

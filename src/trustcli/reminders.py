@@ -355,12 +355,15 @@ def set_paused(ident: str, paused: bool) -> None:
         raise TrustError(f"reminder {ident} is already {'paused' if paused else 'active'}")
     with store.updating(REMINDERS) as document:
         check_all(document)
+        before = _source_checksum()
         for raw in document.get("reminder", []):
             if raw.get("id") == reminder["id"]:
                 if paused:
                     raw["paused"] = True
                 else:
                     raw.pop("paused", None)
+    # A cache that was current stays so (else the next look computes it, as before).
+    _cache_kept(before, str(reminder["id"]), None if paused else {**reminder, "paused": False})
 
 
 # --- when they fire ---------------------------------------------------------------------------
@@ -490,33 +493,44 @@ _sources_before: dict[int, int] = {}
 
 
 def cache_added(reminder: Reminder) -> None:
-    """After ``add``: add the new reminder's fire times to the cache, when it was
-    current just before the reminder was saved: the others' times are the same, so only
-    the new one's are
-    computed (over the cache's own window), not every reminder's again. Otherwise, or
-    when that would change what the cache says (a reminder for a promise takes the
-    place of the promise's own; no time left ahead in the window, so the prompt's next
-    time could differ), everything is computed again."""
-    now = dates.now()
+    """After ``add``: put the new reminder's fire times in the cache (see
+    ``_cache_kept``); when that cannot be done, every reminder's are computed again. A
+    reminder for a promise takes the place of the promise's own: computed again too."""
     before = _sources_before.pop(reminder["id"], None)
+    key = str(reminder["id"])
+    if reminder["promise"] is not None or before is None or not _cache_kept(before, key, reminder):
+        refresh_times_cache()
+
+
+def _cache_kept(before: int, key: str, reminder: Reminder | None) -> bool:
+    """Keep the fire-time cache current after one stored reminder changed (added,
+    paused, resumed), when it was current just before (``before``: the sources'
+    checksum then): the others' times are the same, so only this one's are computed,
+    over the cache's own window (``reminder``; None: it fires no more). False, and the
+    cache is left as it is, when it was not current, its window has run out or would
+    be cut short (a very frequent one), or nothing is left ahead in it (the prompt's
+    next time could then differ from computing everything again)."""
+    now = dates.now()
     cached = _read_times_cache()
-    if cached is None or cached.get("source") != before or reminder["promise"] is not None:
-        refresh_times_cache(now=now)
-        return
+    if cached is None or cached.get("source") != before:
+        return False
     try:
-        start, until = (datetime.fromisoformat(cached[key]) for key in ("from", "until"))
+        start, until = (datetime.fromisoformat(cached[edge]) for edge in ("from", "until"))
     except (KeyError, TypeError, ValueError):
-        refresh_times_cache(now=now)
-        return
-    begin = max(start, reminder["created"]) - timedelta(seconds=1)
-    found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
-    times = {**cached["times"], str(reminder["id"]): [moment.isoformat() for moment in found]}
+        return False
+    times = {name: moments for name, moments in cached["times"].items() if name != key}
+    if reminder is not None:
+        begin = max(start, reminder["created"]) - timedelta(seconds=1)
+        found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES:
+            return False
+        times[key] = [moment.isoformat() for moment in found]
     ahead = any(datetime.fromisoformat(moments[-1]) > now for moments in times.values() if moments)
-    if until < now or len(found) == _MAX_TIMES or not ahead:
-        refresh_times_cache(now=now)
-        return
+    if until < now or not ahead:
+        return False
     document = {**cached, "source": _source_checksum(), "times": times}
     store.save_cache(_TIMES_CACHE, {"version": 1}, document)
+    return True
 
 
 def _read_times_cache() -> dict[str, Any] | None:
