@@ -286,6 +286,29 @@ def test_changing_reminders_imports_nothing_of_the_daemons(home):
     assert done.stdout.splitlines()[-1] == "[]"
 
 
+def test_a_monthly_promise_brings_its_reminder_without_apscheduler(home, monkeypatch):
+    """A monthly promise's own reminder is written as cron (``0 20 15 * *``) but is a
+    day of the month at a time of day: counted like 'monthly 20:00', so listing it,
+    and the times a change makes the prompt recompute, need no APScheduler."""
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-15T09:00:00+01:00")
+    code = (
+        "import json, sys\nfrom trustcli.cli import main\n"
+        "assert main(['promise', 'add', 'Walk together', '--every', 'monthly']) == 0\n"
+        "assert main(['remind', 'list', '--json']) == 0\n"
+        "assert main(['remind', 'due']) == 0\n"
+        "print('apscheduler' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout[done.stdout.index("[") : done.stdout.rindex("]") + 1])
+    assert [(r["id"], r["when"], r["next"]) for r in listed] == [
+        ("p1", "0 20 15 * *", ["2026-11-15T20:00:00+01:00"])
+    ]
+    assert done.stdout.splitlines()[-1] == "False"
+
+
 def test_install_dry_run_and_write(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     dry = cli("remind", "install", "--dry-run")

@@ -213,10 +213,15 @@ def _for_promise(promise: dict[str, Any], clock: str, check: bool = True) -> Rem
         "fortnightly": f"every 2 weeks {weekday} {clock}",
         "monthly": f"{int(minute or 0)} {int(hour or 20)} {min(created.day, 28)} * *",
     }.get(every, f"{every} {clock}")
+    if every == "monthly":  # written as cron, but 'monthly HH:MM': counted here, no APScheduler
+        spec = {"day": min(created.day, 28), "hour": int(hour or 20), "minute": int(minute or 0)}
+        schedule = schedules.Schedule(when, "cron", spec)
+    else:
+        schedule = schedules.parse(when, created, check)
     return {
         "id": f"p{promise['id']}",
         "when": when,
-        "schedule": schedules.parse(when, created, check),
+        "schedule": schedule,
         "message": default_message("promise", promise["id"]),
         "kind": "promise",
         "promise": promise["id"],
