@@ -255,8 +255,16 @@ def test_acknowledging_what_is_due_clears_the_marker(sh, runtime_dir, tmp_path):
     assert sh("today", env=later).code == 0
     assert _status(runtime_dir).read_bytes().startswith(b"1 ")
     assert _bash_prompt(snippet, tmp_path, AFTER) == "• $ "
+    assert sh("remind", "due", env=later).code == 0  # looking is not acknowledging
+    shown = _status(runtime_dir).read_bytes()
+    assert shown.startswith(b"1 ")
+    assert sh("promise", "list", env=later).code == 0  # a refresh from the records agrees
+    assert _status(runtime_dir).read_bytes() == shown
     assert sh("remind", "due", "--ack", env=later).code == 0
-    assert _status(runtime_dir).read_bytes().startswith(b"0 ")
+    acknowledged = _status(runtime_dir).read_bytes()
+    assert acknowledged.startswith(b"0 ")
+    assert sh("promise", "list", env=later).code == 0
+    assert _status(runtime_dir).read_bytes() == acknowledged
     assert _bash_prompt(snippet, tmp_path, AFTER) == "$ "
 
 

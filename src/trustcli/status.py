@@ -81,6 +81,11 @@ def refresh(
         store.write_status(render(*compute(now or dates.now(), found, any_promises)))
 
 
+def used() -> bool:
+    """Whether this home has a status file to keep current (someone uses shell-init)."""
+    return store.status_exists()
+
+
 def refresh_if_used() -> None:
     """``refresh`` when this home has a status file (someone uses shell-init): a plain
     home without one pays one stat. Right after ``refresh_from`` it does nothing."""

@@ -17,9 +17,12 @@ def gather(today: date, now: datetime) -> Record:
     return gather_with_promises(today, now)[0]
 
 
-def gather_with_promises(today: date, now: datetime) -> tuple[Record, list[Record]]:
+def gather_with_promises(
+    today: date, now: datetime, known: tuple[list[Record], list[str]] | None = None
+) -> tuple[Record, list[Record]]:
     """``gather``, and the promises it read (the prompt's status needs to know whether
-    there are any, and need not read them again)."""
+    there are any, and need not read them again). ``known``: what ``reminders.due(now)``
+    gives, when the caller has it already."""
     from trustcli import reminders, shared
 
     made, followups = promises.load_promises(), promises.load_followups()
@@ -33,7 +36,7 @@ def gather_with_promises(today: date, now: datetime) -> tuple[Record, list[Recor
         if p["id"] not in recorded
         and promises.to_record_on(p, per_promise.get(p["id"], promises.Tally()), today)
     ]
-    due, problems = reminders.due(now)
+    due, problems = reminders.due(now) if known is None else known
     result: Record = {
         "today": today.isoformat(),
         "to_record": to_record,
