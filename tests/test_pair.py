@@ -615,3 +615,41 @@ def test_only_pair_pays_for_cryptography(alex, sam, tmp_path):
     assert "cryptography" not in imported("checkin", "--rating", "7", home=home)
     assert "cryptography" not in imported("pair", "--help", home=home)
     assert "cryptography" in imported("pair", "status", home=home)
+
+
+# What a paired command that finds every record already checked must not import: the
+# cipher and keys (~15 ms), and what only writing (tempfile) or making keys needs.
+NOT_WHEN_CACHED = ("cryptography", "hmac", "secrets", "dataclasses", "tempfile")
+
+
+def loaded(*args: str, home: Path) -> list[str]:
+    """Which of NOT_WHEN_CACHED one command, run in-process, imported."""
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        f"assert main({list(args)!r}) == 0\n"
+        f"print(sorted(m for m in {NOT_WHEN_CACHED!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TRUSTCLI_HOME": str(home), "TRUSTCLI_NOW": ALEX_NOW},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    return json.loads(done.stdout.splitlines()[-1].replace("'", '"'))
+
+
+def test_records_checked_before_are_read_without_the_cipher(alex, sam, tmp_path):
+    """Every record is verified and opened once, then cached: looking again (pair
+    status, promise list, today) on either device opens nothing, so it needs no
+    cryptography; a new record from the partner is verified, so that run does."""
+    pair_in_one_folder(alex, sam, tmp_path / "us")
+    assert sam("promise", "add", "Call at lunch", "--to", "Alexandrina").code == 0
+    assert "cryptography" in loaded("pair", "status", home=tmp_path / "alex-home")  # sam's
+    for home in (tmp_path / "alex-home", tmp_path / "sam-home"):
+        for command in (("pair", "status"), ("promise", "list"), ("today",)):
+            loaded(*command, home=home)  # a first run may write its own caches
+            assert loaded(*command, home=home) == [], (home.name, command)
+    assert sam("promise", "kept", "1").code == 0
+    assert "cryptography" in loaded("today", home=tmp_path / "alex-home")

@@ -152,6 +152,45 @@ def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh):
     assert done.stdout.splitlines()[-1] == "False"
 
 
+@pytest.mark.parametrize("zone", ["Europe/Berlin", ""])
+def test_due_with_a_warm_cache_builds_no_time_zone(home, sh, monkeypatch, zone):
+    """The cache is kept per zone, and knowing which zone this is costs no zone
+    database (zoneinfo, ~2 ms) nor tzlocal (~5 ms with logging) at every prompt."""
+    if zone:
+        monkeypatch.setenv("TZ", zone)
+    else:
+        monkeypatch.delenv("TZ")
+    sh("remind", "add", "daily 21:00")
+    sh("promise", "add", "Walk together", "--every", "monthly")  # brings its own reminder
+    sh("remind", "add", "2030-01-01T10:00", "-m", "once")
+    sh("remind", "due")
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['remind', 'due']) == 0\n"
+        "print(sorted(m for m in ('zoneinfo', 'tzlocal', 'apscheduler') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_due_reads_its_times_again_in_another_zone(cli, monkeypatch):
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
+    cli("remind", "add", "daily 21:00", "-m", "Check in")
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-21T22:00:00+01:00")
+    assert [item["at"] for item in json.loads(cli("remind", "due", "--json").out)] == [
+        "2026-11-20T21:00:00+01:00",
+        "2026-11-21T21:00:00+01:00",
+    ]
+    monkeypatch.setenv("TZ", "America/New_York")  # the same moment: 16:00 there
+    time.tzset()
+    assert [item["at"] for item in json.loads(cli("remind", "due", "--json").out)] == [
+        "2026-11-20T21:00:00-05:00"
+    ]
+
+
 @pytest.mark.parametrize(
     "when", ["daily 21:00", "weekdays 08:30", "weekly sun 19:00", "mon,thu 20:00", "monthly 10:00"]
 )
@@ -168,6 +207,105 @@ def test_add_and_list_do_not_import_apscheduler(home, when):
         [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, monkeypatch):
+    """The others' fire times do not change when a reminder is added: a current cache
+    keeps them (and its window) and gains the new one's, the same as computing
+    everything again gives."""
+    cache = home / "cache" / "reminder-times.json"
+
+    def cached() -> dict:
+        return json.loads(cache.read_text().partition("\n")[2])
+
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
+    cli("remind", "add", "daily 21:00")
+    cli("remind", "add", "weekly sun 19:00")
+    made = cached()
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    assert cli("remind", "add", "mon,thu 20:00").code == 0
+    added = cached()
+    assert (added["from"], added["until"]) == (made["from"], made["until"])
+    assert {k: v for k, v in added["times"].items() if k != "3"} == made["times"]
+    cache.unlink()
+    cli("remind", "list")  # computes nothing into the cache
+    assert cli("remind", "due").code == 0
+    again = cached()
+    assert added["times"]["3"] == [t for t in again["times"]["3"] if t <= added["until"]]
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-23T20:30:00+01:00")
+    due = json.loads(cli("remind", "due", "--json").out)
+    assert [(d["id"], d["at"]) for d in due][-3:] == [
+        (2, "2026-11-22T19:00:00+01:00"),
+        (1, "2026-11-22T21:00:00+01:00"),
+        (3, "2026-11-23T20:00:00+01:00"),
+    ]
+
+
+def test_pause_and_resume_keep_a_current_cache_current(cli, home, monkeypatch):
+    """Pausing takes one reminder's times out of a current cache; resuming puts back
+    the same times computing everything again gives; the others' stay as they were."""
+    cache = home / "cache" / "reminder-times.json"
+
+    def cached() -> dict:
+        return json.loads(cache.read_text().partition("\n")[2])
+
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
+    cli("remind", "add", "daily 21:00")
+    cli("remind", "add", "weekly sun 19:00")
+    made = cached()
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    assert cli("remind", "pause", "2").code == 0
+    paused = cached()
+    assert (paused["from"], paused["until"]) == (made["from"], made["until"])
+    assert paused["times"] == {"1": made["times"]["1"]}
+    assert cli("remind", "due").out == ""  # the cache is current: used as it is
+    assert cached() == paused
+    assert cli("remind", "resume", "2").code == 0
+    assert cached()["times"] == made["times"]
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-22T19:30:00+01:00")
+    due = json.loads(cli("remind", "due", "--json").out)
+    assert (2, "2026-11-22T19:00:00+01:00") in [(d["id"], d["at"]) for d in due]
+
+
+def test_changing_reminders_imports_nothing_of_the_daemons(home):
+    """add, pause, resume and rm tell a running daemon to reload (a pid file and a
+    signal): that needs none of what only the daemon runs with."""
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['remind', 'add', 'daily 21:00']) == 0\n"
+        "assert main(['remind', 'pause', '1']) == 0\n"
+        "assert main(['remind', 'resume', '1']) == 0\n"
+        "assert main(['remind', 'rm', '1']) == 0\n"
+        "print(sorted(m for m in ('apscheduler', 'logging') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_monthly_promise_brings_its_reminder_without_apscheduler(home, monkeypatch):
+    """A monthly promise's own reminder is written as cron (``0 20 15 * *``) but is a
+    day of the month at a time of day: counted like 'monthly 20:00', so listing it,
+    and the times a change makes the prompt recompute, need no APScheduler."""
+    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-15T09:00:00+01:00")
+    code = (
+        "import json, sys\nfrom trustcli.cli import main\n"
+        "assert main(['promise', 'add', 'Walk together', '--every', 'monthly']) == 0\n"
+        "assert main(['remind', 'list', '--json']) == 0\n"
+        "assert main(['remind', 'due']) == 0\n"
+        "print('apscheduler' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout[done.stdout.index("[") : done.stdout.rindex("]") + 1])
+    assert [(r["id"], r["when"], r["next"]) for r in listed] == [
+        ("p1", "0 20 15 * *", ["2026-11-15T20:00:00+01:00"])
+    ]
     assert done.stdout.splitlines()[-1] == "False"
 
 

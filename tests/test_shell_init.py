@@ -5,6 +5,7 @@ fish's `path mtime -R` all read it), trustcli's with TRUSTCLI_NOW, so nothing wa
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -254,8 +255,16 @@ def test_acknowledging_what_is_due_clears_the_marker(sh, runtime_dir, tmp_path):
     assert sh("today", env=later).code == 0
     assert _status(runtime_dir).read_bytes().startswith(b"1 ")
     assert _bash_prompt(snippet, tmp_path, AFTER) == "• $ "
+    assert sh("remind", "due", env=later).code == 0  # looking is not acknowledging
+    shown = _status(runtime_dir).read_bytes()
+    assert shown.startswith(b"1 ")
+    assert sh("promise", "list", env=later).code == 0  # a refresh from the records agrees
+    assert _status(runtime_dir).read_bytes() == shown
     assert sh("remind", "due", "--ack", env=later).code == 0
-    assert _status(runtime_dir).read_bytes().startswith(b"0 ")
+    acknowledged = _status(runtime_dir).read_bytes()
+    assert acknowledged.startswith(b"0 ")
+    assert sh("promise", "list", env=later).code == 0
+    assert _status(runtime_dir).read_bytes() == acknowledged
     assert _bash_prompt(snippet, tmp_path, AFTER) == "$ "
 
 
@@ -264,3 +273,37 @@ def test_wipe_removes_the_status_file(sh, runtime_dir, tmp_path):
     status = _status(runtime_dir)
     assert sh("wipe", "--yes").code == 0
     assert not status.exists()
+
+
+def test_news_from_the_partner_counts_until_today_shows_it(sh, runtime_dir, tmp_path):
+    """The status `today` leaves is the one the next refresh would write: what it showed
+    of the partner's is seen, so it no longer counts; news after that counts again."""
+    alex_home, sam_home, folder = tmp_path / "alex", tmp_path / "sam", tmp_path / "us"
+    now = {"TRUSTCLI_NOW": "2030-01-10T08:00:00+01:00"}
+    alex = {**now, "TRUSTCLI_HOME": str(alex_home)}
+    sam = {**now, "TRUSTCLI_HOME": str(sam_home)}
+    assert sh("init", "--me", "alex", "--partner", "sam", env=alex).code == 0
+    assert sh("init", "--me", "sam", "--partner", "alex", env=sam).code == 0
+    assert sh("pair", "create", str(folder), env=alex).code == 0
+    joined = sh("pair", "join", str(folder), "--json", env=sam)
+    words = json.loads(joined.out)["fingerprint"]
+    assert sh("pair", "accept", "--fingerprint", words, env=alex).code == 0
+    assert sh("shell-init", "bash", env=alex).code == 0
+    status = _status(runtime_dir)
+
+    def counted() -> int:
+        return int(status.read_text().split()[0])
+
+    assert sh("promise", "add", "Call at lunch", "--to", "alex", env=sam).code == 0
+    assert sh("pair", "status", env=alex).code == 0
+    assert counted() == 1  # a new promise to alex
+    assert "new promise b1 to you" in sh("today", env=alex).out
+    assert counted() == 0
+    assert sh("pair", "status", env=alex).code == 0  # a refresh from the records agrees
+    assert counted() == 0
+    assert sh("promise", "add", "Walk on Sunday", "--to", "alex", env=sam).code == 0
+    assert sh("today", "--json", env=alex).code == 0
+    assert counted() == 0
+    assert sh("promise", "add", "Cook on Friday", "--to", "alex", env=sam).code == 0
+    assert sh("pair", "status", env=alex).code == 0
+    assert counted() == 1

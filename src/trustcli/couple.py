@@ -22,10 +22,8 @@ import binascii
 import contextlib
 import json
 import re
-import secrets
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,27 +81,29 @@ FINGERPRINT_WORDS = 6
 _SCRYPT_N = 2**14  # ~70 ms a fingerprint: slows an attacker who searches for a lookalike
 
 
-@dataclass
 class Seen:
-    """One device's folder as read: its key, its records, and what was refused."""
+    """One device's folder as read: its key, its records, and what was refused.
+    (Plain classes: @dataclass costs ~0.5 ms at every start of a paired command.)"""
 
-    device: str
-    public: bytes | None = None
-    records: list[dict[str, Any]] = field(default_factory=list)
-    arriving: int = 0  # a last line still being written or synced
-    refused: list[str] = field(default_factory=list)
+    __slots__ = ("arriving", "device", "public", "records", "refused")
+
+    def __init__(self, device: str, public: bytes | None = None) -> None:
+        self.device, self.public = device, public
+        self.records: list[dict[str, Any]] = []
+        self.arriving = 0  # a last line still being written or synced
+        self.refused: list[str] = []
 
 
-@dataclass
 class Folder:
     """The couple folder as this device can read it."""
 
-    root: Path
-    couple: str
-    creator: str
-    devices: dict[str, Seen] = field(default_factory=dict)
-    ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
-    accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # device → accept record
+    __slots__ = ("accepted", "couple", "creator", "devices", "ignored", "root")
+
+    def __init__(self, root: Path, couple: str, creator: str) -> None:
+        self.root, self.couple, self.creator = root, couple, creator
+        self.devices: dict[str, Seen] = {}
+        self.ignored: list[tuple[str, str]] = []  # (name, why)
+        self.accepted: dict[str, dict[str, Any]] = {}  # device → accept record
 
 
 # --- the private home's couple.toml -------------------------------------------------
@@ -156,6 +156,8 @@ def _new_device_key() -> tuple[bytes, bytes]:
     """A device's keys: (secret, public), each two raw 32-byte keys side by side: an
     X25519 key for the hand-over of the couple key, then an Ed25519 key that signs
     every record this device writes."""
+    import secrets
+
     return (secret := secrets.token_bytes(32) + secrets.token_bytes(32)), _public_of(secret)
 
 
@@ -229,6 +231,8 @@ def _same_words(given: str, expected: str) -> bool:
 
 
 def _seal(key: bytes, plain: bytes, ad: bytes) -> bytes:
+    import secrets
+
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
     nonce = secrets.token_bytes(12)
@@ -360,6 +364,8 @@ def create(path: Path, announce: Callable[[], None] | None = None) -> dict[str, 
                 f"{root} is already a couple folder; to join it run 'trustcli pair join {root}'"
             )
         raise TrustError(f"{root} is not empty; give a new or empty folder for the couple")
+    import secrets
+
     from trustcli import shared
 
     sharing = shared.existing()
@@ -416,6 +422,8 @@ def join(path: Path) -> dict[str, Any]:
                 f"someone else is already asking to join {root}; the first person can "
                 "accept or refuse them first"
             )
+    import secrets
+
     device = secrets.token_hex(8)
     secret, public = _new_device_key()
     # The request first, then the private home: a request that fails to be written
@@ -655,7 +663,7 @@ def read_folder(current: dict[str, Any], root: Path) -> Folder:
 def _creator_public(current: dict[str, Any]) -> bytes | None:
     """The first device's public keys as this home knows them (never from the folder)."""
     if current.get("role") == "creator":
-        return _public_of(_unb64(current["secret"], "secret"))
+        return _own_public(_unb64(current["secret"], "secret"))
     try:
         return _unb64(current.get("creator_public"), "creator_public")
     except ValueError:
@@ -727,15 +735,38 @@ def _read_device(
             )
             continue
         seen.records.append({**record, "seq": seq})
-    if cache is not None and (start == 0 or end - start > _CACHE_SLACK) and end > start:
+    if cache is not None and end > start:  # anything opened now is never opened again
         cache.save(raw[:end], before + len(lines), expected, seen)
     if unaccepted:
         seen.refused.append(f"{unaccepted} record(s) from a device nobody accepted")
     return seen
 
 
+_PUBLIC_CACHE = "cache/couple-public.json"
+
+
+def _own_public(secret: bytes) -> bytes:
+    """This device's public keys, derived from its secret once and then kept in the
+    private home's ``cache/``, beside a keyed BLAKE2b digest of the secret they belong
+    to. Deriving them imports cryptography (~15 ms): the first device would otherwise
+    pay that at every paired command only to recognise its own record cache. A cache
+    made for another secret, or damaged, is derived again."""
+    import hashlib
+
+    tag = hashlib.blake2b(secret, digest_size=16, person=b"trustcli public").hexdigest()
+    loaded = store.load_cache(_PUBLIC_CACHE)
+    if loaded is not None and loaded[0].get("secret") == tag:
+        with contextlib.suppress(ValueError):
+            public = _unb64(json.loads(loaded[1]), "public")
+            if len(public) == 64:
+                return public
+    public = _public_of(secret)
+    if store.home().is_dir():  # a cache only saves time: never make a data home for it
+        store.save_cache(_PUBLIC_CACHE, {"version": 1, "secret": tag}, _b64(public))
+    return public
+
+
 _CACHE_VERSION = 1
-_CACHE_SLACK = 16 * 1024  # check up to this much new log each time before saving again
 
 
 class _DeviceCache:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import signal
 import sys
@@ -381,6 +380,8 @@ SIGNALS = {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}
 
 
 def run() -> int:
+    import logging  # here: remind add/rm/pause import this module only to signal it
+
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     fd = _claim_pid_file()
     logging.basicConfig(  # APScheduler's own warnings, in our one-line format

@@ -81,7 +81,7 @@ def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder
         if promise["closed"] or promise["id"] in covered:
             continue
         try:
-            derived.append(_for_promise(promise, clock))
+            derived.append(_for_promise(promise, clock, check))
         except TrustError:
             problems.append(
                 f"{store.path_of(promises.PROMISES)}: promise {promise['id']} repeats "
@@ -92,33 +92,37 @@ def read(include_paused: bool = True, check: bool = True) -> tuple[list[Reminder
     return [r for r in everything if include_paused or not r["paused"]], problems
 
 
-def _stored(check: bool = True) -> tuple[list[Reminder], list[str]]:
-    """The entries of reminders.toml that work, and a line for each that does not."""
+def _stored(
+    check: bool = True, document: dict[str, Any] | None = None
+) -> tuple[list[Reminder], list[str]]:
+    """The entries of reminders.toml (or of ``document``, read from it) that work, and
+    a line for each that does not."""
     stored: list[Reminder] = []
     problems: list[str] = []
-    first_line: dict[int, int] = {}
-    for index, raw in enumerate(_raw_list(), start=1):
+    first_index: dict[int, int] = {}  # lines are found only to name a problem
+    for index, raw in enumerate(_raw_list(document), start=1):
         try:
             reminder = _normalise(raw, index, check)
         except TrustError as exc:
             problems.append(exc.message)
             continue
         ident = reminder["id"]
-        if ident in first_line:
+        if ident in first_index:
             problems.append(
-                f"{store.path_of(REMINDERS)}, lines {first_line[ident]} and {_line(index)}: "
-                f"two reminders have id {ident}; give one of them another id in an editor "
-                "(the second is left out until then)"
+                f"{store.path_of(REMINDERS)}, lines {_line(first_index[ident])} and "
+                f"{_line(index)}: two reminders have id {ident}; give one of them another "
+                "id in an editor (the second is left out until then)"
             )
             continue
-        first_line[ident] = _line(index)
+        first_index[ident] = index
         stored.append(reminder)
     return stored, problems
 
 
-def check_all() -> None:
-    """Refuse to go on (and so to rewrite reminders.toml) while one of its entries is bad."""
-    problems = _stored()[1]
+def check_all(document: dict[str, Any] | None = None) -> None:
+    """Refuse to go on (and so to rewrite reminders.toml, read as ``document`` when
+    given) while one of its entries is bad."""
+    problems = _stored(document=document)[1]
     if problems:
         more = len(problems) - 1
         raise TrustError(problems[0] + (f" (and {more} more)" if more else ""))
@@ -192,8 +196,9 @@ def _promise_clock() -> str:
     return str(clock)
 
 
-def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
-    """The follow-through reminder a repeating promise brings with it, at ``clock``."""
+def _for_promise(promise: dict[str, Any], clock: str, check: bool = True) -> Reminder:
+    """The follow-through reminder a repeating promise brings with it, at ``clock``
+    (``check`` as for schedules.parse)."""
     created = datetime.fromisoformat(promise["created"])
     if created.tzinfo is None:  # edited by hand without its offset: local time
         created = created.astimezone()
@@ -208,10 +213,15 @@ def _for_promise(promise: dict[str, Any], clock: str) -> Reminder:
         "fortnightly": f"every 2 weeks {weekday} {clock}",
         "monthly": f"{int(minute or 0)} {int(hour or 20)} {min(created.day, 28)} * *",
     }.get(every, f"{every} {clock}")
+    if every == "monthly":  # written as cron, but 'monthly HH:MM': counted here, no APScheduler
+        spec = {"day": min(created.day, 28), "hour": int(hour or 20), "minute": int(minute or 0)}
+        schedule = schedules.Schedule(when, "cron", spec)
+    else:
+        schedule = schedules.parse(when, created, check)
     return {
         "id": f"p{promise['id']}",
         "when": when,
-        "schedule": schedules.parse(when, created),
+        "schedule": schedule,
         "message": default_message("promise", promise["id"]),
         "kind": "promise",
         "promise": promise["id"],
@@ -295,7 +305,8 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         record["promise"] = promise_id
     record["created"] = created
     with store.updating(REMINDERS) as document:
-        check_all()  # never rewrite a file with broken entries
+        check_all(document)  # never rewrite a file with broken entries
+        before = _source_checksum()  # what the fire-time cache must be current for
         existing = document.setdefault("reminder", [])
         # One above every id ever given here (``last_id``), as promises do: a deleted
         # reminder's id, and with it its delivery history, never comes back.
@@ -304,7 +315,9 @@ def add(when: str, message: str = "", kind: str = "", promise_id: int | None = N
         record["id"] = max([mark, *(r["id"] for r in existing)]) + 1
         document[LAST_ID] = record["id"]
         existing.append(record)
-    return find(str(record["id"]))
+        index = len(existing)
+    _sources_before[record["id"]] = before
+    return _normalise(record, index)  # as `find` reads it back, without reading it all
 
 
 def remove(ident: str) -> int:
@@ -336,7 +349,7 @@ def remove(ident: str) -> int:
     return number
 
 
-def set_paused(ident: str, paused: bool) -> Reminder:
+def set_paused(ident: str, paused: bool) -> None:
     reminder = find(ident)
     if isinstance(reminder["id"], str):
         raise TrustError(
@@ -346,14 +359,16 @@ def set_paused(ident: str, paused: bool) -> Reminder:
     if reminder["paused"] == paused:
         raise TrustError(f"reminder {ident} is already {'paused' if paused else 'active'}")
     with store.updating(REMINDERS) as document:
-        check_all()
+        check_all(document)
+        before = _source_checksum()
         for raw in document.get("reminder", []):
             if raw.get("id") == reminder["id"]:
                 if paused:
                     raw["paused"] = True
                 else:
                     raw.pop("paused", None)
-    return find(ident)
+    # A cache that was current stays so (else the next look computes it, as before).
+    _cache_kept(before, str(reminder["id"]), None if paused else {**reminder, "paused": False})
 
 
 # --- when they fire ---------------------------------------------------------------------------
@@ -478,6 +493,51 @@ def refresh_times_cache(
     return times, problems
 
 
+# A reminder just added → the sources' checksum before it was saved (see cache_added).
+_sources_before: dict[int, int] = {}
+
+
+def cache_added(reminder: Reminder) -> None:
+    """After ``add``: put the new reminder's fire times in the cache (see
+    ``_cache_kept``); when that cannot be done, every reminder's are computed again. A
+    reminder for a promise takes the place of the promise's own: computed again too."""
+    before = _sources_before.pop(reminder["id"], None)
+    key = str(reminder["id"])
+    if reminder["promise"] is not None or before is None or not _cache_kept(before, key, reminder):
+        refresh_times_cache()
+
+
+def _cache_kept(before: int, key: str, reminder: Reminder | None) -> bool:
+    """Keep the fire-time cache current after one stored reminder changed (added,
+    paused, resumed), when it was current just before (``before``: the sources'
+    checksum then): the others' times are the same, so only this one's are computed,
+    over the cache's own window (``reminder``; None: it fires no more). False, and the
+    cache is left as it is, when it was not current, its window has run out or would
+    be cut short (a very frequent one), or nothing is left ahead in it (the prompt's
+    next time could then differ from computing everything again)."""
+    now = dates.now()
+    cached = _read_times_cache()
+    if cached is None or cached.get("source") != before:
+        return False
+    try:
+        start, until = (datetime.fromisoformat(cached[edge]) for edge in ("from", "until"))
+    except (KeyError, TypeError, ValueError):
+        return False
+    times = {name: moments for name, moments in cached["times"].items() if name != key}
+    if reminder is not None:
+        begin = max(start, reminder["created"]) - timedelta(seconds=1)
+        found = schedules.fire_times(reminder["schedule"], begin, until, _MAX_TIMES)
+        if len(found) == _MAX_TIMES:
+            return False
+        times[key] = [moment.isoformat() for moment in found]
+    ahead = any(datetime.fromisoformat(moments[-1]) > now for moments in times.values() if moments)
+    if until < now or not ahead:
+        return False
+    document = {**cached, "source": _source_checksum(), "times": times}
+    store.save_cache(_TIMES_CACHE, {"version": 1}, document)
+    return True
+
+
 def _read_times_cache() -> dict[str, Any] | None:
     """The cached fire times, if the file matches its checksum (``store.load_cache``
     says what that protects against); the caller checks them against the sources."""
@@ -493,7 +553,7 @@ def _read_times_cache() -> dict[str, Any] | None:
 
 def _source_checksum() -> int:
     """Changes whenever anything that decides fire times changes."""
-    crc = zlib.crc32(str(schedules.zone()).encode())  # a new zone moves every time
+    crc = zlib.crc32(schedules.zone_key().encode())  # a new zone moves every time
     for name in (REMINDERS, promises.PROMISES, config.CONFIG):
         data = store.read_bytes(name)
         crc = zlib.crc32(b"-" if data is None else data, crc)

@@ -88,11 +88,12 @@ def parse(text: str, created: datetime | None = None, check: bool = True) -> Sch
     """Read WHEN. ``created`` anchors 'every N weeks' (and the weekday or day of month of
     'weekly 19:00', 'fortnightly 10:00', 'monthly 10:00') so it stays put across restarts.
     ``check=False`` skips asking APScheduler whether it can read a cron expression (an
-    import that costs ~50 ms, for `remind due` when its cache already has the times)."""
+    import that costs ~50 ms) and placing a one-time moment in the zone, for `remind
+    due` when its cache already has the times (and names what does not work)."""
     words = " ".join(text.strip().lower().split())
     if not words:
         raise TrustError(f"the schedule is empty: use {FORMS}")
-    once = _one_time(text.strip())
+    once = _one_time(text.strip(), check)
     if once is not None:
         return Schedule(text, "date", {"run_date": once})
     parts = words.split(" ")
@@ -196,7 +197,7 @@ def _cron_day(word: str, text: str) -> int:
     return (number + 1) % 7
 
 
-def _one_time(text: str) -> datetime | None:
+def _one_time(text: str, check: bool = True) -> datetime | None:
     if not re.match(r"^\d{4,}-\d{1,2}-\d{1,2}[T ]\d", text):
         return None
     if not re.match(r"^\d{4}-", text):
@@ -205,7 +206,7 @@ def _one_time(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise TrustError(f"{text!r} is not a real date and time (check month, day, hour)") from None
-    if to_instant(moment, zone()) is None:
+    if check and to_instant(moment, zone()) is None:
         when = "future: pick a year up to 9998" if moment.year > 1 else "past"
         raise TrustError(f"{text!r} is too far in the {when}")
     return moment
@@ -255,6 +256,45 @@ def zone() -> tzinfo:
         now = dates.now()
         assert now.tzinfo is not None
         return now.tzinfo
+
+
+_TZLOCAL_FILES = (  # what tzlocal reads on Linux and macOS when $TZ names no zone
+    "/etc/timezone",
+    "/var/db/zoneinfo",
+    "/etc/sysconfig/clock",
+    "/etc/conf.d/clock",
+)
+
+
+def zone_key() -> str:
+    """Text that changes whenever ``zone()`` may give another zone, without building it:
+    `remind due` keys its cache on it, and the zone database (zoneinfo, ~2 ms) and
+    tzlocal (~5 ms, with logging) would otherwise be imported at every prompt.
+
+    It holds what ``zone()`` reads: $TZ, where zoneinfo looks ($PYTHONTZPATH), the files
+    tzlocal reads and where /etc/localtime leads, and the UTC offset now (for the
+    fixed-offset fallback). More than the zone changes it (an offset at a daylight saving
+    change): that costs one recomputation, never a stale time. Where tzlocal asks
+    another program (Android) or the registry (Windows), the zone itself is the key."""
+    import sys
+
+    if sys.platform == "win32" or os.path.exists("/system/bin/getprop"):
+        return str(zone())
+    parts = [os.environ.get("TZ", "-"), os.environ.get("PYTHONTZPATH", "-")]
+    for path in _TZLOCAL_FILES:
+        try:
+            with open(path, "rb") as file:
+                parts.append(file.read(4096).decode("utf-8", "replace"))
+        except OSError:
+            parts.append("-")
+    try:
+        parts.append(os.path.realpath("/etc/localtime"))
+        info = os.stat("/etc/localtime")
+        parts.append(f"{info.st_ino} {info.st_size} {info.st_mtime_ns}")
+    except (OSError, ValueError):
+        parts.append("-")
+    parts.append(str(dates.now().utcoffset()))
+    return "\n".join(parts)
 
 
 def to_instant(wall: datetime, tz: tzinfo) -> datetime | None:

@@ -19,16 +19,30 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from trustcli import store
 from trustcli.errors import TrustError
 
+# Set when a command wrote the status from what it had just gathered itself (``today``):
+# the refresh the CLI runs after that command (``refresh_if_used()``) then has nothing
+# left to do, and clears it.
+_written_by_the_command = False
 
-def compute(now: datetime) -> tuple[int, int]:
-    """How many things are due at ``now``, and the epoch second when more may be (0: never)."""
+
+def compute(
+    now: datetime, found: dict[str, Any] | None = None, any_promises: bool | None = None
+) -> tuple[int, int]:
+    """How many things are due at ``now``, and the epoch second when more may be (0: never).
+    ``found``: what ``today.gather`` gives at ``now``, when the caller has it already;
+    ``any_promises``: whether there are promises, when it knows."""
     from trustcli import promises, reminders, today
 
-    found = today.gather(now.date(), now)
+    if found is None:
+        found, made = today.gather_with_promises(now.date(), now)
+        any_promises = bool(made)
+    elif any_promises is None:
+        any_promises = bool(promises.load_promises())
     count = len(found["to_record"]) + len(found["reminders"])
     partner = found["partner"]
     if partner is not None and (
@@ -42,7 +56,7 @@ def compute(now: datetime) -> tuple[int, int]:
     times, _ = reminders._fire_times_between(reminders.acknowledged(), now)
     for moments in times.values():
         upcoming += [at for at in map(datetime.fromisoformat, moments) if at > now]
-    if promises.load_promises():  # a new day may bring a promise to record
+    if any_promises:  # a new day may bring a promise to record
         local = now.astimezone()
         midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         upcoming.append(midnight)
@@ -53,17 +67,41 @@ def render(count: int, next_at: int) -> bytes:
     return f"{count} {next_at}\n".encode()
 
 
-def refresh(now: datetime | None = None) -> None:
-    """Write the status file again from the records (never fails the caller: the file
-    only saves a prompt some time; a locked vault keeps the last one)."""
+def refresh(
+    now: datetime | None = None,
+    found: dict[str, Any] | None = None,
+    any_promises: bool | None = None,
+) -> None:
+    """Write the status file again from the records, or from ``found`` (as ``compute``).
+    Never fails the caller: the file only saves a prompt some time; a locked vault
+    keeps the last one."""
     from trustcli import dates
 
     with contextlib.suppress(TrustError, OSError):
-        store.write_status(render(*compute(now or dates.now())))
+        store.write_status(render(*compute(now or dates.now(), found, any_promises)))
+
+
+def used() -> bool:
+    """Whether this home has a status file to keep current (someone uses shell-init)."""
+    return store.status_exists()
 
 
 def refresh_if_used() -> None:
     """``refresh`` when this home has a status file (someone uses shell-init): a plain
-    home without one pays one stat."""
+    home without one pays one stat. Right after ``refresh_from`` it does nothing."""
+    global _written_by_the_command
+    if _written_by_the_command:
+        _written_by_the_command = False
+        return
     if store.status_exists():
         refresh()
+
+
+def refresh_from(found: dict[str, Any], now: datetime, any_promises: bool) -> None:
+    """``refresh_if_used`` from what a command has just gathered at ``now`` (``today``,
+    its partner part as seen), so the CLI's refresh after the command need not gather
+    it all again. Call it last, once the command has done everything else."""
+    global _written_by_the_command
+    if store.status_exists():
+        refresh(now, found, any_promises)
+    _written_by_the_command = True

@@ -14,10 +14,21 @@ CONFIRM_DAYS = 7  # kept days of the partner's this recent are offered to confir
 
 
 def gather(today: date, now: datetime) -> Record:
+    return gather_with_promises(today, now)[0]
+
+
+def gather_with_promises(
+    today: date, now: datetime, known: tuple[list[Record], list[str]] | None = None
+) -> tuple[Record, list[Record]]:
+    """``gather``, and the promises it read (the prompt's status needs to know whether
+    there are any, and need not read them again). ``known``: what ``reminders.due(now)``
+    gives, when the caller has it already."""
     from trustcli import reminders, shared
 
     made, followups = promises.load_promises(), promises.load_followups()
-    per_promise, _ = promises.tallies(followups, made, today)
+    # What asks for a record today needs each promise's last record and whether it was
+    # ever kept, not its streaks: no due days counted back to the day it was made.
+    per_promise, _ = promises.tallies(followups)
     recorded = {f["promise"] for f in followups if f["on"] == today.isoformat()}
     to_record = [
         {"id": p["id"], "text": p["text"], "every": p["every"], "due": p["due"]}
@@ -25,7 +36,7 @@ def gather(today: date, now: datetime) -> Record:
         if p["id"] not in recorded
         and promises.to_record_on(p, per_promise.get(p["id"], promises.Tally()), today)
     ]
-    due, problems = reminders.due(now)
+    due, problems = reminders.due(now) if known is None else known
     result: Record = {
         "today": today.isoformat(),
         "to_record": to_record,
@@ -37,7 +48,22 @@ def gather(today: date, now: datetime) -> Record:
     if seen is not None:
         result["partner"] = _from_partner(seen, today)
         result["partner"]["sets_waiting"] = _sets_waiting(seen.partner_records)
-    return result
+    return result, made
+
+
+def as_seen(found: Record) -> Record:
+    """``found`` as the next look gathers it once ``mark_seen`` has kept its partner
+    part: nothing of the partner's is new any more (the sets waiting still wait)."""
+    partner = found["partner"]
+    if partner is None:
+        return found
+    seen = {
+        **partner,
+        "new_promises": [],
+        "hard_moments": [],
+        "to_confirm": [{**day, "new": False} for day in partner["to_confirm"]],
+    }
+    return {**found, "partner": seen}
 
 
 def _sets_waiting(partner_records: list[Record]) -> list[Record]:
@@ -96,7 +122,11 @@ def _from_partner(seen: Any, today: date) -> Record:
 
 
 def mark_seen(partner: Record) -> None:
-    """Remember the partner's last record shown, so the next look says what is new."""
+    """Remember the partner's last record shown, so the next look says what is new.
+    A look that showed nothing newer leaves the file as it is (no write at every run)."""
+    last = store.read(SEEN)
+    if last.get("device") == partner["device"] and last.get("seq") == partner["seq"]:
+        return
     with store.updating(SEEN) as document:
         document["device"] = partner["device"]
         document["seq"] = partner["seq"]

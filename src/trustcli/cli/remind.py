@@ -90,7 +90,7 @@ def add(
         emit(str(reminder["id"]))
         times = ", ".join(f"{moment.astimezone():%a %Y-%m-%d %H:%M}" for moment in upcoming)
         say(f"Reminder {reminder['id']} saved. Next: {times}")
-    reminders.refresh_times_cache()
+    reminders.cache_added(reminder)
     _reloaded()
 
 
@@ -217,7 +217,7 @@ def due(
       trustcli remind due --ack
       trustcli remind due --json | jq length
     """
-    from trustcli import dates, reminders
+    from trustcli import dates, reminders, status
 
     now = dates.now()
     items, problems = reminders.due(now)
@@ -232,6 +232,11 @@ def due(
     if ack:
         reminders.acknowledge(now)
     _name_problems(problems)
+    if status.used():  # the prompt's status, from what was found here (none after --ack)
+        from trustcli import today
+
+        found, made = today.gather_with_promises(now.date(), now, ([] if ack else items, problems))
+        status.refresh_from(found, now, bool(made))
 
 
 @app.command()

@@ -30,13 +30,16 @@ def today_command(
       trustcli today
       trustcli today --json | jq '.to_record | length'
     """
+    from trustcli import status
     from trustcli import today as gathering
 
     now = dates.now()
-    found = gathering.gather(now.date(), now)
+    found, made = gathering.gather_with_promises(now.date(), now)
     partner = found["partner"]
     if partner is not None:
         gathering.mark_seen(partner)
+    seen = gathering.as_seen(found)  # for the prompt's status, written below
+    if partner is not None:
         partner = {key: value for key, value in partner.items() if key not in ("device", "seq")}
         found["partner"] = partner
     problems = found.pop("problems")
@@ -46,6 +49,7 @@ def today_command(
         emit(_screen(found, now))
     for problem in problems:
         say(problem)
+    status.refresh_from(seen, now, bool(made))
 
 
 def _screen(found: dict[str, Any], now: datetime) -> str:
