@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, run_installed, spawn_on_terminal
+from tests.conftest import Result, run_installed, spawn_on_terminal, trustcli_executable
 
 Person = Callable[..., Result]
 
@@ -653,3 +653,49 @@ def test_records_checked_before_are_read_without_the_cipher(alex, sam, tmp_path)
             assert loaded(*command, home=home) == [], (home.name, command)
     assert sam("promise", "kept", "1").code == 0
     assert "cryptography" in loaded("today", home=tmp_path / "alex-home")
+
+
+def test_a_folder_opened_twice_in_one_run_still_sees_what_changed_between(alex, sam, tmp_path):
+    """A command that opens the folder twice reads each device's cache once; what the
+    partner wrote in between, or a byte changed in between, is seen all the same."""
+    folder = tmp_path / "us"
+    pair_in_one_folder(alex, sam, folder)
+    assert sam("promise", "add", "Call at lunch", "--to", "Alexandrina").code == 0
+    assert alex("pair", "status").code == 0  # alex's cache now holds sam's records
+    records = folder / status(sam)["device"] / "records"
+    code = (
+        "import json, subprocess, sys\n"
+        "from trustcli import couple\n"
+        "def count():\n"
+        "    current, seen = couple.open_folder()\n"
+        "    found = seen.devices[sys.argv[1]]\n"
+        "    return [len(found.records), found.refused]\n"
+        "shown = [count()]\n"
+        "subprocess.run(sys.argv[2:], check=True, capture_output=True)\n"
+        "shown.append(count())\n"
+        "print(json.dumps(shown))\n"
+    )
+    sams_device = records.parent.name
+    env = {**os.environ, "TRUSTCLI_HOME": str(tmp_path / "alex-home"), "TRUSTCLI_NOW": ALEX_NOW}
+
+    def run_between(*between: str) -> list:
+        done = subprocess.run(
+            [sys.executable, "-c", code, sams_device, *between],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr[-800:]
+        return json.loads(done.stdout)
+
+    sam_home = {"TRUSTCLI_HOME": str(tmp_path / "sam-home"), "TRUSTCLI_NOW": SAM_NOW}
+    add = ["env", *(f"{k}={v}" for k, v in sam_home.items()), trustcli_executable()]
+    first, second = run_between(*add, "promise", "add", "Walk on sunday", "--to", "Alexandrina")
+    assert second[0] == first[0] + 1 and second[1] == []
+    flip = (
+        "import sys; p = sys.argv[1]; d = bytearray(open(p, 'rb').read()); "
+        "d[40] = ord('A') if d[40] != ord('A') else ord('B'); open(p, 'wb').write(bytes(d))"
+    )
+    first, second = run_between(sys.executable, "-c", flip, str(records))
+    assert first[1] == [] and second[1] and "does not authenticate" in second[1][0]
