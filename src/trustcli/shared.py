@@ -227,24 +227,27 @@ class View:
         """The partner's kept and missed days, in their order; malformed ones skipped."""
         found = []
         tag = self.partner_tag
+        results, is_day = promises.RESULTS, _DAY.match  # looked up once: 10,000 records
         for record in self.partner_records:
             if record.get("kind") != "followup":
                 continue
             number, on, note = record.get("promise"), record.get("on"), record.get("note", "")
+            result = record.get("result")
             if (
                 type(number) is int
-                and record.get("result") in promises.RESULTS
-                and isinstance(on, str)
-                and _DAY.match(on)
-                and isinstance(note, str)
+                and result in results
+                and type(on) is str
+                and is_day(on)
+                and type(note) is str
             ):
+                at = record.get("at", "")
                 found.append(
                     {
                         "promise": f"{tag}{number}",
                         "on": on,
-                        "result": record["result"],
+                        "result": result,
                         "note": note,
-                        "at": str(record.get("at", "")),
+                        "at": at if type(at) is str else str(at),
                         "seq": record.get("seq", 0),
                     }
                 )

@@ -83,7 +83,15 @@ def _from_partner(seen: Any, today: date) -> Record:
 
     mine_to_see = {p["id"]: p for p in seen.partner_promises if to_me(p)}
     said = {(v["promise"], v["on"]) for v in seen.mine_about_theirs}
-    since = (today - timedelta(days=CONFIRM_DAYS)).isoformat()
+    since, until = (today - timedelta(days=CONFIRM_DAYS)).isoformat(), today.isoformat()
+    # Only the last days can be confirmed: of years of records, order only those (each
+    # day's records stay together, so which one counts for a day is what it was).
+    recent = [
+        f
+        for f in seen.partner_followups
+        if since <= f["on"] <= until  # a clock ahead: offered once it is that day
+        and f["promise"] in mine_to_see
+    ]
     to_confirm = [
         {
             "promise": f["promise"],
@@ -92,11 +100,8 @@ def _from_partner(seen: Any, today: date) -> Record:
             "note": f["note"],
             "new": f["seq"] > looked,
         }
-        for f in promises.chronological(seen.partner_followups)
-        if f["promise"] in mine_to_see
-        and f["result"] == "kept"
-        and since <= f["on"] <= today.isoformat()  # a clock ahead: offered once it is that day
-        and (f["promise"], f["on"]) not in said
+        for f in promises.chronological(recent)
+        if f["result"] == "kept" and (f["promise"], f["on"]) not in said
     ]
     newest = max(
         [looked]
