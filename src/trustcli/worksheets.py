@@ -128,11 +128,13 @@ MAX_MEMORY = 1 << 30  # bytes the render may add (Linux; best effort elsewhere)
 def render(sheet: Sheet, context: dict[str, Any]) -> str:
     """Fill a template. Errors in a template name its file and line.
 
-    Compiled templates are kept in the data home's cache (``_compiled``), without
-    pickle: compiling a sheet costs more than filling it. The template's own files are
-    read through ``templates.read_text`` (the store's checks); the sandbox, a size limit
-    on ``*`` and ``**``, on the output, on time and on memory keep a hostile template
-    from exhausting the machine.
+    Templates are compiled on every run (7-13 ms, see bench/README.md): a compiled
+    template is Python code, and code kept in the data home would run, outside the
+    sandbox, whatever was written there; nothing the home holds may do that (see
+    docs/threat-model.md). The template's own files are read
+    through ``templates.read_text`` (the store's checks); the sandbox, a size limit on
+    ``*`` and ``**``, on the output, on time and on memory keep a hostile template from
+    exhausting the machine.
     """
     import jinja2
 
@@ -151,8 +153,6 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
     )
-    if store.home().is_dir():  # a sheet on a new machine makes no data home
-        environment.bytecode_cache = _compiled(folder, environment)
     try:
         with _limits(sheet.path):
             parts: list[str] = []
@@ -207,76 +207,6 @@ def _sandbox(**options: Any) -> Any:
             return super().call_binop(context, operator, left, right)
 
     return Sandbox(**options)
-
-
-# Bump when what trustcli compiles changes in a way the key below does not show.
-_COMPILED_VERSION = 1
-
-
-def _compiled(folder: Path, environment: Any) -> Any:
-    """Jinja2's bytecode cache, kept as trustcli keeps its other caches and never with
-    pickle (Jinja's own format reads its header with pickle).
-
-    One file per template, ``cache/compiled-KEY.json`` (KEY: the template's folder and
-    name): a header line with the SHA-1 of the template's text (Jinja's own checksum),
-    what the code was compiled for (Jinja2, Python's bytecode, the environment's
-    options) and a checksum of the body; the body is the code object as ``marshal``
-    writes it (as Python's own ``__pycache__`` holds modules), in hex (``bytes.fromhex``
-    needs no import; base64 would import binascii). It is used only when every part
-    matches, so an edited template, an upgrade or a damaged file is compiled again. It
-    is read and written through the store like every cache: private, ours, never
-    through a link, sealed when the vault is on; anyone who could write it could as well
-    write the data itself. The compiled code still runs in the sandbox:
-    every attribute, call and ``*``/``**`` goes through the environment."""
-    import hashlib
-    import marshal
-    from importlib.util import MAGIC_NUMBER
-
-    import jinja2
-
-    options = sorted(
-        (key, value)
-        for key, value in vars(environment).items()
-        if isinstance(value, bool | int | str | None)
-    )
-    flavour = repr(
-        (
-            _COMPILED_VERSION,
-            jinja2.__version__,
-            MAGIC_NUMBER.hex(),
-            type(environment).__qualname__,
-            sorted(environment.intercepted_binops),
-            sorted(environment.intercepted_unops),
-            options,
-        )
-    )
-    code_type = type(_compiled.__code__)
-
-    class Compiled(jinja2.BytecodeCache):
-        def get_cache_key(self, name: str, filename: str | None = None) -> str:
-            where = f"{folder}\0{name}".encode("utf-8", "surrogateescape")
-            return hashlib.sha1(where).hexdigest()[:24]
-
-        def load_bytecode(self, bucket: Any) -> None:
-            found = store.load_cache(f"cache/compiled-{bucket.key}.json")
-            if found is None:
-                return
-            meta, body = found
-            if meta.get("source") != bucket.checksum or meta.get("for") != flavour:
-                return
-            try:
-                code = marshal.loads(bytes.fromhex(body.strip(b'"').decode("ascii")))
-            except (EOFError, ValueError, TypeError):
-                return
-            if isinstance(code, code_type):
-                bucket.code = code
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            body = marshal.dumps(bucket.code).hex()
-            meta = {"source": bucket.checksum, "for": flavour}
-            store.save_cache(f"cache/compiled-{bucket.key}.json", meta, body)
-
-    return Compiled()
 
 
 def _number(value: Any) -> bool:
