@@ -307,3 +307,22 @@ def test_news_from_the_partner_counts_until_today_shows_it(sh, runtime_dir, tmp_
     assert sh("promise", "add", "Cook on Friday", "--to", "alex", env=sam).code == 0
     assert sh("pair", "status", env=alex).code == 0
     assert counted() == 1
+
+
+def test_every_command_that_can_change_what_is_due_refreshes_the_status(
+    cli, home, tmp_path, monkeypatch
+):
+    """Whatever its arguments: a backup named `stats` is imported all the same, and a
+    `promise list` may be the first to see a partner's news (review of issue 14)."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli("shell-init", "bash").code == 0
+    assert cli("promise", "add", "Call if I'm late", "--every", "daily").code == 0
+    assert cli("export", "-o", "stats").code == 0
+    cached = home / "cache" / "prompt-status"
+    fresh = cached.read_text()
+    assert fresh.split()[0] == "1", fresh
+    for command in (("import", "stats", "--merge"), ("promise", "list")):
+        cached.write_text("0 0\n")  # stale, as if something changed behind its back
+        assert cli(*command).code == 0, command
+        assert cached.read_text() == fresh, command

@@ -747,7 +747,7 @@ _PUBLIC_CACHE = "cache/couple-public.json"
 
 def _own_public(secret: bytes) -> bytes:
     """This device's public keys, derived from its secret once and then kept in the
-    private home's ``cache/``, beside a keyed BLAKE2b digest of the secret they belong
+    private home's ``cache/``, beside a BLAKE2b digest of the secret they belong
     to. Deriving them imports cryptography (~15 ms): the first device would otherwise
     pay that at every paired command only to recognise its own record cache. A cache
     made for another secret, or damaged, is derived again."""

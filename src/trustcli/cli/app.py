@@ -45,7 +45,6 @@ OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now", "shell-init"}
 # Commands that can change what is due: after them the prompt status file (if this home
 # has one: see trustcli.status) is written again. `remind --daemon` keeps it itself.
 CHANGES_WHAT_IS_DUE = {"init", "promise", "remind", "today", "pair", "import", "checkin"}
-ONLY_LOOKS = {"list", "show", "stats"}  # their subcommands that change nothing
 
 
 class _LazyCommands(MutableMapping[str, Any]):
@@ -264,8 +263,6 @@ def _refresh_the_prompt(args: list[str]) -> None:
     """After a command that may change what is due, write the prompt's status file again
     (one stat when no shell uses it). Never fails the command it follows."""
     if not args or args[0] not in CHANGES_WHAT_IS_DUE or "--daemon" in args:
-        return
-    if len(args) > 1 and args[1] in ONLY_LOOKS:
         return
     if any(arg in ("-h", "--help") for arg in args):
         return
