@@ -105,10 +105,15 @@ def find(name: str) -> Sheet:
     it; only its own file is read (a person's own first), unless there is none."""
     if not store.name_problem(name):  # any other name is no file's: said below
         user, builtin = templates.search_path("worksheets")
+        # The exact name, as survey's glob lists it (a link or a folder alike): asking
+        # for the path itself would find apology.md for "Apology" where case is ignored.
         for folder, source in ((user, "user"), (builtin, "built-in")):
-            path = folder / f"{name}.md"
-            if os.path.lexists(path):  # as survey's glob lists it, link or folder alike
-                return _describe(path, source)
+            try:
+                listed = os.listdir(folder)
+            except OSError:
+                continue
+            if f"{name}.md" in listed:
+                return _describe(folder / f"{name}.md", source)
     sheets, broken = survey()
     if name in sheets:
         return sheets[name]
