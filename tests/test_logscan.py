@@ -223,13 +223,22 @@ def test_what_a_document_leaves_to_tomllib() -> None:
         "names = 1\n[names]\n",
         "[names]]\nme = 1\n",
         "[[names]\nme = 1\n",
+        "# a control character \x01 in a comment\nme = 1\n",
     ]:
         assert logscan.scan_document(text) is None, text
         with pytest.raises(tomllib.TOMLDecodeError):
             tomllib.loads(text)
-    for text in ["[ names ]\nme = 1\n", "[a.b]\nc = 1\n", "# mine\n", "a = [1, 2]\n", "a=1\n"]:
+    for text in [
+        "[ names ]\nme = 1\n",
+        "[a.b]\nc = 1\n",
+        "a = 1\n# mine\n",
+        "a = [1, 2]\n",
+        "a=1\n",
+    ]:
         assert logscan.scan_document(text) is None, text
         tomllib.loads(text)  # valid all the same
+    top = "# trustcli's vault. Keep this file.\n# It holds no secret.\nversion = 1\n"
+    assert logscan.scan_document(top) == tomllib.loads(top) == {"version": 1}
 
 
 def test_everyday_reads_of_trustcli_files_need_no_tomllib(cli, home) -> None:

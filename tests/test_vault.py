@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -350,6 +351,21 @@ def test_a_record_added_after_the_log_was_cached_opens(env: Env) -> None:
     shown = env.run("promise", "show", "1")
     assert shown.code == 0, shown.text
     assert "NOTE-2026-11-13" in shown.out and "NOTE-2026-11-14" in shown.out
+
+
+def test_an_unlocked_home_is_read_without_tomllib(env: Env) -> None:
+    """vault.toml (two comment lines on top) and the sealed documents, as trustcli wrote
+    them, are read by logscan: the vault adds the cipher to a start, not tomllib."""
+    env.unlock()
+    assert env.run("promise", "list").code == 0  # caches warm
+    code = (
+        "import sys\nfrom trustcli.cli import main\n"
+        "assert main(['promise', 'list']) == 0\n"
+        "print(sorted(m for m in ('tomllib', 'unicodedata') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 # --- 2. bad input ---------------------------------------------------------------------------

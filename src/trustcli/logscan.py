@@ -96,8 +96,13 @@ _HEADER = re.compile(r"^(\[\[?)([A-Za-z0-9_-]+)(\]\]?)\n", re.MULTILINE)
 def scan_document(text: str) -> dict[str, Any] | None:
     """What ``tomllib.loads(text)`` gives for a document as trustcli writes it (top-level
     ``key = value`` lines, then ``[table]`` and ``[[table]]`` sections of them, a blank
-    line between); None for anything else, as ``scan``. Reading ``config.toml`` and
-    ``promises.toml`` this way spares every everyday command tomllib's import (2 ms)."""
+    line between), after comment lines at the very top (``vault.toml`` opens with two);
+    None for anything else, as ``scan``. Reading ``config.toml`` and ``promises.toml``
+    this way spares every everyday command tomllib's import (2 ms)."""
+    while text.startswith("#"):
+        comment, _, text = text.partition("\n")
+        if not comment.replace("\t", "").isprintable():  # tomllib refuses some: it says
+            return None
     first, *sections = _HEADER.split(text)
     document = _body(first)
     arrays: set[str] = set()

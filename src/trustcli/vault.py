@@ -21,7 +21,6 @@ import binascii
 import os
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -55,13 +54,21 @@ def state() -> dict[str, Any] | None:
     raw = store.read_bytes(VAULT_FILE)
     if raw is None:
         return None
-    import tomllib
+    from trustcli import logscan
 
     where = store.path_of(VAULT_FILE)
     try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _damaged(where, f"it does not read as TOML ({exc})") from None
+    document = logscan.scan_document(text)  # as trustcli wrote it: no tomllib (2 ms)
+    if document is None:
+        import tomllib
+
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise _damaged(where, f"it does not read as TOML ({exc})") from None
     if document.get("version") != VERSION:
         raise _damaged(where, f"version {document.get('version')!r} is not one trustcli knows")
     if document.get("state") not in STATES:
@@ -367,9 +374,7 @@ def passphrase(
         text = _from_file(path)
     elif sys.stdin.isatty():
         text = _ask(f"{prompt}: ")
-        if confirm and unicodedata.normalize("NFC", _ask("Again, to be sure: ")) != (
-            unicodedata.normalize("NFC", text)
-        ):
+        if confirm and _normal(_ask("Again, to be sure: ")) != _normal(text):
             raise TrustError("the two passphrases differ; nothing was changed")
     elif new:
         raise TrustError(
@@ -383,6 +388,13 @@ def passphrase(
         )
     if not text:
         raise TrustError("the passphrase is empty; nothing was changed")
+    return _normal(text)
+
+
+def _normal(text: str) -> str:
+    """One spelling of each character (NFC): é typed as one character or two opens alike."""
+    import unicodedata  # only when a passphrase is typed or read
+
     return unicodedata.normalize("NFC", text)
 
 
