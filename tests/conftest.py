@@ -299,3 +299,26 @@ def turn_vault_on(runtime_dir: Path, tmp_path: Path):
         assert enabled.code == 0, enabled.err
 
     return turn_on
+
+
+def modules_loaded(commands: list[list[str]], watched: tuple[str, ...], env=None) -> list[str]:
+    """Which of ``watched`` a fresh Python imported while running ``commands`` (each a
+    trustcli command line, run in-process one after another, each must succeed): how a
+    test pins what a command must not import, start-up being what people feel."""
+    code = (
+        "import json, sys\nfrom trustcli.cli import main\n"
+        f"for command in {commands!r}:\n"
+        "    assert main(command) == 0, command\n"
+        f"print(json.dumps(sorted(m for m in {watched!r} if m in sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr[-800:]
+    import json
+
+    return list(json.loads(done.stdout.splitlines()[-1]))

@@ -17,7 +17,7 @@ import trustcli
 from trustcli import templates
 from trustcli.cli.app import app
 
-from .conftest import READY, spawn_on_terminal
+from .conftest import READY, modules_loaded, spawn_on_terminal
 
 
 def all_commands() -> list[list[str]]:
@@ -412,14 +412,7 @@ def test_everyday_commands_import_only_what_they_need(cli, command):
     cli("promise", "add", "Call if I'm running late", "--every", "daily")
     cli("remind", "add", "daily 21:00")
     cli(*command)  # a first run may write caches; the timed case is the next one
-    code = (
-        "import sys\nfrom trustcli.cli import main\n"
-        f"assert main({list(command)!r}) == 0\n"
-        f"print(sorted(m for m in {NOT_EVERYDAY!r} if m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
+    assert modules_loaded([list(command)], NOT_EVERYDAY) == []
 
 
 def test_a_command_builds_only_the_subcommand_it_runs(cli) -> None:

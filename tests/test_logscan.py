@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import tomllib
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -21,6 +19,7 @@ from hypothesis import strategies as st
 
 from trustcli import logscan
 
+from .conftest import modules_loaded
 from .test_reliability import PERSON_TEXT, TRICKY
 
 KEYS = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
@@ -247,21 +246,10 @@ def test_everyday_reads_of_trustcli_files_need_no_tomllib(cli, home) -> None:
     cli("init", "--me", "alex", "--partner", "sam")
     cli("promise", "add", 'Call "home" when late', "--every", "daily")
     cli("promise", "kept", "1", "--note", "a \\ b \u00e9")
-    code = (
-        "import sys\nfrom trustcli.cli import main\n"
-        "assert main(['promise', 'list']) == 0\n"
-        "print('tomllib' in sys.modules)\n"
-    )
-
-    def run() -> str:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.splitlines()[-1]
-
-    assert run() == "False"
+    assert modules_loaded([["promise", "list"]], ("tomllib",)) == []
     promises = home / "promises.toml"
     promises.write_text(promises.read_text() + "# edited by hand\n")
-    assert run() == "True"
+    assert modules_loaded([["promise", "list"]], ("tomllib",)) == ["tomllib"]
     promises.write_text("[promise]\n" + promises.read_text())  # both ways: tomllib's words
     result = cli("promise", "list")
     assert result.code != 0 and "promises.toml: line" in result.err, result.err

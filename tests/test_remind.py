@@ -17,7 +17,7 @@ import pytest
 
 from trustcli import daemon, schedules
 
-from .conftest import start_held, trustcli_executable
+from .conftest import modules_loaded, start_held, trustcli_executable
 
 NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
 
@@ -164,16 +164,7 @@ def test_due_with_a_warm_cache_builds_no_time_zone(home, sh, monkeypatch, zone):
     sh("promise", "add", "Walk together", "--every", "monthly")  # brings its own reminder
     sh("remind", "add", "2030-01-01T10:00", "-m", "once")
     sh("remind", "due")
-    code = (
-        "import sys\nfrom trustcli.cli import main\n"
-        "assert main(['remind', 'due']) == 0\n"
-        "print(sorted(m for m in ('zoneinfo', 'tzlocal', 'apscheduler') if m in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
+    assert modules_loaded([["remind", "due"]], ("zoneinfo", "tzlocal", "apscheduler")) == []
 
 
 def test_due_reads_its_times_again_in_another_zone(cli, monkeypatch):
@@ -210,10 +201,9 @@ def test_add_and_list_do_not_import_apscheduler(home, when):
     assert done.stdout.splitlines()[-1] == "False"
 
 
-def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, monkeypatch):
-    """The others' fire times do not change when a reminder is added: a current cache
-    keeps them (and its window) and gains the new one's, the same as computing
-    everything again gives."""
+def _two_reminders_cached(cli, home, monkeypatch):
+    """Two reminders added at noon with their fire times cached, the clock an hour on:
+    (the cache file, a reader of its times, what it held)."""
     cache = home / "cache" / "reminder-times.json"
 
     def cached() -> dict:
@@ -224,6 +214,14 @@ def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, mo
     cli("remind", "add", "weekly sun 19:00")
     made = cached()
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    return cache, cached, made
+
+
+def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, monkeypatch):
+    """The others' fire times do not change when a reminder is added: a current cache
+    keeps them (and its window) and gains the new one's, the same as computing
+    everything again gives."""
+    cache, cached, made = _two_reminders_cached(cli, home, monkeypatch)
     assert cli("remind", "add", "mon,thu 20:00").code == 0
     added = cached()
     assert (added["from"], added["until"]) == (made["from"], made["until"])
@@ -245,16 +243,7 @@ def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, mo
 def test_pause_and_resume_keep_a_current_cache_current(cli, home, monkeypatch):
     """Pausing takes one reminder's times out of a current cache; resuming puts back
     the same times computing everything again gives; the others' stay as they were."""
-    cache = home / "cache" / "reminder-times.json"
-
-    def cached() -> dict:
-        return json.loads(cache.read_text().partition("\n")[2])
-
-    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
-    cli("remind", "add", "daily 21:00")
-    cli("remind", "add", "weekly sun 19:00")
-    made = cached()
-    monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
+    _, cached, made = _two_reminders_cached(cli, home, monkeypatch)
     assert cli("remind", "pause", "2").code == 0
     paused = cached()
     assert (paused["from"], paused["until"]) == (made["from"], made["until"])
@@ -271,19 +260,11 @@ def test_pause_and_resume_keep_a_current_cache_current(cli, home, monkeypatch):
 def test_changing_reminders_imports_nothing_of_the_daemons(home):
     """add, pause, resume and rm tell a running daemon to reload (a pid file and a
     signal): that needs none of what only the daemon runs with."""
-    code = (
-        "import sys\nfrom trustcli.cli import main\n"
-        "assert main(['remind', 'add', 'daily 21:00']) == 0\n"
-        "assert main(['remind', 'pause', '1']) == 0\n"
-        "assert main(['remind', 'resume', '1']) == 0\n"
-        "assert main(['remind', 'rm', '1']) == 0\n"
-        "print(sorted(m for m in ('apscheduler', 'logging') if m in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [os.sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "[]"
+    changes = [
+        ["remind", "add", "daily 21:00"],
+        *(["remind", c, "1"] for c in ("pause", "resume", "rm")),
+    ]
+    assert modules_loaded(changes, ("apscheduler", "logging")) == []
 
 
 def test_a_monthly_promise_brings_its_reminder_without_apscheduler(home, monkeypatch):

@@ -16,7 +16,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from trustcli import store, vault
 from .conftest import (
     PINNED_TZ,
     Result,
+    modules_loaded,
     run_in_process,
     snapshot,
     spawn_on_terminal,
@@ -358,14 +358,7 @@ def test_an_unlocked_home_is_read_without_tomllib(env: Env) -> None:
     them, are read by logscan: the vault adds the cipher to a start, not tomllib."""
     env.unlock()
     assert env.run("promise", "list").code == 0  # caches warm
-    code = (
-        "import sys\nfrom trustcli.cli import main\n"
-        "assert main(['promise', 'list']) == 0\n"
-        "print(sorted(m for m in ('tomllib', 'unicodedata') if m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-500:]
-    assert done.stdout.splitlines()[-1] == "[]"
+    assert modules_loaded([["promise", "list"]], ("tomllib", "unicodedata")) == []
 
 
 # --- 2. bad input ---------------------------------------------------------------------------
