@@ -105,12 +105,10 @@ def _built_lazily(typer_app: typer.Typer) -> Any:
             rich_markup_mode=typer_app.rich_markup_mode,
         )
 
-    builders = {
-        info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")): builder(
-            info
-        )
-        for info in infos
-    }
+    def name_of(info: Any) -> str:  # as Typer names a command: its name, or its function's
+        return info.name or typer.main.get_command_name(getattr(info.callback, "__name__", ""))
+
+    builders = {name_of(info): builder(info) for info in infos}
     group.commands = _LazyCommands({**builders, **group.commands})
     return group
 
