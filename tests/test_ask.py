@@ -491,6 +491,7 @@ def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
 
     child = spawn("ask", "worth-fixing")
     child.expect("1/10")
+    child.expect(r"\(Esc then Enter to finish")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
 
@@ -499,6 +500,7 @@ def test_a_remembered_concern_pauses_joint_sets_but_not_individual_ones(home):
     child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")
     child.expect("1/7")
+    child.expect(r"\(1-10, Enter to skip\)")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     (entry,) = tomllib.loads((home / "safety.toml").read_text())["screen"]

@@ -107,6 +107,7 @@ def test_a_kept_safety_answer_is_never_shown_to_nor_cleared_by_as(home):
     child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")  # no
     child.expect("1/7")
+    child.expect(r"\(1-10, Enter to skip\)")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     assert "paused" not in child.before
@@ -115,6 +116,7 @@ def test_a_kept_safety_answer_is_never_shown_to_nor_cleared_by_as(home):
     child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")
     child.expect("1/7")
+    child.expect(r"\(1-10, Enter to skip\)")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     assert (home / "safety.toml").read_text() == kept  # not cleared
