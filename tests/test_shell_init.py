@@ -69,10 +69,11 @@ def _bash_prompt(snippet: Path, tmp_path: Path, at: str | None = None) -> str:
     return shown.group(1)
 
 
-def _zsh_prompt(snippet: Path, tmp_path: Path, at: str) -> str:
-    script = f"PROMPT='%% '; . {snippet}; __trustcli_prompt; print -rn -- ${{(%)${{(e)PROMPT}}}}"
+def _prompt_at(shell: list[str], tmp_path: Path, at: str) -> str:
+    """What ``shell`` (its command line) prints at the time ``at`` (faketime), having run
+    no trustcli or python process (see _shell_env)."""
     done = subprocess.run(
-        [require_binary("faketime"), at, require_binary("zsh"), "-f", "-c", script],
+        [require_binary("faketime"), at, *shell],
         capture_output=True,
         text=True,
         env=_shell_env(tmp_path),
@@ -80,19 +81,16 @@ def _zsh_prompt(snippet: Path, tmp_path: Path, at: str) -> str:
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "ran").exists()
     return done.stdout
+
+
+def _zsh_prompt(snippet: Path, tmp_path: Path, at: str) -> str:
+    script = f"PROMPT='%% '; . {snippet}; __trustcli_prompt; print -rn -- ${{(%)${{(e)PROMPT}}}}"
+    return _prompt_at([require_binary("zsh"), "-f", "-c", script], tmp_path, at)
 
 
 def _fish_prompt(snippet: Path, tmp_path: Path, at: str) -> str:
     script = f"function fish_prompt; printf '> '; end; source {snippet}; fish_prompt"
-    done = subprocess.run(
-        [require_binary("faketime"), at, require_binary("fish"), "--no-config", "-c", script],
-        capture_output=True,
-        text=True,
-        env=_shell_env(tmp_path),
-    )
-    assert done.returncode == 0, done.stderr
-    assert not (tmp_path / "ran").exists()
-    return done.stdout
+    return _prompt_at([require_binary("fish"), "--no-config", "-c", script], tmp_path, at)
 
 
 def test_bash_shows_the_marker_once_a_reminder_falls_due(sh, runtime_dir, tmp_path):
