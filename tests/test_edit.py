@@ -190,11 +190,9 @@ def test_a_copy_left_by_a_killed_trustcli_is_removed_by_the_next_command(
     assert target.read_text().startswith("# ")
 
 
-def test_ctrl_c_while_the_editor_is_open_belongs_to_the_editor(
-    sh, tmp_path, runtime_dir, monkeypatch
-):
-    """Ctrl-C reaches every process of the terminal: an editor takes it as a key (vim
-    cancels a command), and trustcli must not end, or kill the editor, because of it."""
+def _editor_held_open(tmp_path, monkeypatch):
+    """``worksheet new empathy --edit`` whose editor waits until ``release(fifo)``:
+    (the trustcli process, the editor's record file, the fifo, the -o target)."""
     fifo = tmp_path / "go"
     os.mkfifo(fifo)
     visual, record = fake_editor(tmp_path, then=f"signal.alarm(60)\nopen({str(fifo)!r}).read()\n")
@@ -206,6 +204,15 @@ def test_ctrl_c_while_the_editor_is_open_belongs_to_the_editor(
         stderr=subprocess.PIPE,
         text=True,
     )
+    return process, record, fifo, target
+
+
+def test_ctrl_c_while_the_editor_is_open_belongs_to_the_editor(
+    sh, tmp_path, runtime_dir, monkeypatch
+):
+    """Ctrl-C reaches every process of the terminal: an editor takes it as a key (vim
+    cancels a command), and trustcli must not end, or kill the editor, because of it."""
+    process, record, fifo, target = _editor_held_open(tmp_path, monkeypatch)
     try:
         _wait_for(record, process)
         process.send_signal(signal.SIGINT)
@@ -224,17 +231,7 @@ def test_trustcli_stopped_while_the_editor_is_open_removes_the_copy(
 ):
     """A logout or a closed terminal (SIGHUP), a shutdown (SIGTERM): trustcli ends
     through its finally, so the copy goes at once, not only at the next start."""
-    fifo = tmp_path / "go"
-    os.mkfifo(fifo)
-    visual, record = fake_editor(tmp_path, then=f"signal.alarm(60)\nopen({str(fifo)!r}).read()\n")
-    monkeypatch.setenv("VISUAL", visual)
-    target = tmp_path / "sheet.md"
-    process = subprocess.Popen(
-        [trustcli_executable(), "worksheet", "new", "empathy", "-o", str(target), "--edit"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, record, fifo, target = _editor_held_open(tmp_path, monkeypatch)
     try:
         _wait_for(record, process)
         process.send_signal(signum)
