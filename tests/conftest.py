@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from trustcli import vault
 from trustcli.cli import main
+from trustcli.store import vault_key
 
 PINNED_TZ = "Europe/Berlin"
 
@@ -59,9 +59,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("TRUSTCLI_PASSPHRASE_FILE", raising=False)
     time.tzset()
-    vault.forget_in_memory()  # a vault key from another test's home is never carried over
+    vault_key.forget_in_memory()  # a vault key from another test's home is never carried over
     yield data_home
-    vault.forget_in_memory()
+    vault_key.forget_in_memory()
     monkeypatch.undo()
     time.tzset()
 

@@ -15,7 +15,8 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustcli import promises, store
+from trustcli import promises
+from trustcli.store import sealing
 
 from .test_reliability import PERSON_TEXT
 
@@ -32,7 +33,7 @@ def test_header_starts_are_where_the_pattern_finds_them(pieces: list[str], cut: 
     offset = min(cut, len(data))
     pattern = re.compile(rb"^[ \t]*(\[\[)[ \t]*followup[ \t]*\]\]", re.M)
     expected = [match.start(1) for match in pattern.finditer(data, offset)]
-    assert store._header_starts(data, "followup", offset) == expected
+    assert sealing._header_starts(data, "followup", offset) == expected
 
 
 # --- follow-ups as written, read straight into their checked form ----------------------

@@ -179,7 +179,7 @@ DOCUMENTS = st.fixed_dictionaries(
 def test_every_document_trustcli_writes_reads_as_tomllib_reads_it(document: dict[str, Any]):
     from trustcli import store
 
-    text = store._dump(document)
+    text = store.dump_toml(document)
     fast = logscan.scan_document(text)
     assert fast is not None, text
     assert exact(fast) == exact(tomllib.loads(text)) == exact(document)
@@ -202,7 +202,7 @@ def test_any_edit_of_a_document_goes_to_tomllib(
     (a table twice, a key twice, a table over a key, a header cut in half)."""
     from trustcli import store
 
-    text = store._dump(document)
+    text = store.dump_toml(document)
     at = int(where * len(text))
     edited = text[:at] + insert + text[at + cut :]
     fast = logscan.scan_document(edited)

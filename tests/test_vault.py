@@ -3,7 +3,7 @@ kills during enable and disable; commands at once; passwd; any text round-trips 
 
 One home is built and its vault enabled once per module (scrypt costs ~0.3 s a
 derivation); each test gets a copy of it at its own data home and, when it should start
-unlocked, the data key kept for that home by ``vault.keep`` (the runtime key is bound to
+unlocked, the data key kept for that home by ``vault_key.keep`` (the runtime key is bound to
 the home's path, so it is written for the copy, not copied).
 """
 
@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trustcli import store, vault
+from trustcli.errors import Locked
+from trustcli.store import conversion, sealing, vault_key
 
 from .conftest import (
     PINNED_TZ,
@@ -117,7 +119,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
         secret = _passphrase_file(base / "pass")
         enabled = run_in_process("vault", "enable", "--passphrase-file", str(secret))
         assert enabled.code == 0, enabled.text
-        key = vault.data_key()
+        key = vault_key.data_key()
         assert key is not None
         vault.lock()
     time.tzset()
@@ -127,9 +129,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
 @pytest.fixture(autouse=True)
 def _no_key_in_memory() -> Iterator[None]:
     """Each test (and each command run in this process) starts as a new process would."""
-    vault.forget_in_memory()
+    vault_key.forget_in_memory()
     yield
-    vault.forget_in_memory()
+    vault_key.forget_in_memory()
 
 
 class Env:
@@ -143,21 +145,21 @@ class Env:
         self.tmpdir = _private_folder(tmp / "tmpdir")
         self.passfile = _passphrase_file(tmp / "pass")
 
-    def unlock(self, idle: int = vault.DEFAULT_IDLE) -> None:
+    def unlock(self, idle: int = vault_key.DEFAULT_IDLE) -> None:
         """Keep the data key for this home, as ``trustcli unlock`` does (no KDF)."""
-        vault.keep(self.template.key, idle)
-        vault.forget_in_memory()
+        vault_key.keep(self.template.key, idle)
+        vault_key.forget_in_memory()
 
     def key_file(self) -> Path:
         return self.runtime / "trustcli" / f"key-{store.home_tag()}"
 
     def run(self, *args: str, stdin: str = "") -> Result:
         """A command in this process, starting with no key in memory (as a new process)."""
-        vault.forget_in_memory()
+        vault_key.forget_in_memory()
         try:
             return run_in_process(*args, stdin=stdin)
         finally:
-            vault.forget_in_memory()
+            vault_key.forget_in_memory()
 
     def sh(self, *args: str, env: dict[str, str] | None = None) -> Result:
         completed = subprocess.run(
@@ -217,7 +219,7 @@ def _plain_files_on_disk(home: Path) -> list[str]:
             sealed = rb"\A" + table + rb'\]\]\nsealed = "[A-Za-z0-9+/=]+"\n?\Z'
             if not all(re.match(sealed, block) for block in blocks if block.strip()):
                 plain.append(name)
-        elif not data.startswith(store.SEALED_MAGIC):
+        elif not data.startswith(sealing.SEALED_MAGIC):
             plain.append(name)
     return plain
 
@@ -921,9 +923,9 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30
 @pytest.fixture
 def sealing_store(env: Env) -> Iterator[bytes]:
     """The store of a vault home, in this process, with the data key at hand."""
-    vault._key = env.template.key
+    vault_key.use(env.template.key)
     yield env.template.key
-    vault.forget_in_memory()
+    vault_key.forget_in_memory()
 
 
 def _any_log() -> store.Log:
@@ -944,7 +946,7 @@ def test_any_text_round_trips_through_the_sealed_store(sealing_store: bytes, tex
         store.path_of(name).unlink(missing_ok=True)
     store.write_text("notes/any.txt", text)
     raw = store.path_of("notes/any.txt").read_bytes()
-    assert raw.startswith(store.SEALED_MAGIC)
+    assert raw.startswith(sealing.SEALED_MAGIC)
     assert store.read_bytes("notes/any.txt") == text.encode("utf-8")
     at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     log = _any_log()
@@ -952,7 +954,7 @@ def test_any_text_round_trips_through_the_sealed_store(sealing_store: bytes, tex
     records = store.read_log(log)
     assert records == [{"note": text, "at": at.isoformat()}]
     assert store.read_log(log) == records  # again, from the (sealed) cache
-    assert store.is_sealed("checkins.toml")
+    assert conversion.is_sealed("checkins.toml")
 
 
 @settings(max_examples=200, deadline=None)
@@ -965,16 +967,17 @@ def test_any_text_round_trips_through_the_sealed_store(sealing_store: bytes, tex
 def test_seal_and_open_round_trip_and_any_change_fails(
     key: bytes, plain: bytes, ad: bytes, data: st.DataObject
 ) -> None:
-    sealed = vault.seal_bytes(key, plain, ad)
-    assert vault.open_bytes(key, sealed, ad) == plain
+    sealed = vault_key.seal_bytes(key, plain, ad)
+    assert vault_key.open_bytes(key, sealed, ad) == plain
     at = data.draw(st.integers(0, len(sealed) - 1))
     bit = data.draw(st.integers(0, 7))
     changed = bytearray(sealed)
     changed[at] ^= 1 << bit
-    assert vault.open_bytes(key, bytes(changed), ad) is None
+    assert vault_key.open_bytes(key, bytes(changed), ad) is None
     other_ad = data.draw(st.binary(max_size=64).filter(lambda other: other != ad))
-    assert vault.open_bytes(key, sealed, other_ad) is None
-    assert vault.open_bytes(key, sealed[: data.draw(st.integers(0, len(sealed) - 1))], ad) is None
+    assert vault_key.open_bytes(key, sealed, other_ad) is None
+    cut = data.draw(st.integers(0, len(sealed) - 1))
+    assert vault_key.open_bytes(key, sealed[:cut], ad) is None
 
 
 def test_vault_status_says_locked_when_the_kept_key_is_not_this_vaults(env: Env) -> None:
@@ -1058,12 +1061,11 @@ def test_passwd_on_a_terminal_with_new_passphrases_that_differ_changes_nothing(e
 
 
 def test_a_locked_read_raises_store_locked(env: Env) -> None:
-    """Code that must work on a locked home (wipe, notifications) catches store.Locked."""
-    with pytest.raises(store.Locked) as raised:
+    """Code that must work on a locked home (wipe, notifications) catches Locked."""
+    with pytest.raises(Locked) as raised:
         store.read("promises.toml")
     assert raised.value.message == "locked: run trustcli unlock"
     assert raised.value.exit_code == 1
-    assert vault.Locked is store.Locked
 
 
 def test_lock_never_says_locked_while_the_key_is_still_there(env: Env) -> None:
@@ -1087,7 +1089,7 @@ def test_a_damaged_sealed_cache_is_rebuilt(env: Env, damage: str) -> None:
     caches = env.home / "cache"
     cache = caches / "followthrough.toml.json"
     data = cache.read_bytes()
-    assert data.startswith(store.SEALED_MAGIC)
+    assert data.startswith(sealing.SEALED_MAGIC)
     if damage == "a byte changed":
         cache.write_bytes(_flip(data, len(data) - 10))
     elif damage == "cut short":
@@ -1097,7 +1099,7 @@ def test_a_damaged_sealed_cache_is_rebuilt(env: Env, damage: str) -> None:
     shown = env.run("promise", "list", "--all", "--json")
     assert shown.code == 0, shown.text
     assert len(json.loads(shown.out)) == 2
-    assert cache.read_bytes().startswith(store.SEALED_MAGIC)
+    assert cache.read_bytes().startswith(sealing.SEALED_MAGIC)
 
 
 def test_finishing_enable_refuses_a_plain_file_that_does_not_read(env: Env, home: Path) -> None:
@@ -1145,7 +1147,7 @@ def test_the_couple_keys_are_inside_the_vault(env: Env, tmp_path: Path) -> None:
     created = env.run("pair", "create", str(tmp_path / "couple"))
     assert created.code == 0, created.text
     couple = (env.home / "couple.toml").read_bytes()
-    assert couple.startswith(store.SEALED_MAGIC)
+    assert couple.startswith(sealing.SEALED_MAGIC)
     assert _plain_files_on_disk(env.home) == []
     assert _found(tmp_path / "couple", TEXTS) == []
     assert env.run("lock").code == 0

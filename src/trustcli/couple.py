@@ -29,6 +29,7 @@ from typing import Any
 
 from trustcli import config, dates, store
 from trustcli.errors import EXIT_BAD_INPUT, EXIT_RUNTIME, TrustError
+from trustcli.store import couple_folder
 
 FORMAT = 1
 HOME_FILE = "couple.toml"  # in the private home
@@ -270,7 +271,7 @@ def _toml_text(data: dict[str, Any]) -> bytes:
 
 
 def _read_toml(root: Path, *parts: str) -> dict[str, Any] | None:
-    raw = store.shared_read(root, *parts)
+    raw = couple_folder.read(root, *parts)
     if raw is None:
         return None
     try:
@@ -350,12 +351,12 @@ def create(path: Path, announce: Callable[[], None] | None = None) -> dict[str, 
     This home's promises and follow-ups are shared with it (``announce``, called once
     the folder is known to be usable, says so before anything is written)."""
     _refuse_second_pairing()
-    root = store.shared_root(path, create=True)
+    root = couple_folder.root(path, create=True)
     # Hidden names are a sync tool's (Syncthing's .stfolder marker), git's or the
     # system's: a folder holding only those is empty for the couple.
     visible = [
         name
-        for name, kind in store.shared_entries(root)
+        for name, kind in couple_folder.entries(root)
         if not name.startswith(".") and not _SYNC_OWN.match(name)
     ]
     if visible:
@@ -389,12 +390,12 @@ def create(path: Path, announce: Callable[[], None] | None = None) -> dict[str, 
                 "since": dates.now(),
             },
         )
-        store.shared_mkdir(root, device)
-        store.shared_create(
+        couple_folder.mkdir(root, device)
+        couple_folder.create(
             root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
         )
         _append_locked({"kind": "member", "tag": "a", **_my_name()}, *sharing)
-        store.shared_create(
+        couple_folder.create(
             root, _toml_text({"format": FORMAT, "couple": couple, "creator": device}), FOLDER_FILE
         )
     return {"folder": str(root), "couple": couple, "device": device}
@@ -403,20 +404,20 @@ def create(path: Path, announce: Callable[[], None] | None = None) -> dict[str, 
 def join(path: Path) -> dict[str, Any]:
     """Ask to join a couple folder: write this device's public key; return the fingerprint."""
     _refuse_second_pairing()
-    root = store.shared_root(path)
+    root = couple_folder.root(path)
     couple, creator = _folder_header(root)
     creator_public = _device_public(root, creator)
     if creator_public is None:
         raise TrustError(
             f"{root} has no key from the first device yet; wait for the sync and try again"
         )
-    for name, kind in store.shared_entries(root, creator):
+    for name, kind in couple_folder.entries(root, creator):
         if kind == "file" and name.startswith(GRANT):
             raise TrustError(
                 f"{root} already has two people; a couple folder is for two. "
                 "Ask for a new one with 'trustcli pair create DIR'"
             )
-    for name, kind in store.shared_entries(root):
+    for name, kind in couple_folder.entries(root):
         if kind == "folder" and _ID.match(name) and name != creator:
             raise TrustError(
                 f"someone else is already asking to join {root}; the first person can "
@@ -428,8 +429,8 @@ def join(path: Path) -> dict[str, Any]:
     secret, public = _new_device_key()
     # The request first, then the private home: a request that fails to be written
     # leaves this home unpaired, free to try again.
-    store.shared_mkdir(root, device)
-    store.shared_create(
+    couple_folder.mkdir(root, device)
+    couple_folder.create(
         root, _toml_text({"device": device, "public": _b64(public)}), device, DEVICE_FILE
     )
     with store.lock():
@@ -457,7 +458,7 @@ def pending() -> list[dict[str, str]]:
     current = _active()
     if current["role"] != "creator":
         raise TrustError("only the device that created the couple folder accepts a join")
-    root = store.shared_root(Path(current["folder"]))
+    root = couple_folder.root(Path(current["folder"]))
     seen = read_folder(current, root)
     mine = _public_of(_unb64(current["secret"], "secret"))
     requests = []
@@ -473,7 +474,7 @@ def pending() -> list[dict[str, str]]:
 def accept(device: str, public_words: str) -> dict[str, Any]:
     """Admit a joiner whose fingerprint was compared: record it, wrap the couple key."""
     current = _active()
-    root = store.shared_root(Path(current["folder"]))
+    root = couple_folder.root(Path(current["folder"]))
     seen = read_folder(current, root)
     if seen.accepted:
         raise TrustError(f"{root} already has two people; nobody more can join")
@@ -495,7 +496,7 @@ def accept(device: str, public_words: str) -> dict[str, Any]:
         _append_locked(
             {"kind": "accept", "device": device, "public": _b64(joiner_public), "tag": "b"}
         )
-        store.shared_create(
+        couple_folder.create(
             root,
             _toml_text({"device": device, "wrapped": _b64(wrapped)}),
             current["device"],
@@ -594,7 +595,7 @@ def _append_locked(*records: dict[str, Any]) -> list[int]:
     document = store.read(HOME_FILE)
     # The folder first: a number taken for a folder that is not there (unmounted, not
     # synced yet) would leave a gap, and the partner would refuse the next record.
-    store.shared_root(Path(document["folder"]))
+    couple_folder.root(Path(document["folder"]))
     first = int(document.get("seq", 0)) + 1
     document["seq"] = first + len(records) - 1
     store.write_document(HOME_FILE, document)
@@ -609,8 +610,8 @@ def _append_locked(*records: dict[str, Any]) -> list[int]:
         lines.append(f"{seq} {_b64(sealed)} {_b64(_sign(secret, ad + sealed))}\n")
     data = "".join(lines).encode("ascii")
     try:
-        store.shared_append(Path(document["folder"]), data, document["device"], RECORDS)
-    except store.NothingWritten:
+        couple_folder.append(Path(document["folder"]), data, document["device"], RECORDS)
+    except couple_folder.NothingWritten:
         # Not a byte reached the folder: give the numbers back, so the next record is
         # not taken for one after a gap (readers refuse those).
         document["seq"] = first - 1
@@ -631,7 +632,7 @@ def read_folder(current: dict[str, Any], root: Path) -> Folder:
         )
     key = _unb64(current["key"], "key") if isinstance(current.get("key"), str) else None
     names = []
-    for name, kind in store.shared_entries(root):
+    for name, kind in couple_folder.entries(root):
         why = why_ignored(name, kind)
         if why:
             folder.ignored.append((name, why))
@@ -682,7 +683,7 @@ def _read_device(
     (the device's trusted keys; None: nobody accepted it) and sealed with ``key``."""
     seen = Seen(device=device, public=_device_public(root, device))
     has_records = False
-    for name, kind in store.shared_entries(root, device):
+    for name, kind in couple_folder.entries(root, device):
         why = why_ignored(name, kind)
         if why:
             ignored.append((f"{device}/{name}", why))
@@ -691,7 +692,7 @@ def _read_device(
         elif name != DEVICE_FILE and not name.startswith(GRANT):
             ignored.append((f"{device}/{name}", "not something trustcli writes"))
     try:
-        raw = (store.shared_read(root, device, RECORDS) if has_records else None) or b""
+        raw = (couple_folder.read(root, device, RECORDS) if has_records else None) or b""
     except TrustError as error:  # too large, or unreadable: the other devices still work
         seen.refused.append(f"{device}/{RECORDS}: {error.message}")
         return seen
@@ -868,7 +869,7 @@ def open_folder() -> tuple[dict[str, Any], Folder]:
     command that uses shared records. A joiner whose request was accepted takes the
     couple key here, the first time any such command runs."""
     current = _active()
-    root = store.shared_root(Path(current["folder"]))
+    root = couple_folder.root(Path(current["folder"]))
     current = _take_grant(current, root)
     return current, read_folder(current, root)
 
@@ -920,7 +921,7 @@ def status() -> dict[str, Any]:
     note = ""
     if current["state"] == "pending" and any(
         name.startswith(GRANT) and name != GRANT + current["device"]
-        for name, _ in store.shared_entries(root, folder.creator)
+        for name, _ in couple_folder.entries(root, folder.creator)
     ):
         note = (
             "the first device accepted another device, not this one; if that was a "
@@ -945,7 +946,7 @@ def leave() -> dict[str, Any]:
     said = False
     if current.get("state") == "member":
         try:
-            store.shared_root(Path(current["folder"]))
+            couple_folder.root(Path(current["folder"]))
             append({"kind": "leave"})
             said = True
         except TrustError:

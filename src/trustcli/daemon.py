@@ -26,7 +26,7 @@ import threading
 from datetime import datetime, timedelta
 
 from trustcli import dates, notify, reminders, schedules, status, store
-from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.errors import EXIT_RUNTIME, Locked, TrustError
 
 PID_FILE = "daemon.pid"
 # A reminder missed while the computer slept or the daemon was stopped is delivered
@@ -341,27 +341,25 @@ def _look_for_the_key() -> None:
     """With the vault on, each job looks for the unlocked key afresh: after
     ``trustcli lock`` the daemon keeps no key of its own (only the schedule it read)."""
     if store.vault_on():
-        from trustcli import vault
+        from trustcli.store import vault_key
 
-        vault.forget_in_memory()
+        vault_key.forget_in_memory()
 
 
 def forget_an_expired_key() -> None:
     """Once a minute: an unlocked key unused for its whole window is removed now, not at
-    the next command, which may be hours away (see ``vault.data_key``)."""
+    the next command, which may be hours away (see ``vault_key.data_key``)."""
     if store.vault_on():
-        from trustcli import vault
+        from trustcli.store import vault_key
 
-        vault.forget_in_memory()
+        vault_key.forget_in_memory()
         with contextlib.suppress(TrustError):
-            vault.data_key(required=False)
-        vault.forget_in_memory()
+            vault_key.data_key(required=False)
+        vault_key.forget_in_memory()
 
 
 def _locked(error: TrustError) -> bool:
-    from trustcli import vault
-
-    return isinstance(error, vault.Locked)
+    return isinstance(error, Locked)
 
 
 def _latest_fire(reminder: reminders.Reminder, now: datetime) -> datetime:

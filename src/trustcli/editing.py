@@ -43,11 +43,11 @@ def editor_command() -> list[str]:
 
 def check_runtime_folder() -> None:
     """Refuse (one line) when there is no private runtime folder to keep the copy in."""
-    from trustcli import store
     from trustcli.errors import TrustError
+    from trustcli.store import runtime
 
     try:
-        store.runtime_folder()
+        runtime.folder()
     except TrustError as error:
         raise TrustError(f"--edit: {error.message}; nothing was written", error.exit_code) from None
 
@@ -75,12 +75,13 @@ def edit(text: str, command: list[str]) -> Edited:
 
     from trustcli import store
     from trustcli.errors import EXIT_RUNTIME, TrustError
+    from trustcli.store import runtime
 
     name = f"{PREFIX}{store.home_tag()}-{os.getpid()}-{secrets.token_hex(8)}.md"
     main = threading.current_thread() is threading.main_thread()
     saved: dict[int, Any] = {}
     try:
-        path = store.runtime_write(name, text.encode("utf-8"))
+        path = runtime.write(name, text.encode("utf-8"))
         try:
             process = subprocess.Popen([*command, str(path)])
         except OSError as exc:
@@ -94,9 +95,9 @@ def edit(text: str, command: list[str]) -> Edited:
         status = process.wait()
         if status != 0:
             return Edited(status, None)
-        store.runtime_make_private(name)  # an editor may save a new file, 0644
+        runtime.make_private(name)  # an editor may save a new file, 0644
         try:
-            read = store.runtime_read(name)
+            read = runtime.read(name)
         except store.UnsafeHome:  # a link, or not a file of ours: not what it was given
             raise TrustError(
                 "the editor left its copy as something trustcli does not read back (not a "
@@ -116,7 +117,7 @@ def edit(text: str, command: list[str]) -> Edited:
         for signum, handler in saved.items():
             signal.signal(signum, handler)
         try:
-            store.runtime_remove(name)
+            runtime.remove(name)
         finally:
             _remove_beside(name[: -len(".md")])
 
@@ -125,18 +126,13 @@ def _remove_beside(stem: str) -> None:
     """What an editor left beside the copy, named after it (vim's ``.NAME.swp``,
     emacs's ``NAME~``, ``#NAME#`` and ``.#NAME``): the random part of the name makes
     them the copy's own. Overwritten and removed as the copy is."""
-    from trustcli import store
     from trustcli.errors import TrustError
+    from trustcli.store import runtime
 
-    try:
-        folder = store.runtime_folder()
-        names = os.listdir(folder)
-    except (OSError, TrustError):
-        return
-    for name in names:
+    for name in runtime.names(""):
         if stem in name:
             with contextlib.suppress(TrustError):
-                store.shred(folder / name)
+                runtime.remove_listed(name)
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -182,16 +178,12 @@ def _left_by_a_crash(name: str) -> bool:
 
 
 def _remove(names: list[str]) -> None:
-    from trustcli import store
     from trustcli.errors import TrustError
+    from trustcli.store import runtime
 
-    try:
-        folder = store.runtime_folder()  # checked: ours, private, not a link
-    except TrustError:
-        return
     for name in names:
         with contextlib.suppress(OSError, TrustError):
-            store.shred(folder / name)
+            runtime.remove_listed(name)
 
 
 def _running(pid: int) -> bool:

@@ -16,3 +16,11 @@ class TrustError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+class Locked(TrustError):
+    """The vault is on and no key is at hand: one line, exit 1. Code that must work on a
+    locked home (the daemon, the prompt's status) catches it around reads of sealed data."""
+
+    def __init__(self) -> None:
+        super().__init__("locked: run trustcli unlock", EXIT_RUNTIME)

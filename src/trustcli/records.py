@@ -521,12 +521,12 @@ def setting(table: str, key: str, value: Any) -> Any:
     if table == "names":
         return person_name(value, place)
     if key == "unlock_for":  # as unlock reads it (vault.configured_idle)
-        from trustcli import vault
+        from trustcli.store import vault_key
 
         try:
             if not isinstance(value, str):
                 raise TrustError("")
-            vault.parse_idle(value)
+            vault_key.parse_idle(value)
         except TrustError:
             raise Refused(place, f'{value!r} is not a length of time like "30m"') from None
         return value

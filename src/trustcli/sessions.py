@@ -120,11 +120,13 @@ def _names() -> list[str]:
 
 def hide_names() -> int:
     """Rename every session file to its id alone (``vault enable``); how many were."""
+    from trustcli.store import conversion  # only `vault enable` renames
+
     renamed = 0
     for name in store.names_in(FOLDER, ""):
         match = re.fullmatch(rf"{FOLDER}/(\d+)-.*(\.toml|\.md)", name, re.S)
         if match:
-            store.rename(name, f"{FOLDER}/{match.group(1)}{match.group(2)}")
+            conversion.rename(name, f"{FOLDER}/{match.group(1)}{match.group(2)}")
             renamed += 1
     return renamed
 

@@ -21,8 +21,8 @@ import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from trustcli import store
 from trustcli.errors import TrustError
+from trustcli.store import runtime
 
 # Set when a command wrote the status from what it had just gathered itself (``today``):
 # the refresh the CLI runs after that command (``refresh_if_used()``) then has nothing
@@ -78,12 +78,12 @@ def refresh(
     from trustcli import dates
 
     with contextlib.suppress(TrustError, OSError):
-        store.write_status(render(*compute(now or dates.now(), found, any_promises)))
+        runtime.write_status(render(*compute(now or dates.now(), found, any_promises)))
 
 
 def used() -> bool:
     """Whether this home has a status file to keep current (someone uses shell-init)."""
-    return store.status_exists()
+    return runtime.status_exists()
 
 
 def refresh_if_used() -> None:
@@ -93,7 +93,7 @@ def refresh_if_used() -> None:
     if _written_by_the_command:
         _written_by_the_command = False
         return
-    if store.status_exists():
+    if runtime.status_exists():
         refresh()
 
 
@@ -102,6 +102,6 @@ def refresh_from(found: dict[str, Any], now: datetime, any_promises: bool) -> No
     its partner part as seen), so the CLI's refresh after the command need not gather
     it all again. Call it last, once the command has done everything else."""
     global _written_by_the_command
-    if store.status_exists():
+    if runtime.status_exists():
         refresh(now, found, any_promises)
     _written_by_the_command = True

@@ -3,7 +3,7 @@
 What goes, in this order: the reminder daemon of this home is stopped (it would write
 its pid file and deliveries back), the unit or agent `remind install` wrote for this
 home is removed, then this home's runtime files (an unlock key, editor text), then the
-home itself, each file overwritten first (``store.remove_home``).
+home itself, each file overwritten first (``store.removal.remove_home``).
 
 What stays: anything trustcli did not make (named), the couple folder (it belongs to
 both people; only this device's own part of it is named, for the person to delete if
@@ -26,6 +26,8 @@ from pathlib import Path
 
 from trustcli import store
 from trustcli.errors import TrustError
+from trustcli.store import runtime
+from trustcli.store.removal import Removal, remove_home, shred
 
 # Every name trustcli writes at the top of a data home (keep in step with the README's
 # table in *Where your data lives*). A top-level entry is trustcli's if it is one of
@@ -91,7 +93,7 @@ class Plan:
 
 @dataclass
 class Outcome:
-    removal: store.Removal = field(default_factory=store.Removal)
+    removal: Removal = field(default_factory=Removal)
     daemon_stopped: int | None = None
     unit_removed: Path | None = None
     enable_link_removed: bool = False
@@ -119,7 +121,7 @@ def survey() -> Plan:
         home_exists=exists,
         daemon_pid=running_pid() if exists else None,
         unit=_unit_of_this_home(),
-        runtime=store.runtime_names_of_home(),
+        runtime=runtime.names_of_home(),
         couple=_couple() if exists else None,
     )
 
@@ -185,7 +187,7 @@ def run(plan: Plan) -> Outcome:
     if plan.unit is not None:
         _remove_unit(plan.unit, outcome)
     _remove_runtime(outcome)
-    outcome.removal = store.remove_home(_keep)
+    outcome.removal = remove_home(_keep)
     return outcome
 
 
@@ -254,7 +256,7 @@ def _remove_unit(path: Path, outcome: Outcome) -> None:
     from trustcli import service
 
     try:
-        store.shred(path)
+        shred(path)
         outcome.unit_removed = path
     except TrustError as error:
         outcome.left.append((path, error.message))
@@ -262,20 +264,20 @@ def _remove_unit(path: Path, outcome: Outcome) -> None:
     link = service.enable_link(path)
     if link is not None and store.link_points_to(link, path):
         try:
-            outcome.enable_link_removed = store.shred(link)
+            outcome.enable_link_removed = shred(link)
         except TrustError as error:
             outcome.left.append((link, error.message))
 
 
 def _remove_runtime(outcome: Outcome) -> None:
-    names = store.runtime_names_of_home()
+    names = runtime.names_of_home()
     for name in names:
         try:
-            outcome.runtime_removed += store.runtime_remove(name)
+            outcome.runtime_removed += runtime.remove(name)
         except TrustError as error:
             outcome.problems.append(error.message)
     if names:
-        store.runtime_folder_tidy()
+        runtime.tidy()
 
 
 # --- what to say ------------------------------------------------------------------------
@@ -339,7 +341,7 @@ def _unit_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _removed_text(removal: store.Removal) -> str:
+def _removed_text(removal: Removal) -> str:
     parts = []
     if removal.files:
         files = _count(removal.files, "file")

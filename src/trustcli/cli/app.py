@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from trustcli import __version__
 from trustcli.cli import INTERRUPTED
-from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, TrustError
+from trustcli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUNTIME, Locked, TrustError
 
 # Command name → (module, Typer app in it). Modules are imported only when their
 # command runs (or for --help): start-up is what people feel in every alias.
@@ -196,7 +196,7 @@ def _pass_the_vault(args: list[str]) -> None:
 
         try:
             vault.admit(person=args[:2] != ["remind", "due"])  # a prompt's: never asks
-        except vault.Locked as locked:
+        except Locked as locked:
             if args[0] != "trigger":
                 raise
             # A hard moment is no time for a bare refusal: help works while locked.

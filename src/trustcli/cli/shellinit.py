@@ -35,7 +35,8 @@ def shell_init(
       trustcli shell-init fish | source            in ~/.config/fish/config.fish
       trustcli shell-init bash --marker '*'
     """
-    from trustcli import shellinit, status, store
+    from trustcli import shellinit, status
+    from trustcli.store import runtime
 
     if shell not in shellinit.SHELLS:
         raise TrustError(
@@ -46,10 +47,10 @@ def shell_init(
     problem = shellinit.marker_problem(marker)
     if problem:
         raise TrustError(f"{problem}: try --marker '*'", EXIT_BAD_INPUT)
-    path, where = store.status_path()
+    path, where = runtime.status_path()
     status.refresh()
-    if not store.status_exists():  # locked, or nothing to read yet: commands take it on
-        store.write_status(status.render(0, 0))
+    if not runtime.status_exists():  # locked, or nothing to read yet: commands take it on
+        runtime.write_status(status.render(0, 0))
     emit(shellinit.snippet(shell, str(path), where, marker).rstrip("\n"))
 
 

@@ -9,6 +9,7 @@ import typer
 from trustcli import store, vault
 from trustcli.errors import EXIT_RUNTIME, TrustError
 from trustcli.output import emit, emit_json, say
+from trustcli.store import vault_key
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 unlock_app = typer.Typer(add_completion=False)
@@ -81,17 +82,18 @@ def enable(
       trustcli vault enable
       trustcli vault enable --passphrase-file ~/.config/trustcli-pass
     """
-    document = vault.state()
+    document = vault_key.state()
     if document is not None and document["state"] == "on" and not vault.plain_files():
         raise TrustError("the vault is already on (trustcli vault passwd changes the passphrase)")
     resuming = document is not None
-    idle = None if unlock_for is None else vault.parse_idle(unlock_for)
+    idle = None if unlock_for is None else vault_key.parse_idle(unlock_for)
     if not resuming:
         vault.check_home()
     if not resuming and not (passphrase_file or os.environ.get(vault.PASSPHRASE_ENV)):
         say("Choose a passphrase. Without it nothing in this home can be read again.")
     secret = vault.passphrase(passphrase_file, confirm=not resuming)
     result = vault.enable(secret, idle)
+    _tell_the_daemon()
     files = result["files"]
     say(f"The vault is on: {files} file{'s' * (files != 1)} encrypted.")
     say(_unlocked_line(result["unlocked"], result["idle"]))
@@ -111,7 +113,7 @@ def passwd(
       trustcli vault passwd
       trustcli vault passwd --passphrase-file old.txt --new-passphrase-file new.txt
     """
-    if vault.state() is None:
+    if vault_key.state() is None:
         raise TrustError("the vault is off: trustcli vault enable turns it on")
     old = vault.passphrase(passphrase_file, prompt="Current passphrase")
     new = vault.passphrase(new_passphrase_file, confirm=True, prompt="New passphrase", new=True)
@@ -127,9 +129,10 @@ def disable(passphrase_file: str = PASSPHRASE_FILE) -> None:
     Examples:
       trustcli vault disable
     """
-    if vault.state() is None:
+    if vault_key.state() is None:
         raise TrustError("the vault is off; there is nothing to turn off")
     result = vault.disable(vault.passphrase(passphrase_file))
+    _tell_the_daemon()
     files = result["files"]
     said = "1 file is" if files == 1 else f"{files} files are"
     say(f"The vault is off: {said} plain text again.")
@@ -172,11 +175,12 @@ def unlock_command(passphrase_file: str = PASSPHRASE_FILE, unlock_for: str = FOR
       trustcli unlock
       trustcli unlock --for 1h
     """
-    if vault.state() is None:
+    if vault_key.state() is None:
         raise TrustError("the vault is off: there is nothing to unlock")
     vault.runtime_or_refuse()
-    idle = None if unlock_for is None else vault.parse_idle(unlock_for)
+    idle = None if unlock_for is None else vault_key.parse_idle(unlock_for)
     kept, idle = vault.unlock(vault.passphrase(passphrase_file), idle)
+    _tell_the_daemon()
     if not kept:  # nothing was unlocked: the next command would say "locked"
         raise TrustError(
             "there is no $XDG_RUNTIME_DIR here to keep the key in, so nothing was unlocked: "
@@ -194,6 +198,16 @@ def lock_command() -> None:
     Examples:
       trustcli lock
     """
-    if not store.vault_on():  # not vault.state(): a damaged vault.toml must not keep the key
+    if not store.vault_on():  # not vault_key.state(): a damaged vault.toml must not keep the key
         raise TrustError("the vault is off: there is nothing to lock (trustcli vault enable)")
-    say("Locked." if vault.lock() else "It was locked already.")
+    forgotten = vault.lock()
+    _tell_the_daemon()
+    say("Locked." if forgotten else "It was locked already.")
+
+
+def _tell_the_daemon() -> None:
+    """A running reminder daemon reads the reminders again, or finds it no longer can:
+    the vault's commands tell it, so the vault itself never reaches up to the daemon."""
+    from trustcli import daemon
+
+    daemon.signal_reload()
