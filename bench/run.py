@@ -372,7 +372,7 @@ def make_stores(trustcli: Path, root: Path) -> dict[str, Path]:
 def make_pair_stores(trustcli: Path, root: Path) -> dict[str, Path]:
     """Two pairs, each two private homes and one local couple folder, made through the
     CLI. In the big one the partner's device has written 10,000 records (through
-    ``couple.append_many``, in the partner's own home: no command writes that many
+    ``couple.folder.append_many``, in the partner's own home: no command writes that many
     yet). The timed home is the first device; its record cache is warmed once, and
     ``pair status --json`` must count every record, or the case would time something
     else."""
@@ -388,7 +388,7 @@ def make_pair_stores(trustcli: Path, root: Path) -> dict[str, Path]:
             # What a partner's log holds: their promises, then years of follow-ups.
             write = (
                 "from datetime import date, timedelta\n"
-                "from trustcli import couple\n"
+                "from trustcli.couple import folder\n"
                 f"p = [{{'kind': 'promise', 'id': i, 'text': f'promise {{i}}', 'by': 'sam', "
                 "'to': 'alex', 'created': '2022-12-01T10:00:00+01:00', 'every': 'daily', "
                 f"'tags': []}} for i in range(1, {PARTNER_PROMISES + 1})]\n"
@@ -396,7 +396,7 @@ def make_pair_stores(trustcli: Path, root: Path) -> dict[str, Path]:
                 f"'on': (date(2023, 1, 1) + timedelta(n // {PARTNER_PROMISES})).isoformat(), "
                 "'result': 'kept' if n % 5 else 'missed', 'note': ''} "
                 f"for n in range({partner_records - PARTNER_PROMISES})]\n"
-                "couple.append_many(p + f)\n"
+                "folder.append_many(p + f)\n"
             )
             run_checked([python, "-c", write], partner)
         seen = json.loads(run_checked([cli, "pair", "status", "--json"], mine))

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trustcli import schedules
+from trustcli.remind import schedules
 
 from .conftest import require_binary, trustcli_executable
 

@@ -374,11 +374,11 @@ def test_the_record_cache_changes_nothing_but_speed(alex, sam, tmp_path):
 
 
 def write_records(home: Path, count: int) -> None:
-    """Records of a kind the next commands will write, through couple.append_many, in
+    """Records of a kind the next commands will write, through folder.append_many, in
     the device's own process (no command writes such records yet)."""
     code = (
-        "from trustcli import couple; "
-        f"couple.append_many([{{'kind': 'note', 'n': n}} for n in range({count})])"
+        "from trustcli.couple import folder; "
+        f"folder.append_many([{{'kind': 'note', 'n': n}} for n in range({count})])"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -409,7 +409,8 @@ def test_both_devices_and_two_processes_of_one_device_writing_at_once(alex, sam,
     pair_in_one_folder(alex, sam, folder)
     status(sam)  # sam's hello: record 1
     code = (
-        "from trustcli import couple\nfor n in range(40): couple.append({'kind': 'note', 'n': n})"
+        "from trustcli.couple import folder\n"
+        "for n in range(40): folder.append({'kind': 'note', 'n': n})"
     )
     writers = [
         subprocess.Popen(
@@ -665,9 +666,9 @@ def test_a_folder_opened_twice_in_one_run_still_sees_what_changed_between(alex, 
     records = folder / status(sam)["device"] / "records"
     code = (
         "import json, subprocess, sys\n"
-        "from trustcli import couple\n"
+        "from trustcli.couple import folder\n"
         "def count():\n"
-        "    current, seen = couple.open_folder()\n"
+        "    current, seen = folder.open_folder()\n"
         "    found = seen.devices[sys.argv[1]]\n"
         "    return [len(found.records), found.refused]\n"
         "shown = [count()]\n"

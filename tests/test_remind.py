@@ -15,7 +15,7 @@ from subprocess import DEVNULL
 
 import pytest
 
-from trustcli import daemon, schedules
+from trustcli.remind import daemon, schedules
 
 from .conftest import modules_loaded, start_held, trustcli_executable
 

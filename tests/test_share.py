@@ -195,9 +195,14 @@ def test_an_unpaired_home_is_unchanged(alex):
 
 
 def test_an_unpaired_home_never_loads_the_couple_code(alex, tmp_path):
+    """Only ``couple.membership`` (is this home paired?) and the record shapes: never the
+    couple folder's code, its keys or cryptography."""
     ok(alex("promise", "add", ALEX_TEXT))
     loaded = imported("promise", "list", home=tmp_path / "alex-home")
-    assert "trustcli.couple" not in loaded and "cryptography" not in loaded
+    assert "trustcli.couple.membership" in loaded  # the test sees what it claims to see
+    for heavy in ("folder", "log", "keys", "layout", "pairing", "sealed"):
+        assert f"trustcli.couple.{heavy}" not in loaded
+    assert "cryptography" not in loaded
 
 
 def test_the_report_shows_both_peoples_promises_and_what_each_saw(alex, sam, tmp_path):

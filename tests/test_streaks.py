@@ -1,6 +1,6 @@
 """Streaks and unrecorded due days, against a plain reference.
 
-``promises.tallies`` and ``promises.gaps`` are computed without walking every due day
+``followthrough.tallies`` and ``followthrough.gaps`` are computed without walking every due day
 one by one (three years of a daily promise are a thousand days each). Whatever the
 schedules, records and closings, they must give exactly what the plain day-by-day
 definition below gives: that definition is how trustcli counted before (issue 14).
@@ -18,7 +18,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustcli import checkins, promises
+from trustcli import checkins, followthrough, promises
 
 TODAY = date(2026, 11, 30)
 EVERY = ["", "daily", "weekdays", "weekends", "weekly", "fortnightly", "monthly", "mon,thu"]
@@ -32,7 +32,7 @@ SETTINGS = settings(
 
 
 def reference_unrecorded(promise: dict[str, Any], recorded: list[str], today: date) -> list[str]:
-    start = promises.made_on(promise)
+    start = followthrough.made_on(promise)
     end = today - timedelta(days=1)
     if promise["closed"]:
         end = min(end, date.fromisoformat(promise["closed"][:10]) - timedelta(days=1))
@@ -139,7 +139,7 @@ def homes(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     followups = []
     for _ in range(draw(st.integers(0, 40))):
         promise = draw(st.sampled_from(made))
-        start = promises.made_on(promise)
+        start = followthrough.made_on(promise)
         on = start + timedelta(days=draw(st.integers(0, (TODAY - start).days)))
         result = draw(st.sampled_from(["kept", "kept", "missed"]))
         followups.append({"promise": promise["id"], "on": on.isoformat(), "result": result})
@@ -218,9 +218,9 @@ def test_unrecorded_days_match_the_day_by_day_definition(cli, home, monkeypatch,
     monkeypatch.setenv("TRUSTCLI_NOW", f"{TODAY.isoformat()}T20:00")
     assert cli("promise", "list").code == 0
     loaded, records = promises.load_promises(), promises.load_followups()
-    assert promises.chronological(records) == reference_chronological(records)
+    assert followthrough.chronological(records) == reference_chronological(records)
     expected = reference_gaps(loaded, records, TODAY)
-    assert promises.gaps(loaded, records, TODAY) == expected
+    assert followthrough.gaps(loaded, records, TODAY) == expected
     for start in ("", "2026-09-01", "2026-11-16"):
         weeks = {checkins.week_of(day) for day, _ in expected if day >= start}
-        assert promises.unrecorded_weeks(loaded, records, TODAY, start) == weeks
+        assert followthrough.unrecorded_weeks(loaded, records, TODAY, start) == weeks

@@ -125,18 +125,6 @@ def reset() -> None:
     _broken.clear()
 
 
-def say_written(*paths: object) -> None:
-    """'Wrote FILE': and with the vault on, that what was written outside the home is not
-    encrypted (the vault seals only the data home)."""
-    from trustcli import store
-
-    names = " and ".join(str(path) for path in paths)
-    say(f"Wrote {names}")
-    if store.vault_on():
-        verb = "is" if len(paths) == 1 else "are"
-        say(f"Note: {names} {verb} not encrypted; the vault keeps only trustcli's own files.")
-
-
 def say(text: str) -> None:
     """A message for the person, on stderr. If stderr cannot be written, there is no
     one to tell: the message is dropped, never turned into an error."""

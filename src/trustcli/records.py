@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from trustcli import checkins, config, dates, limits, promises, questions, reminders, store
+from trustcli import checkins, config, dates, limits, promises, questions, store
 from trustcli.errors import TrustError
+from trustcli.remind import reminders
 
 Record = dict[str, Any]
 TEMPLATE_KINDS = {"questions": ".toml", "worksheets": ".md"}
@@ -471,7 +472,7 @@ def screen(raw: Any, place: str) -> Record:
 
 
 def reminder(raw: Any, place: str, known: set[int]) -> Record:
-    from trustcli import schedules  # only an import with reminders needs it
+    from trustcli.remind import schedules  # only an import with reminders needs it
 
     fields = Fields(place, raw)
     fields.whole("id", 1, MAX_ID)
@@ -538,7 +539,7 @@ def setting(table: str, key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise Refused(place, f"{value!r} is not true or false")
         return value
-    from trustcli import schedules  # promise_time is read as `remind` reads it
+    from trustcli.remind import schedules  # promise_time is read as `remind` reads it
 
     try:
         if not isinstance(value, str) or len(value) > 5:

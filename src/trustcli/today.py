@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from trustcli import config, promises, store
+from trustcli import config, followthrough, promises, store
 
 Record = dict[str, Any]
 SEEN = "today.toml"  # in the private home: the partner's last record I was shown
@@ -23,18 +23,19 @@ def gather_with_promises(
     """``gather``, and the promises it read (the prompt's status needs to know whether
     there are any, and need not read them again). ``known``: what ``reminders.due(now)``
     gives, when the caller has it already."""
-    from trustcli import reminders, shared
+    from trustcli.couple import incoming
+    from trustcli.remind import reminders
 
     made, followups = promises.load_promises(), promises.load_followups()
     # What asks for a record today needs each promise's last record and whether it was
     # ever kept, not its streaks: no due days counted back to the day it was made.
-    per_promise, _ = promises.tallies(followups)
+    per_promise, _ = followthrough.tallies(followups)
     recorded = {f["promise"] for f in followups if f["on"] == today.isoformat()}
     to_record = [
         {"id": p["id"], "text": p["text"], "every": p["every"], "due": p["due"]}
         for p in made
         if p["id"] not in recorded
-        and promises.to_record_on(p, per_promise.get(p["id"], promises.Tally()), today)
+        and followthrough.to_record_on(p, per_promise.get(p["id"], followthrough.Tally()), today)
     ]
     due, problems = reminders.due(now) if known is None else known
     result: Record = {
@@ -44,11 +45,18 @@ def gather_with_promises(
         "partner": None,
         "problems": problems,
     }
-    seen = shared.view()
+    seen = incoming.view()
     if seen is not None:
         result["partner"] = _from_partner(seen, today)
         result["partner"]["sets_waiting"] = _sets_waiting(seen.partner_records)
     return result, made
+
+
+def for_the_prompt(now: datetime) -> tuple[Record, bool]:
+    """What is due at ``now`` and whether there are promises: what the prompt's status
+    counts (``trustcli.remind.status`` is given this, so it never reaches up here)."""
+    found, made = gather_with_promises(now.date(), now)
+    return found, bool(made)
 
 
 def as_seen(found: Record) -> Record:
@@ -68,7 +76,7 @@ def as_seen(found: Record) -> Record:
 
 def _sets_waiting(partner_records: list[Record]) -> list[Record]:
     """Joint sets the partner has finished a round of and I have not (names only)."""
-    from trustcli import sealed
+    from trustcli.couple import sealed
 
     return sealed.waiting(partner_records)
 
@@ -100,7 +108,7 @@ def _from_partner(seen: Any, today: date) -> Record:
             "note": f["note"],
             "new": f["seq"] > looked,
         }
-        for f in promises.chronological(recent)
+        for f in followthrough.chronological(recent)
         if f["result"] == "kept" and (f["promise"], f["on"]) not in said
     ]
     newest = max(

@@ -257,15 +257,15 @@ def _limits(path: Path) -> Iterator[None]:
 def context(me: str, partner: str) -> dict[str, Any]:
     """Everything a sheet may show, from the data home; empty lists where nothing is yet.
     (What it reads is imported here: 'worksheet list' needs none of it.)"""
-    from trustcli import checkins, config, dates, promises
+    from trustcli import checkins, config, dates, followthrough, promises
 
     today = dates.today()
     made, followups = promises.load_promises(), promises.load_followups()
     rows = [
         {**row, "rate_percent": _percent(row["rate"])}
-        for row in promises.summaries(made, followups, today)
+        for row in followthrough.summaries(made, followups, today)
     ]
-    figures = promises.stats(made, followups, today)["overall"]
+    figures = followthrough.stats(made, followups, today)["overall"]
     finished, own = _latest_sessions(me)
     recent = checkins.load()
     mine = [record for record in recent if record["who"] == me]

@@ -43,7 +43,7 @@ COMMANDS = {
 # What works on a locked vault: these need no key (or ask for the passphrase themselves).
 OPEN_WHEN_LOCKED = {"vault", "unlock", "lock", "wipe", "help-now", "shell-init"}
 # Commands that can change what is due: after them the prompt status file (if this home
-# has one: see trustcli.status) is written again. `remind --daemon` keeps it itself.
+# has one: see trustcli.remind.status) is written again. `remind --daemon` keeps it itself.
 CHANGES_WHAT_IS_DUE = {"init", "promise", "remind", "today", "pair", "import", "checkin"}
 
 
@@ -264,6 +264,7 @@ def _refresh_the_prompt(args: list[str]) -> None:
         return
     if any(arg in ("-h", "--help") for arg in args):
         return
-    from trustcli import status
+    from trustcli import today
+    from trustcli.remind import status
 
-    status.refresh_if_used()
+    status.refresh_if_used(today.for_the_prompt)

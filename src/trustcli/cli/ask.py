@@ -91,7 +91,8 @@ def run(
     if list_sets:
         _list(as_json)
         return
-    from trustcli import safety, sealed, sessions  # a session's, not the list's
+    from trustcli import safety, sessions  # a session's, not the list's
+    from trustcli.couple import sealed
 
     person = config.person(who)
     if answers is not None:
@@ -128,12 +129,9 @@ def run(
 def _interactive(
     qset: QuestionSet, who: str, session: dict[str, Any] | None, screen: bool, as_json: bool
 ) -> None:
-    from trustcli import (
-        helpnow,
-        prompts,  # questionary: only now, on a terminal
-        sealed,
-        sessions,
-    )
+    from trustcli import helpnow, sessions
+    from trustcli.cli import prompts  # questionary: only now, on a terminal
+    from trustcli.couple import sealed
 
     try:
         if qset.for_both and not _safe_to_continue(who, screen, prompts):
@@ -287,7 +285,8 @@ def history(who: str = AS_OPTION, as_json: bool = JSON_OPTION) -> None:
       trustcli ask history
       trustcli ask history --as sam --json
     """
-    from trustcli import sealed, sessions
+    from trustcli import sessions
+    from trustcli.couple import sealed
 
     name = None if who is None else config.clean_name(who, "--as")
     sealed.sync(quiet=True)  # share a key that is due; keep a partner session revealed
@@ -338,7 +337,8 @@ def show(
       trustcli ask show 3
       trustcli ask show 3 --json
     """
-    from trustcli import sealed, sessions
+    from trustcli import sessions
+    from trustcli.couple import sealed
 
     session = sessions.load(session_id)
     sealed.sync(quiet=True)
@@ -378,7 +378,8 @@ def compare(
       trustcli ask compare rebuild-trust
       trustcli ask compare weekly-checkin --json
     """
-    from trustcli import sealed, sessions
+    from trustcli import sessions
+    from trustcli.couple.membership import paired
 
     qset = questions.load(set_name)
     if not qset.for_both:
@@ -387,7 +388,7 @@ def compare(
             "each person's answers stay their own",
             EXIT_BAD_INPUT,
         )
-    if sealed.paired():
+    if paired():
         _compare_sealed(qset, as_json)
         return
     names = config.names()
@@ -458,7 +459,7 @@ def _one_person(set_name: str, as_json: bool) -> bool:
 def _compare_sealed(qset: QuestionSet, as_json: bool) -> None:
     """``compare`` when this home shares a couple folder: this home's answers and the
     partner's, once both have finished a round and both keys are shared."""
-    from trustcli import sealed
+    from trustcli.couple import sealed
 
     found = sealed.standing(qset.name)
     partner, me = found.partner, config.me()

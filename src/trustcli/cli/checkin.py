@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from trustcli import checkins, config, dates, shared
+from trustcli import checkins, config, dates
 from trustcli.cli.groups import defaulting_to
+from trustcli.couple import incoming, membership, outgoing, sharing
 from trustcli.errors import EXIT_INTERRUPTED, TrustError
 from trustcli.output import emit, emit_json, on_terminal, saved, say, table
 
@@ -62,7 +63,7 @@ def add(
     if share and no_share:
         raise TrustError("--share and --no-share ask for opposite things: pass one of them")
     wanted = share or (not no_share and config.share_checkins())
-    paired = wanted and shared.pairing().get("state") in ("member", "pending")
+    paired = wanted and membership.paired()
     if rating is None:
         if not on_terminal():
             raise TrustError("no terminal to ask on: pass --rating 1-10 (and --note TEXT)")
@@ -72,7 +73,7 @@ def add(
     entry = checkins.add(value, config.person(who), note, day, shared=bool(paired))
     saved(f"the check-in for {entry['on']}")
     if paired:
-        shared.publish(shared.checkin_record(entry))
+        sharing.publish(outgoing.checkin_record(entry))
     elif share:
         # Asked for on the command line, but there is no partner to share with: the
         # check-in is still a check-in, so it is kept (nothing typed is lost) and we say so.
@@ -91,7 +92,7 @@ def add(
 
 
 def _ask(note: str) -> tuple[int, str]:
-    from trustcli import prompts
+    from trustcli.cli import prompts
     from trustcli.questions import Question
 
     scale = Question(
@@ -130,7 +131,7 @@ def list_(
     if start and start > dates.today():
         raise TrustError(f"--since {start.isoformat()} is after today")
     records = checkins.load(who, start)
-    seen = shared.view()
+    seen = incoming.view()
     if seen is not None:
         theirs = [
             r

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import typer
 
-from trustcli import export, store
+from trustcli import export, restore, store
+from trustcli.cli.written import say_written
 from trustcli.errors import EXIT_RUNTIME, TrustError
-from trustcli.output import clean, reading_hint, refuse_nul_in, say, say_written
+from trustcli.output import clean, reading_hint, refuse_nul_in, say
 
 FORMATS = ("json", "markdown", "ics")
 
@@ -96,12 +97,12 @@ def import_command(
                 data = handle.read(export.MAX_BYTES + 1)  # never more than the cap
     except OSError as exc:
         raise TrustError(f"cannot read {source}: {exc.strerror}") from None
-    document = export.parse(data, source)
+    document = restore.parse(data, source)
     # Text is kept as typed, but a NUL is not text. In JSON text a NUL can only be the
     # escape \u0000: without one, no string holds it, and 10,000 records need no walk.
     if b"\\u0000" in data or b"\x00" in data:
         refuse_nul_in(document, source)
-    outcome = export.restore(document, merge, with_config)
+    outcome = restore.restore(document, merge, with_config)
     for note in outcome.notes:
         say(note)
     try:

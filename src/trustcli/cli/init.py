@@ -95,7 +95,7 @@ def _ask(
                 instruction="(optional: Enter to leave it out)",
             ).unsafe_ask()
             partner = answer if answer.strip() else None
-        from trustcli.prompts import ANSWER_MARK
+        from trustcli.cli.prompts import ANSWER_MARK
 
         known = config.role()
         choices = [questionary.Choice(text, value=key) for key, text in ROLE_CHOICES]

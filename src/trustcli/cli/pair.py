@@ -1,6 +1,6 @@
 """`trustcli pair …`: two private homes sharing one encrypted couple folder.
 
-Only these commands import ``trustcli.couple`` (and with it ``cryptography``)."""
+Only these commands import ``trustcli.couple.pairing`` (and with it ``cryptography``)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ def create(
       trustcli pair create ~/Sync/us
       trustcli pair create /srv/shared/us      one computer, two accounts
     """
-    from trustcli import couple
+    from trustcli.couple import pairing
 
-    made = couple.create(folder, announce=_say_what_is_shared)
+    made = pairing.create(folder, announce=_say_what_is_shared)
     if as_json:
         emit_json(made)
         return
@@ -73,9 +73,9 @@ def join(
       trustcli pair join ~/Sync/us
       trustcli pair join ~/Sync/us --json | jq -r .fingerprint
     """
-    from trustcli import couple
+    from trustcli.couple import pairing
 
-    asked = couple.join(folder)
+    asked = pairing.join(folder)
     _say_what_is_shared(when_accepted=True)
     if as_json:
         emit_json(asked)
@@ -86,9 +86,9 @@ def join(
 
 def _say_what_is_shared(when_accepted: bool = False) -> None:
     """One line, before anything is shared: what pairing shares, and what it never does."""
-    from trustcli import shared
+    from trustcli.couple import outgoing
 
-    made, followups = shared.counts()
+    made, followups = outgoing.counts()
     when = "Once accepted, pairing shares" if when_accepted else "Pairing shares"
     say(
         f"{when} your {_count(made, 'promise')} and {_count(followups, 'follow-up')} "
@@ -121,9 +121,9 @@ def accept(
       trustcli pair accept
       trustcli pair accept --fingerprint "otter maple cobalt river tulip piano"
     """
-    from trustcli import couple
+    from trustcli.couple import pairing
 
-    request = couple.matching_request(words)
+    request = pairing.matching_request(words)
     if words is None:
         if not on_terminal():
             raise TrustError(
@@ -141,7 +141,7 @@ def accept(
             say("Nothing was accepted. If the words differ, make a new folder together.")
             raise typer.Exit(1)
         words = request["fingerprint"]
-    accepted = couple.accept(request["device"], words)
+    accepted = pairing.accept(request["device"], words)
     if as_json:
         emit_json(accepted)
         return
@@ -158,13 +158,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print the status 
       trustcli pair status
       trustcli pair status --json | jq '.devices[] | {device, last_seq}'
     """
-    from trustcli import couple, sealed
+    from trustcli.couple import pairing, sealed
 
     try:
-        sealed.sync(quiet=True)  # share a session key that is due (see trustcli.sealed)
+        sealed.sync(quiet=True)  # share a session key that is due (see trustcli.couple.sealed)
     except TrustError as error:  # a broken sealed.toml: named, and the status still shown
         say(f"trustcli: {error.message}")
-    found = couple.status()
+    found = pairing.status()
     if as_json:
         emit_json(found)
         return
@@ -213,9 +213,9 @@ def leave(as_json: bool = typer.Option(False, "--json", help="Print the result a
     Examples:
       trustcli pair leave
     """
-    from trustcli import couple
+    from trustcli.couple import pairing
 
-    left = couple.leave()
+    left = pairing.leave()
     if as_json:
         emit_json(left)
         return

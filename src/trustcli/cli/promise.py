@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from trustcli import config, dates, promises, shared
+from trustcli import config, dates, followthrough, promises
+from trustcli.couple import incoming, membership, outgoing, sharing
 from trustcli.errors import TrustError
 from trustcli.output import emit, emit_json, paint, saved, say, table
 
@@ -95,7 +96,7 @@ def add(
     )
     saved(f"promise {ident}")
     made, _ = _load()
-    shared.publish(shared.promise_record(promises.find(made, ident)))
+    sharing.publish(outgoing.promise_record(promises.find(made, ident)))
     if as_json:
         emit_json(promises.find(made, ident))
         return
@@ -127,14 +128,14 @@ def list_(
     if wanted not in promises.STATUSES:
         raise TrustError(f"unknown status {status!r}: use open, overdue, closed or all")
     made, followups = _load()
-    seen = shared.view()
-    rows = promises.summaries(made, followups, dates.today())
+    seen = incoming.view()
+    rows = followthrough.summaries(made, followups, dates.today())
     if seen is not None:
-        rows = shared.with_confirmations(rows, seen.about_mine) + shared.with_confirmations(
-            shared.partner_summaries(seen, dates.today()),
+        rows = incoming.with_confirmations(rows, seen.about_mine) + incoming.with_confirmations(
+            incoming.partner_summaries(seen, dates.today()),
             seen.mine_about_theirs,
         )
-    rows = promises.select(rows, wanted)
+    rows = followthrough.select(rows, wanted)
     if as_json:
         emit_json(rows)
         return
@@ -246,7 +247,7 @@ def dispute(
 def _saw(ident: str, result: str, note: str, on: str | None, replace: bool, private: bool) -> None:
     _private_needs_a_note(note, private)
     day = dates.parse_date(on, past=True) if on else None
-    entry = shared.confirm(ident, result, note, day, replace, private)
+    entry = sharing.confirm(ident, result, note, day, replace, private)
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     kept_here = ", not your note" if private else ""
     say(
@@ -267,23 +268,23 @@ def show(ident: str = ID_ARGUMENT, as_json: bool = JSON_OPTION) -> None:
       trustcli promise show 3
       trustcli promise show 3 --json
     """
-    seen = shared.view() if shared.pairing().get("state") in ("member", "pending") else None
-    number = shared.resolve(ident, seen)
+    seen = incoming.view() if membership.paired() else None
+    number = incoming.resolve(ident, seen)
     if isinstance(number, str):
         assert seen is not None
         made, followups = seen.partner_promises, seen.partner_followups
-        promise, views = shared.find_partner(seen, number), seen.mine_about_theirs
+        promise, views = incoming.find_partner(seen, number), seen.mine_about_theirs
         who_saw = "you"
     else:
         made, followups = _load()
         promise = promises.find(made, number)
         views = seen.about_mine if seen is not None else []
         who_saw = seen.partner_label() if seen is not None else ""
-    (row,) = promises.summaries([promise], followups, dates.today())
-    history = [f for f in promises.chronological(followups) if f["promise"] == number]
-    saw = [v for v in shared.latest_per_day(views) if v["promise"] == number]
+    (row,) = followthrough.summaries([promise], followups, dates.today())
+    history = [f for f in followthrough.chronological(followups) if f["promise"] == number]
+    saw = [v for v in incoming.latest_per_day(views) if v["promise"] == number]
     if seen is not None:
-        (row,) = shared.with_confirmations([row], views)
+        (row,) = incoming.with_confirmations([row], views)
     if as_json:
         emit_json({**row, "history": history, **({"seen": saw} if seen is not None else {})})
         return
@@ -339,8 +340,8 @@ def close(
       trustcli promise close 3
       trustcli promise close 4 --released
     """
-    closed = promises.close(shared.own_number(ident, _CHANGES), released=released)
-    shared.publish(shared.promise_record(closed))
+    closed = promises.close(incoming.own_number(ident, _CHANGES), released=released)
+    sharing.publish(outgoing.promise_record(closed))
     say(f"Promise {closed['id']} closed ({closed['closed_how']}). It stays in your history.")
 
 
@@ -357,9 +358,9 @@ def edit(
       trustcli promise kept 3 --on 2026-11-02
     """
     changed = promises.edit_since(
-        shared.own_number(ident, _CHANGES), dates.parse_date(since, past=True)
+        incoming.own_number(ident, _CHANGES), dates.parse_date(since, past=True)
     )
-    shared.publish(shared.promise_record(changed))
+    sharing.publish(outgoing.promise_record(changed))
     say(f"Promise {changed['id']} was made on {changed['since']}.")
 
 
@@ -371,8 +372,8 @@ def reopen(ident: str = ID_ARGUMENT) -> None:
     Examples:
       trustcli promise reopen 3
     """
-    opened = promises.reopen(shared.own_number(ident, _CHANGES))
-    shared.publish(shared.promise_record(opened))
+    opened = promises.reopen(incoming.own_number(ident, _CHANGES))
+    sharing.publish(outgoing.promise_record(opened))
     say(f"Promise {opened['id']} is open again.")
 
 
@@ -385,12 +386,12 @@ def stats(as_json: bool = JSON_OPTION) -> None:
       trustcli promise stats
       trustcli promise stats --json | jq .overall.rate
     """
-    figures = promises.stats(*_load(), dates.today())
-    seen = shared.view()
+    figures = followthrough.stats(*_load(), dates.today())
+    seen = incoming.view()
     partner: dict[str, Any] = {}
     if seen is not None:
-        shared.confirmed_figures(figures, seen.about_mine)
-        partner = figures["partner"] = shared.partner_stats(seen, dates.today())
+        incoming.confirmed_figures(figures, seen.about_mine)
+        partner = figures["partner"] = incoming.partner_stats(seen, dates.today())
     if as_json:
         emit_json(figures)
         return
@@ -430,9 +431,9 @@ def _record(
 ) -> None:
     _private_needs_a_note(note, private)
     day = dates.parse_date(on, past=True) if on else None
-    number = shared.own_number(ident, "record its follow-through")
+    number = incoming.own_number(ident, "record its follow-through")
     entry = promises.record_followup(number, result, note, day, replace, private)
-    shared.publish(shared.followup_record(entry))
+    sharing.publish(outgoing.followup_record(entry))
     when = "today" if entry["on"] == dates.today().isoformat() else entry["on"]
     say(f"Recorded: promise {entry['promise']} {result} {when}.")
     from trustcli import helpnow  # its safety line, only once something was recorded

@@ -36,16 +36,19 @@ def remind(
     if daemon:
         if ctx.invoked_subcommand is not None:
             raise typer.BadParameter("--daemon takes no subcommand", param_hint="--daemon")
-        from trustcli import daemon as daemon_module
+        from trustcli import today
+        from trustcli.couple import sealed
+        from trustcli.remind import daemon as daemon_module
 
-        raise typer.Exit(daemon_module.run())
+        jobs = daemon_module.Jobs(gather=today.for_the_prompt, share=sealed.share_due)
+        raise typer.Exit(daemon_module.run(jobs))
     if ctx.invoked_subcommand is None:
         say(ctx.get_help())
         raise typer.Exit(2)
 
 
 def _reloaded() -> None:
-    from trustcli import daemon
+    from trustcli.remind import daemon
 
     if daemon.signal_reload():
         say("The running reminder daemon picked up the change.")
@@ -78,7 +81,7 @@ def add(
       trustcli remind add "every 2 weeks sat 10:00" -m "Walk together" --kind custom
       trustcli remind add "mon,thu 20:00" --promise 3
     """
-    from trustcli import reminders
+    from trustcli.remind import reminders
 
     promise_id = promises.parse_id(promise) if promise is not None else None
     reminder = reminders.add(when, message, kind.lower(), promise_id)
@@ -106,7 +109,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdo
       trustcli remind list
       trustcli remind list --json
     """
-    from trustcli import reminders
+    from trustcli.remind import reminders
 
     rows: list[dict[str, Any]] = []
     found, problems = reminders.read()
@@ -166,7 +169,7 @@ def rm(ident: str = typer.Argument(..., metavar="ID", help="The reminder's id.")
     Examples:
       trustcli remind rm 2
     """
-    from trustcli import reminders
+    from trustcli.remind import reminders
 
     say(f"Reminder {reminders.remove(ident)} deleted.")
     _reloaded()
@@ -180,7 +183,7 @@ def pause(ident: str = typer.Argument(..., metavar="ID", help="The reminder's id
     Examples:
       trustcli remind pause 2
     """
-    from trustcli import reminders
+    from trustcli.remind import reminders
 
     reminders.set_paused(ident, True)
     say(f"Reminder {ident} paused.")
@@ -195,7 +198,7 @@ def resume(ident: str = typer.Argument(..., metavar="ID", help="The reminder's i
     Examples:
       trustcli remind resume 2
     """
-    from trustcli import reminders
+    from trustcli.remind import reminders
 
     reminders.set_paused(ident, False)
     say(f"Reminder {ident} resumed.")
@@ -217,7 +220,8 @@ def due(
       trustcli remind due --ack
       trustcli remind due --json | jq length
     """
-    from trustcli import dates, reminders, status
+    from trustcli import dates
+    from trustcli.remind import reminders, status
 
     now = dates.now()
     items, problems = reminders.due(now)
@@ -251,7 +255,7 @@ def install(
       trustcli remind install --dry-run
       trustcli remind install
     """
-    from trustcli import service
+    from trustcli.remind import service
 
     path, text, command = service.plan()
     if dry_run:

@@ -15,12 +15,13 @@ from trustcli import (
     promises,
     report,
     sessions,
-    shared,
     store,
     triggers,
 )
+from trustcli.cli.written import say_written
+from trustcli.couple import incoming
 from trustcli.errors import TrustError
-from trustcli.output import emit, emit_json, say, say_written
+from trustcli.output import emit, emit_json, say
 
 SPARK_WEEKS = 26  # the terminal shows the last half year; -o and --json have it all
 
@@ -56,7 +57,7 @@ def report_command(
         raise TrustError(f"--since {start.isoformat()} is after today")
     made, followups = promises.load_promises(), promises.load_followups()
     checkin_records, session_list = checkins.load(), sessions.load_all()
-    seen = shared.view()
+    seen = incoming.view()
     if seen is not None:  # the check-ins my partner shared: their own weekly line
         checkin_records = sorted(checkin_records + seen.partner_checkins, key=lambda r: r["on"])
     if who is not None and who not in report.known_people(made, checkin_records, session_list):
@@ -98,7 +99,7 @@ def report_command(
 
 
 def _add_partner(
-    seen: shared.View | None, data: dict[str, Any], today: Any, start: Any, who: str | None
+    seen: incoming.View | None, data: dict[str, Any], today: Any, start: Any, who: str | None
 ) -> None:
     """Paired: what the partner saw of my promises, and the partner's own promises
     (from the couple folder) with what I saw of them. Unpaired: nothing changes."""
@@ -106,8 +107,8 @@ def _add_partner(
         return
     since = start.isoformat() if start else ""
     about_mine = [v for v in seen.about_mine if v["on"] >= since]
-    shared.confirmed_figures(data["followthrough"], about_mine)
-    partner = shared.partner_stats(seen, today, since)
+    incoming.confirmed_figures(data["followthrough"], about_mine)
+    partner = incoming.partner_stats(seen, today, since)
     if who is not None:
         partner["promises"] = [
             row

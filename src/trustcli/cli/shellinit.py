@@ -35,7 +35,8 @@ def shell_init(
       trustcli shell-init fish | source            in ~/.config/fish/config.fish
       trustcli shell-init bash --marker '*'
     """
-    from trustcli import shellinit, status
+    from trustcli import shellinit, today
+    from trustcli.remind import status
     from trustcli.store import runtime
 
     if shell not in shellinit.SHELLS:
@@ -48,7 +49,7 @@ def shell_init(
     if problem:
         raise TrustError(f"{problem}: try --marker '*'", EXIT_BAD_INPUT)
     path, where = runtime.status_path()
-    status.refresh()
+    status.refresh(today.for_the_prompt)
     if not runtime.status_exists():  # locked, or nothing to read yet: commands take it on
         runtime.write_status(status.render(0, 0))
     emit(shellinit.snippet(shell, str(path), where, marker).rstrip("\n"))

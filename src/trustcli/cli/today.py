@@ -30,8 +30,8 @@ def today_command(
       trustcli today
       trustcli today --json | jq '.to_record | length'
     """
-    from trustcli import status
     from trustcli import today as gathering
+    from trustcli.remind import status
 
     now = dates.now()
     found, made = gathering.gather_with_promises(now.date(), now)

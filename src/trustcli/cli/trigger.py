@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import typer
 
-from trustcli import shared, triggers
+from trustcli import triggers
 from trustcli.cli.groups import defaulting_to
+from trustcli.couple import membership, outgoing, sharing
 from trustcli.output import emit, emit_json, saved, say, table
 
 app = typer.Typer(
@@ -44,11 +45,11 @@ def add(
       trustcli trigger
       trustcli trigger "his name on a screen" --share
     """
-    paired = share and shared.pairing().get("state") in ("member", "pending")
+    paired = share and membership.paired()
     entry = triggers.add(note, shared=bool(paired))
     saved("the note of a hard moment")
     if paired:
-        shared.publish(shared.moment_record(entry))
+        sharing.publish(outgoing.moment_record(entry))
     if as_json:
         emit_json(entry)
     else:

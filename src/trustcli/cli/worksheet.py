@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from trustcli import config, editing, worksheets
-from trustcli.output import emit, emit_json, say, say_written, table
+from trustcli.cli.written import say_written
+from trustcli.output import emit, emit_json, say, table
 
 app = typer.Typer(
     add_completion=False,

@@ -16,8 +16,9 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from trustcli import config, dates, promises, schedules, store
+from trustcli import config, dates, promises, store
 from trustcli.errors import TrustError
+from trustcli.remind import schedules
 
 REMINDERS = "reminders.toml"
 LAST_ID = "last_id"  # in reminders.toml: the highest reminder id ever given here
@@ -384,7 +385,7 @@ def due(now: datetime | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     with stored entries (see ``read``)."""
     now = now or dates.now()
     since = acknowledged()
-    times, problems = _fire_times_between(since, now)
+    times, problems = fire_times_between(since, now)
     found = []
     for reminder in read(include_paused=False, check=False)[0]:
         key = str(reminder["id"])
@@ -441,7 +442,7 @@ def acknowledge(now: datetime | None = None) -> None:
         state["acknowledged"] = now or dates.now()
 
 
-def _fire_times_between(
+def fire_times_between(
     since: datetime | None, now: datetime
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Fire times per reminder (and the problems with stored entries), from the cache

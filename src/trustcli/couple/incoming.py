@@ -1,14 +1,10 @@
-"""Promises shared with a partner through the couple folder.
-
-Once a home is a member of a couple folder, every change to its promises also goes to
-the folder as a sealed record (``promise``: the promise as it now stands; ``followup``:
-kept or missed for a day; ``confirm``: what the person a promise was made to saw). The
-private home stays the source of truth for this home's own records; the partner's come
-from the folder (``couple.open_folder``, cached per device).
+"""What a paired home sees of its partner: their promises, follow-ups, shared check-ins
+and hard moments as read from the couple folder, what each of us confirmed of the
+other's promises, and the ids people type for them.
 
 Ids: a bare number is always one of my own promises (as before pairing); a partner's
-promise is its device's letter tag and its number there (``b3``). Only these commands
-import ``trustcli.couple``, and only when this home is paired.
+promise is its device's letter tag and its number there (``b3``). Records from the
+partner that are not well formed are skipped, never shown.
 """
 
 from __future__ import annotations
@@ -19,182 +15,16 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from trustcli import config, dates, limits, promises, store
+from trustcli import config, followthrough, promises, store
+from trustcli.couple import membership
+from trustcli.couple.outgoing import CONFIRM_RESULTS, CONFIRMS
 from trustcli.errors import TrustError
 
 Record = dict[str, Any]
-CONFIRMATIONS = "confirmations.toml"  # in the private home: what I saw of my partner's promises
-CONFIRM_RESULTS = ("confirmed", "disputed")
-PAIRING = "couple.toml"  # couple.HOME_FILE
-BEHIND = "share_behind"  # in PAIRING: a change could not be written to the folder
 _REF = re.compile(r"\A#?([A-Za-z]?)([0-9]{1,12})\Z")
 _DAY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _SUMMARIES = "cache/partner-summaries.json"
 _SUMMARIES_VERSION = 1
-_PROMISE_FIELDS = (
-    "id",
-    "text",
-    "by",
-    "to",
-    "created",
-    "since",
-    "due",
-    "every",
-    "tags",
-    "closed",
-    "closed_how",
-)
-
-
-def normalise_confirmation(raw: Record) -> Record:
-    device = raw.get("device")
-    if not isinstance(device, str) or not device:
-        raise ValueError("has no 'device'")
-    promise = raw.get("promise")
-    if not isinstance(promise, int) or isinstance(promise, bool) or promise < 1:
-        raise ValueError("has no 'promise' number")
-    result = raw.get("result")
-    if result not in CONFIRM_RESULTS:
-        raise ValueError("has a 'result' that is neither confirmed nor disputed")
-    note = raw.get("note", "")
-    checked: Record = {
-        "device": device,
-        "promise": promise,
-        "on": dates.day_field(raw, "on"),
-        "result": result,
-        "note": note if isinstance(note, str) else str(note),
-    }
-    if raw.get("private") is True:  # the note stays in this home (never in the folder)
-        checked["private"] = True
-    checked["at"] = dates.moment_field(raw, "at")
-    return checked
-
-
-CONFIRMS = store.Log(CONFIRMATIONS, "confirmation", normalise_confirmation, version=1)
-
-
-# --- is this home paired? --------------------------------------------------------------
-
-
-def pairing() -> Record:
-    """This home's pairing document (empty when never paired); no folder is read."""
-    return store.read(PAIRING)  # couple.HOME_FILE, without importing couple
-
-
-# --- records for the folder -------------------------------------------------------------
-
-
-def promise_record(promise: Record) -> Record:
-    return {"kind": "promise", **{key: promise.get(key) for key in _PROMISE_FIELDS}}
-
-
-def followup_record(followup: Record) -> Record:
-    return {
-        "kind": "followup",
-        "promise": followup["promise"],
-        "on": followup["on"],
-        "result": followup["result"],
-        "note": "" if followup.get("private") else followup["note"],
-    }
-
-
-def confirm_record(entry: Record) -> Record:
-    return {
-        "kind": "confirm",
-        "device": entry["device"],
-        "promise": entry["promise"],
-        "on": entry["on"],
-        "result": entry["result"],
-        "note": "" if entry.get("private") else entry["note"],
-    }
-
-
-def checkin_record(entry: Record) -> Record:
-    """A check-in marked shared; ``made`` (its moment in my home) lets the partner count
-    it once however often it is shared again (see publish)."""
-    return {
-        "kind": "checkin",
-        "on": entry["on"],
-        "who": entry["who"],
-        "rating": entry["rating"],
-        "note": entry["note"],
-        "made": entry["at"],
-    }
-
-
-def moment_record(entry: Record) -> Record:
-    """A hard moment shared with ``trigger --share``: that it happened, and when. Never
-    its note: the note stays in the private home."""
-    return {"kind": "moment", "on": entry["on"], "made": entry["at"]}
-
-
-def existing() -> list[Record]:
-    """Everything this home shares when it pairs: its promises, their follow-ups, and
-    what it confirmed (notes marked private left out), and the check-ins marked shared
-    (only a check-in made while paired is ever marked: never sessions or anything else)."""
-    from trustcli import checkins
-
-    made = promises.load_promises()
-    followups = promises.load_followups()
-    known = {p["id"] for p in made}
-    return (
-        [promise_record(p) for p in made]
-        + [followup_record(f) for f in followups if f["promise"] in known]
-        + [confirm_record(c) for c in store.read_log(CONFIRMS)]
-        + [checkin_record(c) for c in store.read_log(checkins.LOG) if c.get("shared")]
-    )
-
-
-def counts() -> tuple[int, int]:
-    """(promises, follow-ups) this home would share."""
-    made = promises.load_promises()
-    known = {p["id"] for p in made}
-    return len(made), sum(f["promise"] in known for f in promises.load_followups())
-
-
-def publish(*records: Record) -> None:
-    """Tell the partner: append records to the couple folder when this home is a member.
-    The private home already holds the change, so a folder that cannot be written is
-    said on stderr, never an error (the change is saved here)."""
-    state = pairing().get("state")
-    if not records or state not in ("member", "pending"):
-        return
-    from trustcli import couple
-    from trustcli.output import say
-
-    try:
-        if state == "pending":
-            # Accepted since? Taking the grant shares everything in this home, this
-            # change included (it is already saved); not accepted: nothing to write.
-            couple.open_folder()
-            # A hard moment is not part of what a home shares when it pairs: send it now.
-            moments = [r for r in records if r.get("kind") == "moment"]
-            if moments and pairing().get("state") == "member":
-                couple.append_many(moments)
-            return
-        if pairing().get(BEHIND):
-            # An earlier change never reached the folder: share everything again (the
-            # partner keeps the last record of each promise and day, so repeats are
-            # harmless), this change included, as it is already saved here.
-            records = (*existing(), *(r for r in records if r.get("kind") == "moment"))
-        couple.append_many(list(records))
-    except TrustError as error:
-        _mark_behind(True)
-        say(
-            f"Saved in your home; the couple folder could not be written ({error.message}); "
-            "it is shared the next time the folder can be written"
-        )
-        return
-    if pairing().get(BEHIND):
-        _mark_behind(False)
-
-
-def _mark_behind(behind: bool) -> None:
-    with store.updating(PAIRING) as document:
-        if behind:
-            document[BEHIND] = True
-        else:
-            document.pop(BEHIND, None)
 
 
 # --- reading both people's promises ------------------------------------------------------
@@ -306,39 +136,39 @@ class View:
 def view() -> View | None:
     """Both people's promises when this home is paired (None otherwise, or when the
     folder cannot be read: then mine alone are shown, and a line says why)."""
-    state = pairing().get("state")
-    if state not in ("member", "pending"):
+    if not membership.paired():
         return None
-    from trustcli import couple
+    from trustcli.couple import folder  # the folder's code: only once this home is paired
+    from trustcli.couple.log import Seen
     from trustcli.output import say
 
     try:
-        current, folder = couple.open_folder()
+        current, found = folder.open_folder()
     except TrustError as error:
         say(f"Showing only your own promises; the couple folder could not be read: {error.message}")
         return None
     if current.get("state") != "member":
         return None
-    members = {folder.creator, *folder.accepted}
+    members = {found.creator, *found.accepted}
     me = str(current["device"])
     tags: dict[str, str] = {}
     names: dict[str, str] = {}
     for device in members:
-        for record in folder.devices.get(device, couple.Seen(device)).records:
+        for record in found.devices.get(device, Seen(device)).records:
             if record.get("kind") == "member" and isinstance(record.get("tag"), str):
                 tags[device] = record["tag"]
                 names[device] = str(record.get("name", ""))
-    for device, record in folder.accepted.items():
+    for device, record in found.accepted.items():
         if isinstance(record.get("tag"), str):
             tags.setdefault(device, record["tag"])
-    seen = View(device=me, tag=tags.get(me, "a" if me == folder.creator else "b"))
+    seen = View(device=me, tag=tags.get(me, "a" if me == found.creator else "b"))
     others = sorted(d for d in members if d != me)
     if others:
         partner = others[0]
         seen.partner_device = partner
-        seen.partner_tag = tags.get(partner, "a" if partner == folder.creator else "b")
+        seen.partner_tag = tags.get(partner, "a" if partner == found.creator else "b")
         seen.partner_name = names.get(partner) or config.partner()
-        seen.partner_records = folder.devices.get(partner, couple.Seen(partner)).records
+        seen.partner_records = found.devices.get(partner, Seen(partner)).records
         _fold(seen, seen.partner_records)
     for entry in store.read_log(CONFIRMS):
         if entry["device"] == seen.partner_device:
@@ -423,7 +253,7 @@ def _confirmation(record: Record) -> Record:
 
 def latest_per_day(entries: list[Record]) -> list[Record]:
     """One confirmation per promise and day: the one recorded last (see --replace)."""
-    return promises.chronological(entries)
+    return followthrough.chronological(entries)
 
 
 def confirm_counts(entries: list[Record]) -> dict[Any, dict[str, int]]:
@@ -442,14 +272,14 @@ def with_confirmations(rows: list[Record], views: list[Record]) -> list[Record]:
 
 
 def confirmed_figures(figures: Record, views: list[Record]) -> None:
-    """``promises.stats`` figures, with confirmed and disputed days per promise and overall."""
+    """``followthrough.stats`` figures, with confirmed and disputed days per promise and overall."""
     figures["promises"] = with_confirmations(figures["promises"], views)
     for key in ("confirmed", "disputed"):
         figures["overall"][key] = sum(row[key] for row in figures["promises"])
 
 
 def partner_summaries(seen: View, today: date) -> list[Record]:
-    """``promises.summaries`` of the partner's promises, kept in the private home's cache
+    """``followthrough.summaries`` of the partner's promises, kept in the private home's cache
     while their log and the day stay the same: with years of their follow-ups, folding
     them again on every 'promise list' would slow everyday commands."""
     key = f"{seen.partner_key()}:{today.isoformat()}"
@@ -463,16 +293,16 @@ def partner_summaries(seen: View, today: date) -> list[Record]:
                 rows = None
             if isinstance(rows, list):
                 return rows
-    rows = promises.summaries(seen.partner_promises, seen.partner_followups, today)
+    rows = followthrough.summaries(seen.partner_promises, seen.partner_followups, today)
     store.save_cache(_SUMMARIES, {"version": _SUMMARIES_VERSION, "key": key}, rows)
     return rows
 
 
 def partner_stats(seen: View, today: date, since: str = "") -> Record:
-    """The partner's follow-through as ``promises.stats`` gives mine, with what I saw."""
+    """The partner's follow-through as ``followthrough.stats`` gives mine, with what I saw."""
     followups = [f for f in seen.partner_followups if f["on"] >= since]
     views = [v for v in seen.mine_about_theirs if v["on"] >= since]
-    figures = promises.stats(seen.partner_promises, followups, today)
+    figures = followthrough.stats(seen.partner_promises, followups, today)
     confirmed_figures(figures, views)
     return {"name": seen.partner_name, **figures}
 
@@ -509,7 +339,7 @@ def own_number(text: str, doing: str) -> int:
     raw = str(text).strip()
     if raw.lstrip("#").isascii() and raw.lstrip("#").isdigit():
         return promises.parse_id(raw)
-    if pairing().get("state") not in ("member", "pending"):
+    if not membership.paired():
         return promises.parse_id(raw)  # unpaired: exactly as before
     seen = view()
     ident = resolve(raw, seen)
@@ -528,84 +358,3 @@ def find_partner(seen: View, ident: str) -> Record:
             return promise
     known = ", ".join(p["id"] for p in seen.partner_promises[-8:]) or "none yet"
     raise TrustError(f"no promise {ident} ({seen.partner_label()}'s ids: {known})")
-
-
-# --- confirm and dispute -----------------------------------------------------------------------
-
-
-def confirm(
-    text: str,
-    result: str,
-    note: str = "",
-    on: date | None = None,
-    replace: bool = False,
-    private: bool = False,
-) -> Record:
-    """Record what I saw of a promise my partner made to me: confirmed or disputed, one
-    per promise and day (``replace`` corrects the day's record); a ``private`` note stays
-    in this home, the partner sees the result without it."""
-    if pairing().get("state") not in ("member", "pending"):
-        raise TrustError(
-            "confirming is for a promise your partner made to you, and this home shares no "
-            "couple folder (see 'trustcli pair --help')"
-        )
-    seen = view()
-    if seen is None:
-        raise TrustError("the couple folder cannot be read yet; see 'trustcli pair status'")
-    ident = resolve(text, seen)
-    if isinstance(ident, int):
-        raise TrustError(
-            f"promise {ident} is your own: only the person it was made to can confirm or dispute it"
-        )
-    promise = find_partner(seen, ident)
-    me = config.me()
-    if promise["to"] and promise["to"].casefold() != me.casefold():
-        raise TrustError(
-            f"promise {ident} was made to {promise['to']}, not to you ({me}): only "
-            f"{promise['to']} can confirm or dispute it"
-        )
-    day = on or dates.today()
-    made = promises.made_on(promise)
-    # A partner's clock may run ahead: a promise "made" after my today is not held
-    # against the day I saw it (clocks are shown, never trusted to order things).
-    if day < made <= dates.today():
-        raise TrustError(
-            f"promise {ident} was made on {made.isoformat()}, so nothing "
-            f"can be said about {day.isoformat()}"
-        )
-    dates.past_day(day, "what you saw is recorded after")
-    if result == "disputed" and not note.strip():
-        raise TrustError("a dispute needs --note: say in a few words how you saw it")
-    record: Record = {
-        "device": seen.partner_device,
-        "promise": promise["number"],
-        "on": day,
-        "result": result,
-    }
-    if note.strip():
-        record["note"] = promises.clean_text(note, "the note", limit=limits.NOTE)
-        if private:
-            record["private"] = True
-    record["at"] = dates.now()
-    wanted = day.isoformat()
-
-    def one_per_day(existing: list[Record]) -> None:
-        if replace:
-            return
-        for earlier in existing:
-            if (
-                earlier["device"] == record["device"]
-                and earlier["promise"] == record["promise"]
-                and earlier["on"] == wanted
-            ):
-                verb = "confirm" if result == "confirmed" else "dispute"
-                raise TrustError(
-                    f"you already said {earlier['result']} for promise {ident} on {wanted}; "
-                    f"one day holds one: to correct it, trustcli promise {verb} {ident} "
-                    f"--on {wanted} --replace"
-                )
-
-    store.append(CONFIRMS, record, check=one_per_day)
-    entry = normalise_confirmation(record)
-    publish(confirm_record(entry))
-    return {**entry, "promise": ident}

@@ -10,6 +10,10 @@ daemon, each minute) writes the exact count again. Two numbers and never a word:
 the vault on it says no more than that something is due, and a locked vault keeps the
 last one (nothing can be read to recompute it).
 
+What is due besides reminders (promises to record, the partner's news) is gathered by
+``trustcli.today``, above this package: whoever refreshes the status passes that
+gathering in (``Gather``), so the reminders never reach up to the couple folder.
+
 Trade-off: at NEXT the marker shows even when what fell due is already recorded (a
 promise recorded early, a new day with nothing left to do) until a trustcli command or
 the daemon's next minute rewrites the file.
@@ -18,11 +22,15 @@ the daemon's next minute rewrites the file.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from trustcli.errors import TrustError
 from trustcli.store import runtime
+
+# What is due at a moment, as ``today.gather`` finds it, and whether there are promises.
+Gather = Callable[[datetime], tuple[dict[str, Any], bool]]
 
 # Set when a command wrote the status from what it had just gathered itself (``today``):
 # the refresh the CLI runs after that command (``refresh_if_used()``) then has nothing
@@ -30,19 +38,18 @@ from trustcli.store import runtime
 _written_by_the_command = False
 
 
-def compute(
-    now: datetime, found: dict[str, Any] | None = None, any_promises: bool | None = None
-) -> tuple[int, int]:
-    """How many things are due at ``now``, and the epoch second when more may be (0: never).
-    ``found``: what ``today.gather`` gives at ``now``, when the caller has it already;
-    ``any_promises``: whether there are promises, when it knows."""
-    from trustcli import promises, reminders, today
+def reset() -> None:
+    """Forget what an earlier command in this process wrote (in-process tests)."""
+    global _written_by_the_command
+    _written_by_the_command = False
 
-    if found is None:
-        found, made = today.gather_with_promises(now.date(), now)
-        any_promises = bool(made)
-    elif any_promises is None:
-        any_promises = bool(promises.load_promises())
+
+def compute(now: datetime, found: dict[str, Any], any_promises: bool) -> tuple[int, int]:
+    """How many things are due at ``now``, and the epoch second when more may be (0: never).
+    ``found``: what ``today.gather`` gives at ``now``; ``any_promises``: whether there are
+    promises (a new day may bring one to record)."""
+    from trustcli.remind import reminders
+
     count = len(found["to_record"]) + len(found["reminders"])
     partner = found["partner"]
     if partner is not None and (
@@ -53,7 +60,7 @@ def compute(
     ):
         count += 1
     upcoming: list[datetime] = []
-    times, _ = reminders._fire_times_between(reminders.acknowledged(), now)
+    times, _ = reminders.fire_times_between(reminders.acknowledged(), now)
     for moments in times.values():
         upcoming += [at for at in map(datetime.fromisoformat, moments) if at > now]
     if any_promises:  # a new day may bring a promise to record
@@ -67,18 +74,15 @@ def render(count: int, next_at: int) -> bytes:
     return f"{count} {next_at}\n".encode()
 
 
-def refresh(
-    now: datetime | None = None,
-    found: dict[str, Any] | None = None,
-    any_promises: bool | None = None,
-) -> None:
-    """Write the status file again from the records, or from ``found`` (as ``compute``).
-    Never fails the caller: the file only saves a prompt some time; a locked vault
-    keeps the last one."""
+def refresh(gather: Gather, now: datetime | None = None) -> None:
+    """Write the status file again from what ``gather`` finds now. Never fails the
+    caller: the file only saves a prompt some time; a locked vault keeps the last one."""
     from trustcli import dates
 
     with contextlib.suppress(TrustError, OSError):
-        runtime.write_status(render(*compute(now or dates.now(), found, any_promises)))
+        moment = now or dates.now()
+        found, any_promises = gather(moment)
+        runtime.write_status(render(*compute(moment, found, any_promises)))
 
 
 def used() -> bool:
@@ -86,7 +90,7 @@ def used() -> bool:
     return runtime.status_exists()
 
 
-def refresh_if_used() -> None:
+def refresh_if_used(gather: Gather) -> None:
     """``refresh`` when this home has a status file (someone uses shell-init): a plain
     home without one pays one stat. Right after ``refresh_from`` it does nothing."""
     global _written_by_the_command
@@ -94,7 +98,7 @@ def refresh_if_used() -> None:
         _written_by_the_command = False
         return
     if runtime.status_exists():
-        refresh()
+        refresh(gather)
 
 
 def refresh_from(found: dict[str, Any], now: datetime, any_promises: bool) -> None:
@@ -103,5 +107,6 @@ def refresh_from(found: dict[str, Any], now: datetime, any_promises: bool) -> No
     it all again. Call it last, once the command has done everything else."""
     global _written_by_the_command
     if runtime.status_exists():
-        refresh(now, found, any_promises)
+        with contextlib.suppress(TrustError, OSError):
+            runtime.write_status(render(*compute(now, found, any_promises)))
     _written_by_the_command = True

@@ -5,7 +5,7 @@ When this home's own person finishes a session of a joint set (audience "both") 
 paired, the session gets a key of its own (32 random bytes, kept in the private home's
 ``sealed.toml``, never in the folder in the clear). The answers are sealed with it and
 shared in a ``finished`` record (set, round, the session's random id, the sealed
-answers); couple.py seals that record again for the couple. When this device sees the
+answers); the device log seals that record again for the couple. When this device sees the
 partner's ``finished`` record for the same set and round, it shares the session's key
 in a ``key`` record; then both sides can open both. Before that the partner, or anyone
 with the folder, holds only ciphertext.
@@ -29,6 +29,11 @@ from datetime import datetime
 from typing import Any
 
 from trustcli import config, store
+from trustcli.couple.folder import Folder, open_folder
+from trustcli.couple.keys import open_sealed, seal
+from trustcli.couple.log import append_locked
+from trustcli.couple.membership import paired
+from trustcli.couple.membership import state as pairing
 from trustcli.errors import TrustError
 
 FILE = "sealed.toml"  # in the private home
@@ -59,12 +64,6 @@ class Standing:
         self.latest = 0
         self.mine: Part | None = None  # in the latest round
         self.theirs: Part | None = None  # in the latest round (answers None: still sealed)
-
-
-def paired() -> bool:
-    """Does this home share a couple folder (or wait to be accepted)? Cheap: reads only
-    the private home's couple.toml, imports no cryptography."""
-    return store.read("couple.toml").get("state") in ("member", "pending")  # couple.HOME_FILE
 
 
 def _entries(document: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -129,16 +128,14 @@ def _payload(local_id: int) -> bytes | None:
     return json.dumps(session, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def sync(quiet: bool = False) -> Any:
+def sync(quiet: bool = False) -> Folder | None:
     """Share what is due: sealed sessions not yet shared (each joins a round now), and
     the key of every session whose round the partner has finished too. Returns the
     folder as read (None when it cannot be read: the private home still works)."""
-    from trustcli import couple
-
     if not paired():
         return None
     try:
-        current, folder = couple.open_folder()
+        current, folder = open_folder()
     except TrustError as error:
         if not quiet:
             from trustcli.output import say
@@ -162,7 +159,7 @@ def sync(quiet: bool = False) -> Any:
             entry["round"] = _round_to_join(entry["set"], entries, theirs)
             key = base64.b64decode(entry["key"])
             where = _ad(current["couple"], current["device"], entry["uid"])
-            sealed = couple._seal(key, plain, where)
+            sealed = seal(key, plain, where)
             records.append(
                 {
                     "kind": "finished",
@@ -180,7 +177,7 @@ def sync(quiet: bool = False) -> Any:
             # cannot take them, they are tried again on a later command (written twice
             # at worst, which readers take as the same session: never lost).
             try:
-                couple._append_locked(*records)
+                append_locked(*records)
             except TrustError as error:
                 if not quiet:
                     from trustcli.output import say
@@ -190,12 +187,22 @@ def sync(quiet: bool = False) -> Any:
             store.write_document(FILE, document)
             appended = True
     if appended:
-        current, folder = couple.open_folder()
+        current, folder = open_folder()
     _keep_revealed(current, folder)
     return folder
 
 
-def _keep_revealed(current: dict[str, Any], folder: Any) -> None:
+def share_due() -> bool | None:
+    """For the reminder daemon: share what is due now, quietly. None when this home
+    shares no couple folder; else whether anything was written to it."""
+    if not paired():
+        return None
+    before = pairing().get("seq")
+    sync(quiet=True)
+    return pairing().get("seq") != before
+
+
+def _keep_revealed(current: dict[str, Any], folder: Folder) -> None:
     """Keep a copy of each partner session whose key has come, in the private home: it
     is then listed by `ask history`, shown by `ask show`, and stays after `pair leave`."""
     from trustcli import questions, sessions
@@ -274,7 +281,7 @@ def _checked_copy(raw: dict[str, Any], qset: Any) -> dict[str, Any] | None:
     }
 
 
-def _partner_device(current: dict[str, Any], folder: Any) -> str | None:
+def _partner_device(current: dict[str, Any], folder: Folder) -> str | None:
     members = ({folder.creator} | set(folder.accepted)) - {current["device"]}
     return sorted(members)[0] if members else None
 
@@ -282,7 +289,7 @@ def _partner_device(current: dict[str, Any], folder: Any) -> str | None:
 Finished = dict[tuple[str, int], dict[str, Any]]
 
 
-def _partner_finished(current: dict[str, Any], folder: Any) -> Finished:
+def _partner_finished(current: dict[str, Any], folder: Folder) -> Finished:
     """(set, round) → the partner's latest finished record for it (by their sequence)."""
     device = _partner_device(current, folder)
     found: Finished = {}
@@ -340,10 +347,10 @@ def _keys_due(
 
 def standing(set_name: str) -> Standing:
     """Where ``set_name``'s rounds stand, after sharing what is due (see ``sync``)."""
-    from trustcli import couple, sessions
+    from trustcli import sessions
 
     folder = sync()
-    current = couple.state()
+    current = pairing()
     partner_name = config.partner() or "your partner"
     theirs: dict[int, list[dict[str, Any]]] = {}
     keys: dict[str, bytes] = {}
@@ -398,8 +405,6 @@ def standing(set_name: str) -> Standing:
 def _open_part(
     current: dict[str, Any], device: str, record: dict[str, Any], key: bytes | None
 ) -> Part | None:
-    from trustcli import couple
-
     if key is None or len(key) != 32:
         return None
     uid = str(record.get("session"))
@@ -407,7 +412,7 @@ def _open_part(
         sealed = base64.b64decode(str(record.get("sealed")))
     except ValueError:
         return None
-    plain = couple._open(key, sealed, _ad(current["couple"], device, uid))
+    plain = open_sealed(key, sealed, _ad(current["couple"], device, uid))
     if plain is None:
         return None
     try:

@@ -13,6 +13,11 @@ reminders.toml (``remind add/rm/pause`` send it); SIGTERM and SIGINT stop it cle
 Every event is one line on stderr; every delivery is appended to deliveries.toml as
 sent (a notification server took it), failed or missed, which is also how missed
 reminders are found after downtime.
+
+Two things it does each minute or few need what only the layers above know: what else
+is due for the prompt's status (promises to record, news from the partner) and sharing
+sealed answers' keys through the couple folder. ``run`` is given both (``Jobs``), so
+this module never imports ``today`` or the couple folder.
 """
 
 from __future__ import annotations
@@ -23,16 +28,32 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from trustcli import dates, notify, reminders, schedules, status, store
+from trustcli import dates, store
 from trustcli.errors import EXIT_RUNTIME, Locked, TrustError
+from trustcli.remind import notify, reminders, schedules, status
 
 PID_FILE = "daemon.pid"
 # A reminder missed while the computer slept or the daemon was stopped is delivered
 # once, late, if it is at most this old; older ones are only logged as missed.
 GRACE = timedelta(hours=12)
 SHARE_EVERY = 5  # minutes between looks at the couple folder, when this home shares one
+
+
+class Jobs:
+    """What the daemon is given by the command that starts it.
+
+    ``gather``: what is due at a moment and whether there are promises (``today``), for
+    the prompt's status. ``share``: share what is due through the couple folder; it
+    returns None when this home shares no folder, else whether anything was shared,
+    and raises ``Locked`` while the vault is locked."""
+
+    __slots__ = ("gather", "share")
+
+    def __init__(self, gather: status.Gather, share: Callable[[], bool | None]) -> None:
+        self.gather, self.share = gather, share
 
 
 def log(text: str) -> None:
@@ -134,9 +155,10 @@ def last_deliveries() -> dict[str, datetime]:
 class Daemon:
     """The scheduler and the reminders it was last given."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: Jobs) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        self.jobs = jobs
         self.scheduler = BackgroundScheduler(
             timezone=schedules.zone(),
             job_defaults={
@@ -203,37 +225,25 @@ class Daemon:
         with contextlib.suppress(TrustError):
             reminders.refresh_times_cache()
 
-    def share_sealed(self, starting: bool = False) -> None:
-        """When this home shares a couple folder: share the session keys that are due
-        (see trustcli.sealed), now and every few minutes, so the partner's answers open
-        without either person running a command. Only paired homes read the folder."""
-        from trustcli import sealed
-
+    def share_sealed(self) -> None:
+        """Share the session keys that are due through the couple folder (see
+        trustcli.couple.sealed), at start and every few minutes, so the partner's answers
+        open without either person running a command. A home that shares no folder, or
+        whose vault is locked, is looked at again at the next turn: one started before
+        pairing, or locked, shares once it is paired or unlocked."""
         _look_for_the_key()
         try:
-            if not sealed.paired():
-                return
+            shared = self.jobs.share()
         except TrustError as error:  # a locked vault: the next look may find it open
             if not _locked(error):
-                log(f"couple folder: {error.message}")
+                log(f"couple folder: could not share what was due: {error.message}")
             return
-        if starting:
-            self.scheduler.add_job(
-                self.share_sealed,
-                "interval",
-                minutes=SHARE_EVERY,
-                id="sealed",
-                replace_existing=True,
-            )
-        try:
-            before = store.read("couple.toml").get("seq")
-            sealed.sync(quiet=True)
-        except TrustError as error:
-            log(f"couple folder: could not share what was due: {error.message}")
-            return
-        with contextlib.suppress(TrustError):
-            if store.read("couple.toml").get("seq") != before:
-                log("couple folder: shared what was due")
+        if shared:
+            log("couple folder: shared what was due")
+
+    def refresh_status(self) -> None:
+        """The prompt's status file (trustcli shell-init), exact again."""
+        status.refresh_if_used(self.jobs.gather)
 
     def reload(self) -> None:
         log("reloading")
@@ -272,7 +282,7 @@ class Daemon:
         moment = scheduled or _latest_fire(reminder, dates.now())
         problem = self._notify(reminder, "Late: " if late else "")
         self._record(key, moment, "failed" if problem else "sent")
-        status.refresh_if_used()
+        self.refresh_status()
 
     def _notify(self, reminder: reminders.Reminder, prefix: str) -> str | None:
         show, unreadable = reminders.notify_show()  # never raises: "none" if unreadable
@@ -320,10 +330,11 @@ class Daemon:
         """
         self.load(starting=True)
         self.catch_up()
-        self.share_sealed(starting=True)
+        self.share_sealed()
+        self.scheduler.add_job(self.share_sealed, "interval", minutes=SHARE_EVERY, id="sealed")
         self.scheduler.add_job(forget_an_expired_key, "interval", minutes=1, id="vault-key")
         # The prompt's status file (trustcli shell-init): exact again each minute.
-        self.scheduler.add_job(status.refresh_if_used, "interval", minutes=1, id="prompt-status")
+        self.scheduler.add_job(self.refresh_status, "interval", minutes=1, id="prompt-status")
         self.scheduler.start()
         log("ready")
         try:
@@ -377,7 +388,7 @@ def _same(one: reminders.Reminder, other: reminders.Reminder) -> bool:
 SIGNALS = {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}
 
 
-def run() -> int:
+def run(jobs: Jobs) -> int:
     import logging  # here: remind add/rm/pause import this module only to signal it
 
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
@@ -390,7 +401,7 @@ def run() -> int:
     )
     try:
         log(f"started (pid {os.getpid()}, data home {store.home()})")
-        Daemon().run()
+        Daemon(jobs).run()
         log("stopped")
     finally:
         with contextlib.suppress(OSError):
