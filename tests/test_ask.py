@@ -11,7 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from trustcli import questions, templates
+from trustcli import questions
+from trustcli.store import template_files
 
 from .conftest import READY, spawn_on_terminal
 
@@ -77,7 +78,7 @@ def finish(child: pexpect.spawn) -> int:
 # --- the shipped question sets -------------------------------------------------------
 
 
-SHIPPED = sorted((templates.builtin_dir() / "questions").glob("*.toml"))
+SHIPPED = sorted((template_files.builtin_dir() / "questions").glob("*.toml"))
 
 
 def test_the_required_sets_ship():

@@ -14,8 +14,8 @@ import pytest
 import typer.main
 
 import trustcli
-from trustcli import templates
 from trustcli.cli.app import app
+from trustcli.store import template_files
 
 from .conftest import READY, modules_loaded, spawn_on_terminal
 
@@ -258,7 +258,7 @@ def test_colour_appears_only_on_a_terminal_without_no_color(sh, home):
 
 
 def test_builtin_templates_are_found():
-    assert (templates.builtin_dir() / "README.md").is_file()
+    assert (template_files.builtin_dir() / "README.md").is_file()
 
 
 def test_templates_are_found_through_the_package_from_anywhere(sh, tmp_path, monkeypatch):
@@ -266,7 +266,7 @@ def test_templates_are_found_through_the_package_from_anywhere(sh, tmp_path, mon
     one finds the source checkout's folder, which is the very folder the wheel ships
     (pyproject's force-include). Either way, not through the working directory."""
     package = Path(trustcli.__file__).resolve().parent
-    builtin = templates.builtin_dir()
+    builtin = template_files.builtin_dir()
     if (package / "templates").is_dir():
         assert builtin == package / "templates"
     else:
@@ -404,6 +404,16 @@ NOT_EVERYDAY = (
     "hmac",
     "tempfile",
     "dataclasses",  # a convenience that costs ~0.5 ms per class at every start
+    # trustcli's own rooms that a plain, unpaired home never needs: the couple folder
+    # and its keys, the daemon, the vault's key and its conversion, wiping
+    "trustcli.couple.folder",
+    "trustcli.couple.keys",
+    "trustcli.couple.log",
+    "trustcli.remind.daemon",
+    "trustcli.store.vault_key",
+    "trustcli.store.conversion",
+    "trustcli.store.removal",
+    "trustcli.vault",
 )
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from trustcli import questions, templates
+from trustcli import questions
+from trustcli.store import template_files
 
-BUILTIN = templates.builtin_dir()
+BUILTIN = template_files.builtin_dir()
 SEED_SHINGLES = Path(__file__).resolve().parent / "helpers" / "seed-shingles.txt"
 NEW_SETS = ["after-infidelity", "healing-alone", "rebuild-trust-close"]
 NEW_SHEETS = ["after-infidelity", "healing-alone", "repair-plan-close"]

@@ -12,14 +12,14 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from trustcli import templates
+from trustcli.store import template_files
 
 from .conftest import READY, spawn_on_terminal
 
 ROLES = ("hurt", "repairing", "both", "unsure")
 RELATIONSHIPS = ("partner", "family", "friend", "colleague")
-SHIPPED_SETS = sorted((templates.builtin_dir() / "questions").glob("*.toml"))
-SHIPPED_SHEETS = sorted((templates.builtin_dir() / "worksheets").glob("*.md"))
+SHIPPED_SETS = sorted((template_files.builtin_dir() / "questions").glob("*.toml"))
+SHIPPED_SHEETS = sorted((template_files.builtin_dir() / "worksheets").glob("*.md"))
 UP = "\x1b[A"
 
 
@@ -97,7 +97,7 @@ def test_someone_named_with_as_gets_the_neutral_wording(cli, home):
     text = Path(data["transcript"]).read_text()
     prompts = {
         q["id"]: q
-        for q in raw_set(templates.builtin_dir() / "questions/after-a-lie.toml")["question"]
+        for q in raw_set(template_files.builtin_dir() / "questions/after-a-lie.toml")["question"]
     }
     assert prompts["what-happened"]["prompt"] in text
     assert prompts["what-happened"]["prompt_repairing"] not in text
@@ -272,9 +272,9 @@ def test_the_ten_questions_sheet_holds_your_own_finished_answers(cli, home):
     assert "**alex:** alex line 1\n" in sheet and "**alex:** alex line 10\n" in sheet
     assert "**alex:** yes\n" in sheet
     assert "sam secret" not in sheet
-    hurt_prompt = raw_set(templates.builtin_dir() / "questions/rebuild-trust.toml")["question"][0][
-        "prompt_hurt"
-    ]
+    hurt_prompt = raw_set(template_files.builtin_dir() / "questions/rebuild-trust.toml")[
+        "question"
+    ][0]["prompt_hurt"]
     assert hurt_prompt in sheet
 
 
@@ -332,7 +332,7 @@ def test_the_session_record_that_may_be_shared_holds_no_role_and_no_wording(cli,
     cli("ask", "after-a-lie", "--answers", "-", stdin="5\nwhat I found\n\n\n\n\n1\n")
     (record,) = (home / "sessions").glob("*.toml")
     text = record.read_text()
-    hurt = raw_set(templates.builtin_dir() / "questions/after-a-lie.toml")["question"][1]
+    hurt = raw_set(template_files.builtin_dir() / "questions/after-a-lie.toml")["question"][1]
     assert "hurt" not in text and hurt["prompt_hurt"] not in text
     assert hurt["prompt_hurt"] in record.with_suffix(".md").read_text()  # the private transcript
 

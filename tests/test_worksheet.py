@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from trustcli import templates
+from trustcli.store import template_files
 
-SHEETS = sorted(path.stem for path in (templates.builtin_dir() / "worksheets").glob("*.md"))
+SHEETS = sorted(path.stem for path in (template_files.builtin_dir() / "worksheets").glob("*.md"))
 REQUIRED = {
     "repair-plan",
     "apology",

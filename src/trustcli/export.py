@@ -25,6 +25,7 @@ from trustcli import (
 )
 from trustcli.errors import TrustError
 from trustcli.remind import reminders
+from trustcli.store import template_files
 
 FORMAT = "trustcli-export"
 VERSION = 2  # 2 added reminders and templates; version 1 backups are still read
@@ -121,10 +122,8 @@ def _own_templates() -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for kind, suffix in TEMPLATE_KINDS.items():
         texts: dict[str, str] = {}
-        for name in store.names_in(f"{TEMPLATE_FOLDER}/{kind}", suffix):
+        for name in template_files.own(kind, suffix):
             path = store.path_of(name)
-            if not path.is_file():
-                continue
             try:  # through the store: a link or another user's file is refused
                 data = store.read_bytes(name) or b""
                 texts[path.name[: -len(suffix)]] = data.decode("utf-8")

@@ -150,33 +150,6 @@ def _territory(value: str) -> str:
     return match.group(1).upper() if match else ""
 
 
-def _home_config() -> bytes | None:
-    """config.toml's bytes, or None: never creates, follows no surprise, never raises."""
-    try:
-        configured = os.environ.get("TRUSTCLI_HOME")
-        if configured:
-            home = os.path.abspath(os.path.expanduser(configured))
-        else:
-            import platformdirs
-
-            home = platformdirs.user_data_dir("trustcli", appauthor=False)
-        fd = os.open(os.path.join(home, "config.toml"), os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            if not _regular(fd):
-                return None
-            return os.read(fd, 64 * 1024)
-        finally:
-            os.close(fd)
-    except Exception:  # a broken home must never stop help-now
-        return None
-
-
-def _regular(fd: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(os.fstat(fd).st_mode)
-
-
 def configured_country(through_store: bool = False) -> str:
     """``[safety] country`` from config.toml, if it can be read; else ''.
 
@@ -188,7 +161,9 @@ def configured_country(through_store: bool = False) -> str:
 
             document = config.load()
         else:
-            raw = _home_config()
+            from trustcli import store
+
+            raw = store.peek("config.toml")
             if not raw:
                 return ""
             import tomllib

@@ -13,8 +13,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from trustcli import limits, store, templates
+from trustcli import limits, store
 from trustcli.errors import TrustError
+from trustcli.store import template_files
 
 DEFAULT_SET = "rebuild-trust"
 CLOSE_SET = "rebuild-trust-close"  # the default for family, friends and colleagues
@@ -206,13 +207,9 @@ class QuestionSet(_Plain):
 
 def available() -> dict[str, tuple[Path, str]]:
     """Set name → (file, source). A person's own file overrides a built-in of that name."""
-    found: dict[str, tuple[Path, str]] = {}
-    user, builtin = templates.search_path("questions")
-    for folder, source in ((builtin, "built-in"), (user, "user")):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.toml")):
-                if not path.name.startswith("."):  # hidden: an editor's or a sync tool's
-                    found[path.stem] = (path, source)
+    found = {
+        path.stem: (path, source) for path, source in template_files.listed("questions", ".toml")
+    }
     return dict(sorted(found.items()))
 
 
@@ -242,7 +239,7 @@ def load_file(path: Path, name: str, source: str) -> QuestionSet:
     if problem:  # the name goes into session file names
         raise TrustError(f"question set {path}: the file name is not a plain name ({problem})")
     try:
-        data = templates.read_bytes(path)
+        data = template_files.read_file_bytes(path)
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read the question set {path}: {exc}") from None
@@ -282,7 +279,7 @@ def _kept_meta(path: Path, data: bytes) -> dict[str, Any]:
 
 
 def _keeping() -> bool:
-    return store.home().is_dir() and not store.vault_on()  # listing makes no home
+    return store.home_exists() and not store.vault_on()  # listing makes no home
 
 
 def _kept(path: Path, data: bytes) -> dict[str, Any] | None:

@@ -152,12 +152,12 @@ def _replacing_builtins(incoming: dict[str, dict[str, str]]) -> list[str]:
     them: like settings, they change how trustcli itself behaves (a joint question set
     made one for "self" would skip the safety question), so only --with-config takes them.
     """
-    from trustcli import templates
+    from trustcli.store import template_files
 
     taken_out = []
     for kind, texts in incoming.items():
         for name in list(texts):
-            if (templates.builtin_dir() / kind / f"{name}{TEMPLATE_KINDS[kind]}").is_file():
+            if template_files.builtin_has(kind, f"{name}{TEMPLATE_KINDS[kind]}"):
                 del texts[name]
                 taken_out.append(name)
     return taken_out

@@ -84,25 +84,7 @@ def _ask(prompt: str) -> str:
 
 def _from_file(path: str) -> str:
     """The first line of a passphrase file of the person's own that others cannot read."""
-    import stat
-
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise TrustError(f"cannot read the passphrase file {path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise TrustError(f"the passphrase file {path} is not a file")
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            raise TrustError(
-                f"the passphrase file {path} can be read by others: run chmod 600 {path}"
-            )
-        data = os.read(fd, 4097)
-    finally:
-        os.close(fd)
-    if len(data) > 4096:
-        raise TrustError(f"the passphrase file {path} is longer than a passphrase can be")
+    data = store.read_private(path, "the passphrase file", 4096)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -113,7 +113,7 @@ class Outcome:
 def survey() -> Plan:
     """What wipe would remove; reads only names, the pid file's lock, the unit file and
     (when it is plain) the home's couple.toml."""
-    from trustcli.remind.daemon import running_pid
+    from trustcli.remind.pidfile import running_pid
 
     exists = store.home_exists()
     return Plan(
@@ -176,7 +176,7 @@ def _couple() -> Couple | None:
 
 def run(plan: Plan) -> Outcome:
     """Stop, then remove: the daemon, its unit, the runtime files, the home."""
-    from trustcli.remind.daemon import running_pid
+    from trustcli.remind.pidfile import running_pid
 
     outcome = Outcome()
     if plan.unit is not None and sys.platform == "darwin":
@@ -204,7 +204,7 @@ def _keep(parts: tuple[str, ...], is_folder: bool) -> str:
 
 def _stop_daemon(pid: int, outcome: Outcome) -> None:
     """SIGTERM, then wait until it has let go of its pid file (it removes it itself)."""
-    from trustcli.remind.daemon import running_pid
+    from trustcli.remind.pidfile import running_pid
 
     if pid < 0:
         outcome.problems.append(

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trustcli import store, templates
+from trustcli import store
 from trustcli.errors import EXIT_RUNTIME, TrustError
+from trustcli.store import template_files
 
 if TYPE_CHECKING:
     from trustcli import questions, sessions
@@ -58,18 +58,13 @@ def survey() -> tuple[dict[str, Sheet], dict[str, TrustError]]:
     unreadable file of one's own must not hide every other sheet."""
     found: dict[str, Sheet] = {}
     broken: dict[str, TrustError] = {}
-    user, builtin = templates.search_path("worksheets")
-    for folder, source in ((builtin, "built-in"), (user, "user")):
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.md")):
-                if path.name.startswith("."):  # hidden: an editor's or a sync tool's
-                    continue
-                try:
-                    found[path.stem] = _describe(path, source)
-                    broken.pop(path.stem, None)
-                except TrustError as problem:
-                    found.pop(path.stem, None)
-                    broken[path.stem] = problem
+    for path, source in template_files.listed("worksheets", ".md"):
+        try:
+            found[path.stem] = _describe(path, source)
+            broken.pop(path.stem, None)
+        except TrustError as problem:
+            found.pop(path.stem, None)
+            broken[path.stem] = problem
     return dict(sorted(found.items())), broken
 
 
@@ -80,7 +75,7 @@ def _describe(path: Path, source: str) -> Sheet:
             f"worksheet template {path}: the file name is not a plain name ({problem})"
         )
     try:
-        text = templates.read_text(path)
+        text = template_files.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"cannot read the worksheet template {path}: {exc}") from None
     fields: dict[str, str] = {}
@@ -104,16 +99,9 @@ def find(name: str) -> Sheet:
     """The sheet ``worksheet new NAME`` writes, with the problem ``survey`` would name for
     it; only its own file is read (a person's own first), unless there is none."""
     if not store.name_problem(name):  # any other name is no file's: said below
-        user, builtin = templates.search_path("worksheets")
-        # The exact name, as survey's glob lists it (a link or a folder alike): asking
-        # for the path itself would find apology.md for "Apology" where case is ignored.
-        for folder, source in ((user, "user"), (builtin, "built-in")):
-            try:
-                listed = os.listdir(folder)
-            except OSError:
-                continue
-            if f"{name}.md" in listed:
-                return _describe(folder / f"{name}.md", source)
+        exact = template_files.find("worksheets", f"{name}.md")
+        if exact is not None:
+            return _describe(*exact)
     sheets, broken = survey()
     if name in sheets:
         return sheets[name]
@@ -137,7 +125,7 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
     template is Python code, and code kept in the data home would run, outside the
     sandbox, whatever was written there; nothing the home holds may do that (see
     docs/threat-model.md). The template's own files are read
-    through ``templates.read_text`` (the store's checks); the sandbox, a size limit on
+    through ``template_files.read_text`` (the store's checks); the sandbox, a size limit on
     ``*`` and ``**``, on the output, on time and on memory keep a hostile template from
     exhausting the machine.
     """
@@ -148,7 +136,7 @@ def render(sheet: Sheet, context: dict[str, Any]) -> str:
     def source(name: str) -> str:
         if store.name_problem(name):  # includes name files in the same folder only
             raise jinja2.TemplateNotFound(name)
-        return templates.read_text(folder / name)
+        return template_files.read_text(folder / name)
 
     environment = _sandbox(
         loader=jinja2.FunctionLoader(source),
@@ -370,10 +358,7 @@ def default_output(sheet: Sheet) -> Path:
 
 def write(path: Path, text: str, force: bool) -> None:
     """Write a sheet where the person asked, atomically; never over a file without force."""
-    if path.exists() and not force:
-        raise TrustError(f"{path} already exists: pass --force to replace it, or -o another file")
-    if path.is_dir():
-        raise TrustError(f"{path} is a folder: give a file name with -o")
+    store.refuse_to_replace([path], force, "pass --force to replace it, or -o another file")
     store.write_atomic(path, text)
 
 

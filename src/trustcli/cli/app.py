@@ -264,7 +264,13 @@ def _refresh_the_prompt(args: list[str]) -> None:
         return
     if any(arg in ("-h", "--help") for arg in args):
         return
-    from trustcli import today
     from trustcli.remind import status
 
-    status.refresh_if_used(today.for_the_prompt)
+    status.refresh_if_used(_what_is_due)
+
+
+def _what_is_due(now: Any) -> tuple[dict[str, Any], bool]:
+    """``today.for_the_prompt``, imported only when a shell uses the prompt's status."""
+    from trustcli import today
+
+    return today.for_the_prompt(now)

@@ -49,6 +49,8 @@ AS_OPTION = typer.Option(
     "between two people (see 'trustcli pair').",
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON on stdout.")
+# A file of answers: far above any set (a question takes at most 50,000 characters).
+ANSWERS_FILE_LIMIT = 16 * 1024 * 1024
 ANSWERS_HINT = "pass --answers FILE, or pipe the answers in: trustcli ask --answers - < answers.txt"
 
 
@@ -196,9 +198,15 @@ def _read_answers(qset: QuestionSet, source: str) -> list[Answer | None]:
     else:
         path = Path(source)
         try:
-            text, name = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the name
+            data = store.read_given(path, ANSWERS_FILE_LIMIT)
+            text, name = data.decode("utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
             raise TrustError(f"cannot read the answers file {source!r}: {exc}") from None
+        if len(data) > ANSWERS_FILE_LIMIT:
+            raise TrustError(
+                f"the answers file {source!r} is larger than any set's answers can be "
+                f"(at most {ANSWERS_FILE_LIMIT // (1024 * 1024)} MB)"
+            )
         refuse_nul(text, name)
         if path.suffix == ".toml":
             return _answers_from_toml(qset, text, name)

@@ -61,8 +61,7 @@ def export_command(
             ) from None
         return
     path = Path(output)
-    if path.exists() and not force:
-        raise TrustError(f"{path} already exists: pass --force to replace it")
+    store.refuse_to_replace([path], force, "pass --force to replace it")
 
     store.write_atomic(path, text)
     say_written(path)
@@ -90,11 +89,8 @@ def import_command(
       trustcli import old-laptop.json --merge
     """
     try:
-        if source == "-":
-            data = _read_stdin()
-        else:
-            with open(source, "rb") as handle:
-                data = handle.read(export.MAX_BYTES + 1)  # never more than the cap
+        # never more than the cap (one byte over it says the backup is too large)
+        data = _read_stdin() if source == "-" else store.read_given(Path(source), export.MAX_BYTES)
     except OSError as exc:
         raise TrustError(f"cannot read {source}: {exc.strerror}") from None
     document = restore.parse(data, source)

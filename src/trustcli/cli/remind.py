@@ -48,9 +48,9 @@ def remind(
 
 
 def _reloaded() -> None:
-    from trustcli.remind import daemon
+    from trustcli.remind import pidfile
 
-    if daemon.signal_reload():
+    if pidfile.signal_reload():
         say("The running reminder daemon picked up the change.")
 
 

@@ -120,9 +120,7 @@ def _add_partner(
 
 def _write_files(path: Path, data: dict[str, Any], force: bool) -> None:
     chart = path.with_suffix(".svg")
-    for target in (path, chart):
-        if target.exists() and not force:
-            raise TrustError(f"{target} already exists: pass --force to replace it")
+    store.refuse_to_replace([path, chart], force, "pass --force to replace it")
     has_chart = bool(data["checkins"] or data["weekly_followthrough"])
     if has_chart:
         store.write_atomic(chart, report.svg_chart(data))

@@ -208,6 +208,6 @@ def lock_command() -> None:
 def _tell_the_daemon() -> None:
     """A running reminder daemon reads the reminders again, or finds it no longer can:
     the vault's commands tell it, so the vault itself never reaches up to the daemon."""
-    from trustcli.remind import daemon
+    from trustcli.remind import pidfile
 
-    daemon.signal_reload()
+    pidfile.signal_reload()

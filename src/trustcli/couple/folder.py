@@ -1,12 +1,11 @@
-"""The couple folder as this home sees it: its pairing (``couple.toml`` in the private
-home), the folder read whole (every device's log, checked), and this device's records
-added to it.
+"""The couple folder as this home sees it: the folder read whole (every device's log,
+checked, and whose keys to trust), and this device's records added to it.
 
-The private home's ``couple.toml`` keeps the folder, the ids, this device's secret key
-and the couple key. Every byte on disk goes through ``store``. Opening the folder is the
-one door for every command that uses shared records; a joiner whose request was accepted
-takes the couple key there, the first time any such command runs, and then shares what
-this home already has (``outgoing.existing``), as ``pair join`` said it would.
+Opening the folder (``open_folder``) is the one door for every command that uses
+shared records. A joiner whose request was accepted takes the couple key there, the
+first time any such command runs, and then shares what this home already has
+(``outgoing.existing``), as ``pair join`` said it would. Every byte on disk goes
+through ``store``; the home's own ``couple.toml`` is ``membership``'s.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ this module never imports ``today`` or the couple folder.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import sys
@@ -32,10 +31,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from trustcli import dates, store
-from trustcli.errors import EXIT_RUNTIME, Locked, TrustError
+from trustcli.errors import Locked, TrustError
 from trustcli.remind import notify, reminders, schedules, status
+from trustcli.remind.pidfile import PID_FILE, claim
 
-PID_FILE = "daemon.pid"
 # A reminder missed while the computer slept or the daemon was stopped is delivered
 # once, late, if it is at most this old; older ones are only logged as missed.
 GRACE = timedelta(hours=12)
@@ -63,56 +62,6 @@ def log(text: str) -> None:
 
     line = clean(text).replace("\n", "\\n").replace("\t", "\\t")
     print(f"{dates.now():%Y-%m-%d %H:%M:%S} {line}", file=sys.stderr, flush=True)
-
-
-# --- one instance per data home -----------------------------------------------------------
-
-
-def running_pid() -> int | None:
-    """The pid of the daemon for this data home, if one is running."""
-    try:
-        fd = store.open_file(PID_FILE, os.O_RDONLY)
-    except (OSError, TrustError):  # none, or a link: no daemon could have claimed it
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:  # held: a daemon is alive
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isascii() and text.isdigit() else -1
-    finally:
-        os.close(fd)
-    return None
-
-
-def signal_reload() -> bool:
-    """Ask a running daemon to reload; False if none runs."""
-    pid = running_pid()
-    if not pid or pid < 0:
-        return False
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except OSError:
-        return False
-    return True
-
-
-def _claim_pid_file() -> int:
-    """Open (0600, never through a link: ``store.open_file``) and lock the pid file."""
-    try:
-        fd = store.open_file(PID_FILE, os.O_RDWR | os.O_CREAT)
-    except OSError as exc:
-        raise TrustError(
-            f"cannot open {store.path_of(PID_FILE)}: {exc.strerror}", EXIT_RUNTIME
-        ) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        os.close(fd)
-        raise TrustError(f"already running (pid {text or '?'})", EXIT_RUNTIME) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd  # kept open: the lock lasts as long as the process
 
 
 # --- missed while away --------------------------------------------------------------------
@@ -392,7 +341,7 @@ def run(jobs: Jobs) -> int:
     import logging  # here: remind add/rm/pause import this module only to signal it
 
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-    fd = _claim_pid_file()
+    fd = claim()
     logging.basicConfig(  # APScheduler's own warnings, in our one-line format
         format="%(asctime)s %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
@@ -404,7 +353,7 @@ def run(jobs: Jobs) -> int:
         Daemon(jobs).run()
         log("stopped")
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(store.path_of(PID_FILE))
+        with contextlib.suppress(TrustError):
+            store.remove(PID_FILE)
         os.close(fd)
     return 0

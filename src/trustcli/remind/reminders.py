@@ -436,7 +436,7 @@ def acknowledged() -> datetime | None:
 
 
 def acknowledge(now: datetime | None = None) -> None:
-    if not store.home().exists():  # nothing to acknowledge; a read must not make the home
+    if not store.home_exists():  # nothing to acknowledge; a read must not make the home
         return
     with store.updating(STATE) as state:
         state["acknowledged"] = now or dates.now()
@@ -489,7 +489,7 @@ def refresh_times_cache(
         "times": times,
         "problems": problems,
     }
-    if store.home().is_dir():  # a cache only saves time: never make a data home for it
+    if store.home_exists():  # a cache only saves time: never make a data home for it
         store.save_cache(_TIMES_CACHE, {"version": 1}, document)
     return times, problems
 

@@ -21,7 +21,7 @@ AGENT = "org.trustcli.remind"
 def command() -> list[str]:
     """How to start this trustcli: its console script, else this Python with -m."""
     script = Path(sys.executable).with_name("trustcli")
-    if script.exists():
+    if store.is_file_outside(script):
         return [str(script), "remind", "--daemon"]
     found = shutil.which("trustcli")
     if found:
@@ -175,17 +175,12 @@ def installed_home(text: str) -> Path:
 def write(path: Path, text: str, force: bool = False) -> None:
     """Write the unit or agent; never silently over one that serves another data home."""
     if not force:
-        try:
-            existing = path.read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            existing = None  # none yet (or unreadable: writing it will say why)
+        raw = store.read_outside(path)  # none yet (or unreadable: writing it will say why)
+        existing = None if raw is None else raw.decode("utf-8", "replace")
         if existing is not None and installed_home(existing) != store.home():
             raise TrustError(
                 f"{path} already runs the reminders of {installed_home(existing)}, not of "
                 f"{store.home()}: pass --force to switch it to {store.home()}"
             )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise TrustError(f"cannot create {path.parent}: {exc.strerror}", EXIT_RUNTIME) from None
+    store.ensure_folder_outside(path.parent)
     store.write_atomic(path, text)

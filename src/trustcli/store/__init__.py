@@ -32,7 +32,18 @@ from trustcli.store.documents import (
     write_document,
     write_text,
 )
-from trustcli.store.files import link_points_to, lock, read_outside, write_atomic
+from trustcli.store.files import (
+    ensure_folder_outside,
+    is_file_outside,
+    link_points_to,
+    lock,
+    read_given,
+    read_outside,
+    read_private,
+    refuse_to_replace,
+    remove,
+    write_atomic,
+)
 from trustcli.store.home import (
     VAULT_FILE,
     UnsafeHome,
@@ -44,6 +55,7 @@ from trustcli.store.home import (
     home_tag,
     open_file,
     path_of,
+    peek,
     vault_on,
 )
 from trustcli.store.logs import LOG_TABLES, Log, append, append_many, header_lines, read_log
@@ -60,6 +72,7 @@ __all__ = [
     "append",
     "append_many",
     "dump_toml",
+    "ensure_folder_outside",
     "ensure_home",
     "folder",
     "has",
@@ -67,6 +80,7 @@ __all__ = [
     "home",
     "home_exists",
     "home_tag",
+    "is_file_outside",
     "link_points_to",
     "load_cache",
     "lock",
@@ -74,11 +88,16 @@ __all__ = [
     "names_in",
     "open_file",
     "path_of",
+    "peek",
     "plain_name",
     "read",
     "read_bytes",
+    "read_given",
     "read_log",
     "read_outside",
+    "read_private",
+    "refuse_to_replace",
+    "remove",
     "save_cache",
     "updating",
     "vault_on",

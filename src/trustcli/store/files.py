@@ -8,6 +8,7 @@ reader sees the old file or the new one, never half of one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -48,6 +49,17 @@ def lock() -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def remove(name: str) -> bool:
+    """Remove a file of the home (a pid file when its daemon stops); True if it was there."""
+    try:
+        os.unlink(locate(name))
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise TrustError(f"cannot remove {locate(name)}: {exc.strerror}", EXIT_RUNTIME) from None
+    return True
 
 
 def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
@@ -125,6 +137,64 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --- files outside the home that a person names -----------------------------------
+
+
+def read_given(path: Path, limit: int) -> bytes:
+    """A file a person named on the command line (``--answers FILE``, ``import FILE``):
+    at most ``limit`` + 1 bytes, so the caller can tell one that is too large. A pipe
+    (``<(…)``) is read like a file. Raises OSError for the caller to word."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
+    except ValueError:  # only from a program: no shell can pass a NUL in an argument
+        raise OSError(errno.EINVAL, "a file name cannot hold a NUL character") from None
+
+
+def read_private(path: str, what: str, limit: int) -> bytes:
+    """A small regular file of the person's own that others cannot read (a passphrase
+    file): at most ``limit`` bytes; anything else is refused in one line."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | CLOEXEC)
+    except OSError as exc:
+        raise TrustError(f"cannot read {what} {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TrustError(f"{what} {path} is not a file")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            raise TrustError(f"{what} {path} can be read by others: run chmod 600 {path}")
+        data = os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TrustError(f"{what} {path} is longer than trustcli reads")
+    return data
+
+
+def refuse_to_replace(paths: list[Path], force: bool, instead: str) -> None:
+    """Before anything is written where a person asked (``-o FILE``): a folder there is
+    refused, and a file unless ``force``; ``instead`` says what to do about a file."""
+    for path in paths:
+        if path.is_dir():
+            raise TrustError(f"{path} is a folder: give a file name with -o")
+        if path.exists() and not force:
+            raise TrustError(f"{path} already exists: {instead}")
+
+
+def ensure_folder_outside(folder: Path) -> None:
+    """Make a folder outside the home that trustcli writes into (a startup unit's)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrustError(f"cannot create {folder}: {exc.strerror}", EXIT_RUNTIME) from None
+
+
+def is_file_outside(path: Path) -> bool:
+    """Whether a file is at ``path`` (outside the home: the console script beside Python)."""
+    return path.is_file()
 
 
 def read_outside(path: Path, limit: int = 1 << 20) -> bytes | None:

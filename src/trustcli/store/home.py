@@ -279,6 +279,23 @@ def home_tag() -> str:
     return f"{zlib.crc32(path):08x}{zlib.adler32(path):08x}"
 
 
+def peek(name: str, limit: int = 64 * 1024) -> bytes | None:
+    """A small file of the home as it is (``config.toml`` for help-now, which must work
+    whatever state the home is in): never creates anything, follows no link, reads no
+    more than ``limit`` bytes of a regular file, and never raises."""
+    try:
+        fd = os.open(home() / name, os.O_RDONLY | NOFOLLOW | CLOEXEC | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            os.set_blocking(fd, True)
+            return os.read(fd, limit)
+        finally:
+            os.close(fd)
+    except Exception:  # a broken home, or no platformdirs: nothing to peek at
+        return None
+
+
 def home_exists() -> bool:
     """Whether anything is at the data home's path (a folder, a link, anything)."""
     return os.path.lexists(home())

@@ -28,7 +28,6 @@ from trustcli.store.home import (
     locate,
 )
 from trustcli.store.names import part_problem
-from trustcli.store.removal import shred
 
 FOLDER = "trustcli"
 
@@ -192,6 +191,8 @@ def remove(name: str) -> bool:
         raise
     except TrustError:
         return False
+    from trustcli.store.removal import shred  # only when something is removed
+
     return shred(path.with_name(name))
 
 
@@ -201,6 +202,8 @@ def remove_listed(name: str) -> bool:
     name is one entry of this folder (never a path)."""
     if "/" in name or name in ("", ".", ".."):
         raise TrustError(f"{name!r} is not an entry of the runtime folder", EXIT_RUNTIME)
+    from trustcli.store.removal import shred
+
     return shred(folder() / name)
 
 
