@@ -67,6 +67,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def run_in_process(*args: str, stdin: str = "") -> Result:
+    forget_the_last_command()
     out, err = io.StringIO(), io.StringIO()
     with (
         contextlib.redirect_stdout(out),
@@ -137,6 +138,21 @@ def cli():
 @pytest.fixture
 def sh():
     return run_installed
+
+
+# --- in-process commands start as fresh as a real process ------------------------------
+
+
+def forget_the_last_command() -> None:
+    """Clear what one command leaves in module state for its own ending, before the next
+    in-process command: a real command starts in a fresh process and never sees it.
+
+    ``status._written_by_the_command`` makes the next prompt refresh a no-op, and
+    ``reminders._sources_before`` says what the fire-time cache was current for."""
+    from trustcli import reminders, status
+
+    status._written_by_the_command = False
+    reminders._sources_before.clear()
 
 
 # --- a real session D-Bus with a recording notification server ------------------------
