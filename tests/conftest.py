@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -118,6 +119,14 @@ def spawn_on_terminal(*args: str, colour: bool = False, size: tuple[int, int] = 
     )
 
 
+def pexpect_eof() -> object:
+    """pexpect.EOF, for ``child.expect``; pexpect is imported only by the tests that
+    spawn a terminal."""
+    import pexpect
+
+    return pexpect.EOF
+
+
 def snapshot(folder: Path) -> dict[str, bytes] | None:
     """Every file under ``folder`` with its bytes (None: the folder does not exist), to
     show that a refused command changed nothing."""
@@ -153,6 +162,44 @@ def forget_the_last_command() -> None:
 
     status._written_by_the_command = False
     reminders._sources_before.clear()
+
+
+# --- set-up commands that must succeed --------------------------------------------------
+# A set-up step that fails quietly makes a later assert fail for the wrong reason, or
+# pass when it should not: these stop the test at the step, naming it and its stderr.
+
+
+def must_succeed(result: Result, args: tuple[str, ...]) -> Result:
+    """``result`` when its command exited 0; otherwise the test fails here."""
+    __tracebackhide__ = True
+    if result.code != 0:
+        said = result.err.strip() or result.out.strip() or "(nothing on stdout or stderr)"
+        pytest.fail(f"set-up step `trustcli {shlex.join(args)}` exited {result.code}:\n{said}")
+    return result
+
+
+def run_ok(*args: str, stdin: str = "") -> Result:
+    """``run_in_process`` for a step the test builds on: it must succeed."""
+    __tracebackhide__ = True
+    return must_succeed(run_in_process(*args, stdin=stdin), args)
+
+
+def run_installed_ok(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+    """``run_installed`` for a step the test builds on: it must succeed."""
+    __tracebackhide__ = True
+    return must_succeed(run_installed(*args, stdin=stdin, env=env), args)
+
+
+@pytest.fixture
+def ok():
+    """As ``cli``, for a set-up step: a failure stops the test at that step."""
+    return run_ok
+
+
+@pytest.fixture
+def sh_ok():
+    """As ``sh``, for a set-up step: a failure stops the test at that step."""
+    return run_installed_ok
 
 
 # --- a real session D-Bus with a recording notification server ------------------------

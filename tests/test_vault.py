@@ -31,6 +31,7 @@ from .conftest import (
     PINNED_TZ,
     Result,
     modules_loaded,
+    pexpect_eof,
     run_in_process,
     snapshot,
     spawn_on_terminal,
@@ -436,12 +437,6 @@ def test_passphrases_that_differ_on_a_terminal_change_nothing(env: Env, home: Pa
     assert child.exitstatus == 0
     assert _plain_files_on_disk(home) == []
     assert "plain one" in env.run("promise", "list").out
-
-
-def pexpect_eof() -> object:
-    import pexpect
-
-    return pexpect.EOF
 
 
 VAULT_DAMAGE = {
