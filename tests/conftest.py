@@ -18,11 +18,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from trustcli import vault
 from trustcli.cli import main
+
+if TYPE_CHECKING:
+    from tests.helpers.people import Person
 
 PINNED_TZ = "Europe/Berlin"
 
@@ -200,6 +204,29 @@ def ok():
 def sh_ok():
     """As ``sh``, for a set-up step: a failure stops the test at that step."""
     return run_installed_ok
+
+
+# --- two people, two devices (tests/helpers/people.py) ------------------------------------
+
+
+@pytest.fixture
+def alex(tmp_path: Path) -> Person:
+    """Alexandrina, on the device that creates the couple folder (no partner named)."""
+    from tests.helpers.people import Person
+
+    person = Person(tmp_path / "alex-home")
+    person.ok("init", "--me", "Alexandrina")
+    return person
+
+
+@pytest.fixture
+def sam(tmp_path: Path) -> Person:
+    """Samwise, on the device that joins; his clock runs days ahead of alex's."""
+    from tests.helpers.people import SAM_NOW, Person
+
+    person = Person(tmp_path / "sam-home", SAM_NOW)
+    person.ok("init", "--me", "Samwise", "--partner", "Alexandrina")
+    return person
 
 
 # --- a real session D-Bus with a recording notification server ------------------------
