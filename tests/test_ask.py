@@ -316,9 +316,9 @@ def test_a_toml_answer_must_be_one_value(cli, home, all_kinds, tmp_path):
     assert session_files(home) == []
 
 
-def test_history_and_show(cli, home, all_kinds):
-    cli("ask", all_kinds, "--as", "alex", "--answers", "-", stdin="tea\n\n1\n5\nno\n")
-    cli("ask", all_kinds, "--as", "sam", "--answers", "-", stdin="coffee\n\n1\n6\nyes\n")
+def test_history_and_show(cli, ok, home, all_kinds):
+    ok("ask", all_kinds, "--as", "alex", "--answers", "-", stdin="tea\n\n1\n5\nno\n")
+    ok("ask", all_kinds, "--as", "sam", "--answers", "-", stdin="coffee\n\n1\n6\nyes\n")
     rows = json.loads(cli("ask", "history", "--json").out)
     assert [(r["id"], r["who"], r["answered"]) for r in rows] == [(1, "alex", 4), (2, "sam", 4)]
     assert [r["who"] for r in json.loads(cli("ask", "history", "--as", "sam", "--json").out)] == [
@@ -335,15 +335,15 @@ def test_history_and_show(cli, home, all_kinds):
         assert result.code == 2 and "session" in result.err
 
 
-def test_compare_waits_until_both_have_finished(cli, home):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_compare_waits_until_both_have_finished(cli, ok, home):
+    ok("init", "--me", "alex", "--partner", "sam")
     ten = "\n".join(["honest answer"] * 3 + ["yes"] + ["x"] * 6) + "\n"
-    cli("ask", "--as", "alex", "--answers", "-", stdin=ten)
+    ok("ask", "--as", "alex", "--answers", "-", stdin=ten)
     waiting = cli("ask", "compare", "rebuild-trust")
     assert waiting.code == 1
     assert "waiting for: sam" in waiting.err and "private" in waiting.err
     assert "honest answer" not in waiting.text
-    cli("ask", "--as", "sam", "--answers", "-", stdin=ten.replace("yes", "no"))
+    ok("ask", "--as", "sam", "--answers", "-", stdin=ten.replace("yes", "no"))
     both = cli("ask", "compare", "rebuild-trust")
     assert both.code == 0
     assert "both finished" in both.out
