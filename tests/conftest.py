@@ -206,6 +206,21 @@ def sh_ok():
     return run_installed_ok
 
 
+# --- a pinned clock ---------------------------------------------------------------------
+
+NOW = "2026-11-26T20:00:00+01:00"  # a Thursday evening in Berlin (the tests' zone)
+
+
+@pytest.fixture
+def at_now(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pin trustcli's clock at NOW (TRUSTCLI_NOW) for every command of the test: cli,
+    sh, a terminal and any process it starts. A test that says "yesterday", "-3d" or
+    "friday", or expects what is due today, then gives the same answer at any hour,
+    also when the run crosses midnight or a change of the clocks."""
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    return NOW
+
+
 # --- two people, two devices (tests/helpers/people.py) ------------------------------------
 
 

@@ -587,7 +587,9 @@ def test_an_import_whose_summary_cannot_be_shown_still_says_it_was_saved(
     assert len(export_json(cli)["promises"]) == 3
 
 
-def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, ok, home, monkeypatch, tmp_path):
+def test_merge_never_drops_a_remembered_safety_answer_quietly(
+    cli, ok, home, monkeypatch, tmp_path, at_now
+):
     ok("init", "--me", "alex")
     (home / "safety.toml").write_text(
         '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'

@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
-
-
-@pytest.fixture
-def at_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+from .conftest import NOW  # a Thursday; the at_now fixture pins it
 
 
 def travel(monkeypatch: pytest.MonkeyPatch, when: str) -> None:

@@ -153,7 +153,7 @@ def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh_ok):
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", ""])
-def test_due_with_a_warm_cache_builds_no_time_zone(home, sh_ok, monkeypatch, zone):
+def test_due_with_a_warm_cache_builds_no_time_zone(home, sh_ok, monkeypatch, zone, at_now):
     """The cache is kept per zone, and knowing which zone this is costs no zone
     database (zoneinfo, ~2 ms) nor tzlocal (~5 ms with logging) at every prompt."""
     if zone:

@@ -155,7 +155,7 @@ def test_when_stuck_the_report_says_so_and_suggests_help(cli, ok, monkeypatch):
         (["report", "--as", "nobody", "--json"], "no one called 'nobody'"),
     ],
 )
-def test_bad_input(cli, ok, args, phrase):
+def test_bad_input(cli, ok, args, phrase, at_now):
     ok("init", "--me", "alex", "--partner", "sam")
     result = cli(*args)
     assert result.code == 2 and phrase in result.err

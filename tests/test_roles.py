@@ -305,7 +305,7 @@ def test_compare_with_a_partner_configured_still_waits_for_them(cli, ok):
     assert result.code == 1 and "waiting for: sam" in result.err
 
 
-def test_the_report_for_one_person_has_no_partner_lines(cli, ok, home):
+def test_the_report_for_one_person_has_no_partner_lines(cli, ok, home, at_now):
     ok("checkin", "--rating", "5", "--on", "-8d")
     ok("checkin", "--rating", "3")
     markdown = cli("report", "-o", "-").out

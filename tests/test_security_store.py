@@ -291,7 +291,7 @@ def test_a_subfolder_owned_by_someone_else_is_refused(cli, home, folder):
     assert folder in one_line(result.err)
 
 
-def test_a_file_owned_by_someone_else_is_refused(cli, home):
+def test_a_file_owned_by_someone_else_is_refused(cli, home, at_now):
     assert cli("checkin", "--rating", "5").code == 0
     os.chown(home / "checkins.toml", OTHER_UID, -1)
     for args in (("checkin", "--rating", "6", "--on", "yesterday"), ("checkin", "list")):
@@ -300,7 +300,7 @@ def test_a_file_owned_by_someone_else_is_refused(cli, home):
         assert "checkins.toml" in one_line(result.err)
 
 
-def test_an_open_home_and_its_folders_are_made_private_with_a_notice(cli, home):
+def test_an_open_home_and_its_folders_are_made_private_with_a_notice(cli, home, at_now):
     assert cli("checkin", "--rating", "5").code == 0
     assert cli("checkin", "list").code == 0  # makes cache/
     for folder in (home, home / "cache"):
@@ -315,7 +315,7 @@ def test_an_open_home_and_its_folders_are_made_private_with_a_notice(cli, home):
     assert again.code == 0 and "0700" not in again.err
 
 
-def test_files_written_in_the_home_are_private(cli, home):
+def test_files_written_in_the_home_are_private(cli, home, at_now):
     assert cli("checkin", "--rating", "5").code == 0
     os.chmod(home / "checkins.toml", 0o666)
     assert cli("checkin", "--rating", "6", "--on", "yesterday").code == 0

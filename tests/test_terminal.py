@@ -423,7 +423,9 @@ COMMANDS = [path for path in all_commands() if path not in (["remind"],)]
     arguments=st.lists(HOSTILE_ARGUMENTS, max_size=4),
     stdin=st.sampled_from(["", "\x00", "7\n" * 10, "{}", "[1]", "x\x1b[2J\n"]),
 )
-def test_no_input_reaches_internal_error(cli, tmp_path, monkeypatch, command, arguments, stdin):
+def test_no_input_reaches_internal_error(
+    cli, tmp_path, monkeypatch, command, arguments, stdin, at_now
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("EDITOR", "true")
@@ -439,7 +441,7 @@ def test_no_input_reaches_internal_error(cli, tmp_path, monkeypatch, command, ar
 # --- prompts that keep their word ------------------------------------------------------------
 
 
-def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home):
+def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home, at_now):
     """The rating is the check-in: the prompt does not offer a skip it would refuse."""
     child = spawn_on_terminal("checkin")
     child.expect("trust and feel safe today")
