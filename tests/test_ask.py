@@ -410,6 +410,7 @@ def test_ctrl_c_keeps_every_answer_and_resume_continues(home, all_kinds):
     child.expect("2/5")
     child.send(SUBMIT_MULTILINE)  # empty: skipped
     child.expect("3/5")
+    child.expect(READY)  # drawn by the prompt itself: Ctrl-C is a key now
     child.sendcontrol("c")
     child.expect("Everything you answered is saved")
     assert finish(child) == 130
@@ -444,6 +445,7 @@ def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
     child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")  # no (the first option)
     child.expect("1/5")
+    child.expect(r"\(Esc then Enter to finish")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     safety = tomllib.loads((home / "safety.toml").read_text())
@@ -452,6 +454,7 @@ def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
 
     child = spawn("ask", "--resume")
     child.expect("1/5")  # not asked again
+    child.expect(r"\(Esc then Enter to finish")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     assert "afraid" not in child.before
