@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -546,7 +547,12 @@ def test_the_parsed_sets_are_kept_privately_and_used_again_unchanged(cli, home, 
     again = cli("ask", "--list", "--json")
     assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
     assert [(path.stat().st_ino, path.stat().st_mtime_ns) for path in kept] == before
-    assert cli("ask", "--list").out == cli("ask", "--list").out
+    # The readable listing too: the same from the kept sets as from the files read afresh.
+    from_kept = cli("ask", "--list")
+    shutil.rmtree(home / "cache")
+    afresh = cli("ask", "--list")
+    assert from_kept.code == afresh.code == 0, (from_kept.err, afresh.err)
+    assert all_kinds in from_kept.out and from_kept.out == afresh.out
 
 
 def test_an_edited_set_is_read_again(cli, home, all_kinds):
