@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import NOW  # a Thursday; the at_now fixture pins it
+from .conftest import NOW, snapshot  # NOW: a Thursday; the at_now fixture pins it
 
 
 def travel(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
@@ -219,11 +219,23 @@ def test_close_keeps_the_promise_in_history(cli, ok, at_now):
     assert "released" in cli("promise", "show", "2").out
 
 
-def test_a_reopened_promise_takes_followups_again(cli, ok, at_now):
+def test_a_reopened_promise_takes_followups_again(cli, ok, home, at_now):
     ok("promise", "add", "a")
     ok("promise", "close", "1")
-    assert cli("promise", "reopen", "1").code == 0
-    assert cli("promise", "kept", "1").code == 0
+    closed = snapshot(home)
+    assert_refused(cli("promise", "kept", "1"), "is closed", "promise reopen 1")
+    assert snapshot(home) == closed
+    reopened = cli("promise", "reopen", "1")
+    assert (reopened.code, reopened.out, reopened.err) == (0, "", "Promise 1 is open again.\n")
+    (row,) = listing(cli)
+    assert (row["status"], row["closed"], row["closed_how"]) == ("open", None, None)
+    opened = snapshot(home)
+    assert_refused(cli("promise", "reopen", "1"), "already open")
+    assert snapshot(home) == opened
+    kept = cli("promise", "kept", "1")
+    assert (kept.code, kept.err) == (0, "Recorded: promise 1 kept today.\n")
+    (row,) = listing(cli)
+    assert (row["kept"], row["last_followup"], row["last_result"]) == (1, NOW[:10], "kept")
 
 
 # --- stats ------------------------------------------------------------------------------
