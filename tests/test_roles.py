@@ -231,7 +231,11 @@ def test_init_on_a_terminal_asks_the_role_kindly(home):
 
 def test_the_role_is_never_in_the_markdown_export(cli, ok, home):
     ok("init", "--me", "alex", "--role", "hurt")
-    assert "hurt" not in cli("export", "--format", "markdown", "-o", "-").out
+    ok("promise", "add", "Call when I am late")
+    shown = cli("export", "--format", "markdown", "-o", "-")
+    assert shown.code == 0, shown.err
+    assert "Call when I am late" in shown.out  # an export with the home in it...
+    assert "hurt" not in shown.out.lower()  # ...and not the role
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -239,11 +243,16 @@ def test_the_role_is_never_in_the_markdown_export(cli, ok, home):
 
 @pytest.mark.parametrize("relationship", RELATIONSHIPS)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_built_in_sheet_renders_for_each_role_and_relationship(cli, ok, role, relationship):
+def test_every_built_in_sheet_renders_for_each_role_and_relationship(
+    cli, ok, home, role, relationship
+):
     ok("init", "--me", "alex", "--role", role, "--relationship", relationship)
+    names = tomllib.loads((home / "config.toml").read_text())["names"]
+    assert (names["role"], names["relationship"]) == (role, relationship)
     for path in SHIPPED_SHEETS:
         result = cli("worksheet", "new", path.stem, "-o", "-")
         assert result.code == 0, (path.stem, result.err)
+        assert result.out.startswith("# "), path.stem  # a sheet, with its title
         assert "{{" not in result.out and "{%" not in result.out
 
 
@@ -266,10 +275,14 @@ def test_the_ten_questions_sheet_holds_your_own_finished_answers(cli, ok, home):
     ok("init", "--me", "alex", "--partner", "sam", "--role", "hurt")
     answers = "\n".join(f"alex line {n}" if n != 4 else "yes" for n in range(1, 11))
     assert cli("ask", "--answers", "-", stdin=answers + "\n").code == 0
-    # sam's answers (a later session, not revealed to alex's sheet as alex's) stay out
+    # sam's answers, a later session, are open to alex once both finished; the sheet is
+    # alex's own all the same
     sams = "\n".join("sam secret" if n != 4 else "no" for n in range(1, 11))
     ok("ask", "--as", "sam", "--answers", "-", stdin=sams + "\n")
-    sheet = cli("worksheet", "new", "ten-questions", "-o", "-").out
+    assert "sam secret" in ok("ask", "compare", "rebuild-trust").out
+    written = cli("worksheet", "new", "ten-questions", "-o", "-")
+    assert written.code == 0, written.err
+    sheet = written.out
     assert "**alex:** alex line 1\n" in sheet and "**alex:** alex line 10\n" in sheet
     assert "**alex:** yes\n" in sheet
     assert "sam secret" not in sheet
