@@ -46,7 +46,10 @@ def test_show_keeps_the_partner_s_joint_answers_private_until_both_finish(cli, o
     assert shown.code == 0 and "sam said that" in shown.out
     # a new round: sam's next session is sealed again until alex answers again
     again = answer(cli, "sam", SAM_TEN.replace("sam said that", "sam round two"))
-    assert "sam round two" not in cli("ask", "show", str(again)).text
+    sealed = cli("ask", "show", str(again))
+    assert sealed.code == 0, sealed.err
+    assert "sam round two" not in sealed.text
+    assert "private until you have both finished" in sealed.text
     assert "sam said that" in cli("ask", "show", str(sams)).out  # the first round stays open
     compared = cli("ask", "compare", "rebuild-trust")
     assert compared.code == 0 and "sam said that" in compared.out
@@ -59,8 +62,12 @@ def test_a_later_session_of_the_same_person_takes_their_place_in_the_open_round(
     second = answer(cli, "sam", SAM_TEN.replace("sam said that", "sam thought again"))
     answer(cli, "alex", TEN)
     compared = cli("ask", "compare", "rebuild-trust")
-    assert "sam thought again" in compared.out and "sam said that" not in compared.out
-    assert "sam said that" not in cli("ask", "show", str(first)).text  # never part of a round
+    assert compared.code == 0, compared.err
+    assert "sam thought again" in compared.out and "sam said that" not in compared.text
+    replaced = cli("ask", "show", str(first))  # never part of a round: never revealed
+    assert replaced.code == 0, replaced.err
+    assert "sam said that" not in replaced.text
+    assert "private until you have both finished" in replaced.text
     assert "sam thought again" in cli("ask", "show", str(second)).out
 
 
