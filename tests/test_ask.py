@@ -326,7 +326,9 @@ def test_history_and_show(cli, ok, home, all_kinds):
         "sam"
     ]
     # A set for one person: only that person's own (--as gives no privacy on one home).
-    assert "coffee" not in cli("ask", "show", "2").text
+    hidden = cli("ask", "show", "2")
+    assert hidden.code == 0, hidden.err
+    assert "coffee" not in hidden.text and "for sam alone" in hidden.text
     shown = cli("ask", "show", "2", "--as", "sam")
     assert shown.code == 0 and "> coffee" in shown.out
     shown = json.loads(cli("ask", "show", "1", "--as", "alex", "--json").out)

@@ -254,7 +254,9 @@ def test_colour_appears_only_on_a_terminal_without_no_color(sh, sh_ok, home):
     child = spawn("promise", "list")  # NO_COLOR=1 from the test environment
     child.expect(pexpect.EOF)
     assert "promise" in child.before and "\x1b[" not in child.before
-    assert "\x1b[" not in sh("promise", "list", env={"NO_COLOR": ""}).out  # a pipe
+    piped = sh("promise", "list", env={"NO_COLOR": ""})  # a pipe: no colour either
+    assert piped.code == 0 and "promise" in piped.out, piped.err
+    assert "\x1b[" not in piped.out
 
 
 # --- packaging -------------------------------------------------------------------------

@@ -141,6 +141,7 @@ def test_export_holds_nothing_about_a_safety_answer(cli, ok, home):
     assert "concern" not in result.out and "2026-11-19T20:00" not in result.out
     for form in ("markdown", "ics"):
         shown = cli("export", "--format", form)
+        assert shown.code == 0 and shown.out.strip(), (form, shown.err)
         assert "afraid" not in shown.out.lower() and "concern" not in shown.out.lower()
     # the pause stays on this computer
     assert tomllib.loads((home / "safety.toml").read_text())["screen"][0]["concern"] is True

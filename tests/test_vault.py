@@ -1159,8 +1159,10 @@ def test_what_is_written_outside_the_home_says_it_is_not_encrypted(
     assert "backup.json is not encrypted" in exported.err
     reported = env.run("report", "-o", str(out / "report.md"))
     assert reported.code == 0, reported.text
-    assert "are not encrypted" in reported.err or "is not encrypted" in reported.err
+    written = f"{out / 'report.md'} and {out / 'report.svg'} are not encrypted"
+    assert written in reported.err, reported.err
     shown = env.run("export")  # to stdout: the person sees where it goes
+    assert shown.code == 0 and json.loads(shown.out), shown.err
     assert "not encrypted" not in shown.err
 
 
