@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,11 +18,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from trustcli.cli import main
 from trustcli.store import vault_key
+
+if TYPE_CHECKING:
+    from tests.helpers.people import Person
 
 PINNED_TZ = "Europe/Berlin"
 
@@ -67,6 +72,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def run_in_process(*args: str, stdin: str = "") -> Result:
+    forget_the_last_command()
     out, err = io.StringIO(), io.StringIO()
     with (
         contextlib.redirect_stdout(out),
@@ -117,6 +123,14 @@ def spawn_on_terminal(*args: str, colour: bool = False, size: tuple[int, int] = 
     )
 
 
+def pexpect_eof() -> object:
+    """pexpect.EOF, for ``child.expect``; pexpect is imported only by the tests that
+    spawn a terminal."""
+    import pexpect
+
+    return pexpect.EOF
+
+
 def snapshot(folder: Path) -> dict[str, bytes] | None:
     """Every file under ``folder`` with its bytes (None: the folder does not exist), to
     show that a refused command changed nothing."""
@@ -137,6 +151,98 @@ def cli():
 @pytest.fixture
 def sh():
     return run_installed
+
+
+# --- in-process commands start as fresh as a real process ------------------------------
+
+
+def forget_the_last_command() -> None:
+    """Clear what one command leaves in module state for its own ending, before the next
+    in-process command: a real command starts in a fresh process and never sees it.
+
+    ``status`` remembers that a command wrote the prompt's status itself (the refresh
+    after it is then a no-op), and ``reminders`` what the fire-time cache was current
+    for."""
+    from trustcli.remind import reminders, status
+
+    status.reset()
+    reminders.reset()
+
+
+# --- set-up commands that must succeed --------------------------------------------------
+# A set-up step that fails quietly makes a later assert fail for the wrong reason, or
+# pass when it should not: these stop the test at the step, naming it and its stderr.
+
+
+def must_succeed(result: Result, args: tuple[str, ...]) -> Result:
+    """``result`` when its command exited 0; otherwise the test fails here."""
+    __tracebackhide__ = True
+    if result.code != 0:
+        said = result.err.strip() or result.out.strip() or "(nothing on stdout or stderr)"
+        pytest.fail(f"set-up step `trustcli {shlex.join(args)}` exited {result.code}:\n{said}")
+    return result
+
+
+def run_ok(*args: str, stdin: str = "") -> Result:
+    """``run_in_process`` for a step the test builds on: it must succeed."""
+    __tracebackhide__ = True
+    return must_succeed(run_in_process(*args, stdin=stdin), args)
+
+
+def run_installed_ok(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> Result:
+    """``run_installed`` for a step the test builds on: it must succeed."""
+    __tracebackhide__ = True
+    return must_succeed(run_installed(*args, stdin=stdin, env=env), args)
+
+
+@pytest.fixture
+def ok():
+    """As ``cli``, for a set-up step: a failure stops the test at that step."""
+    return run_ok
+
+
+@pytest.fixture
+def sh_ok():
+    """As ``sh``, for a set-up step: a failure stops the test at that step."""
+    return run_installed_ok
+
+
+# --- a pinned clock ---------------------------------------------------------------------
+
+NOW = "2026-11-26T20:00:00+01:00"  # a Thursday evening in Berlin (the tests' zone)
+
+
+@pytest.fixture
+def at_now(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pin trustcli's clock at NOW (TRUSTCLI_NOW) for every command of the test: cli,
+    sh, a terminal and any process it starts. A test that says "yesterday", "-3d" or
+    "friday", or expects what is due today, then gives the same answer at any hour,
+    also when the run crosses midnight or a change of the clocks."""
+    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+    return NOW
+
+
+# --- two people, two devices (tests/helpers/people.py) ------------------------------------
+
+
+@pytest.fixture
+def alex(tmp_path: Path) -> Person:
+    """Alexandrina, on the device that creates the couple folder (no partner named)."""
+    from tests.helpers.people import Person
+
+    person = Person(tmp_path / "alex-home")
+    person.ok("init", "--me", "Alexandrina")
+    return person
+
+
+@pytest.fixture
+def sam(tmp_path: Path) -> Person:
+    """Samwise, on the device that joins; his clock runs days ahead of alex's."""
+    from tests.helpers.people import SAM_NOW, Person
+
+    person = Person(tmp_path / "sam-home", SAM_NOW)
+    person.ok("init", "--me", "Samwise", "--partner", "Alexandrina")
+    return person
 
 
 # --- a real session D-Bus with a recording notification server ------------------------

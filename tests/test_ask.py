@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -317,16 +318,18 @@ def test_a_toml_answer_must_be_one_value(cli, home, all_kinds, tmp_path):
     assert session_files(home) == []
 
 
-def test_history_and_show(cli, home, all_kinds):
-    cli("ask", all_kinds, "--as", "alex", "--answers", "-", stdin="tea\n\n1\n5\nno\n")
-    cli("ask", all_kinds, "--as", "sam", "--answers", "-", stdin="coffee\n\n1\n6\nyes\n")
+def test_history_and_show(cli, ok, home, all_kinds):
+    ok("ask", all_kinds, "--as", "alex", "--answers", "-", stdin="tea\n\n1\n5\nno\n")
+    ok("ask", all_kinds, "--as", "sam", "--answers", "-", stdin="coffee\n\n1\n6\nyes\n")
     rows = json.loads(cli("ask", "history", "--json").out)
     assert [(r["id"], r["who"], r["answered"]) for r in rows] == [(1, "alex", 4), (2, "sam", 4)]
     assert [r["who"] for r in json.loads(cli("ask", "history", "--as", "sam", "--json").out)] == [
         "sam"
     ]
     # A set for one person: only that person's own (--as gives no privacy on one home).
-    assert "coffee" not in cli("ask", "show", "2").text
+    hidden = cli("ask", "show", "2")
+    assert hidden.code == 0, hidden.err
+    assert "coffee" not in hidden.text and "for sam alone" in hidden.text
     shown = cli("ask", "show", "2", "--as", "sam")
     assert shown.code == 0 and "> coffee" in shown.out
     shown = json.loads(cli("ask", "show", "1", "--as", "alex", "--json").out)
@@ -336,15 +339,15 @@ def test_history_and_show(cli, home, all_kinds):
         assert result.code == 2 and "session" in result.err
 
 
-def test_compare_waits_until_both_have_finished(cli, home):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_compare_waits_until_both_have_finished(cli, ok, home):
+    ok("init", "--me", "alex", "--partner", "sam")
     ten = "\n".join(["honest answer"] * 3 + ["yes"] + ["x"] * 6) + "\n"
-    cli("ask", "--as", "alex", "--answers", "-", stdin=ten)
+    ok("ask", "--as", "alex", "--answers", "-", stdin=ten)
     waiting = cli("ask", "compare", "rebuild-trust")
     assert waiting.code == 1
     assert "waiting for: sam" in waiting.err and "private" in waiting.err
     assert "honest answer" not in waiting.text
-    cli("ask", "--as", "sam", "--answers", "-", stdin=ten.replace("yes", "no"))
+    ok("ask", "--as", "sam", "--answers", "-", stdin=ten.replace("yes", "no"))
     both = cli("ask", "compare", "rebuild-trust")
     assert both.code == 0
     assert "both finished" in both.out
@@ -411,6 +414,7 @@ def test_ctrl_c_keeps_every_answer_and_resume_continues(home, all_kinds):
     child.expect("2/5")
     child.send(SUBMIT_MULTILINE)  # empty: skipped
     child.expect("3/5")
+    child.expect(READY)  # drawn by the prompt itself: Ctrl-C is a key now
     child.sendcontrol("c")
     child.expect("Everything you answered is saved")
     assert finish(child) == 130
@@ -445,6 +449,7 @@ def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
     child.expect(READY)  # drawn by the prompt itself: keys are read now
     child.send("\r")  # no (the first option)
     child.expect("1/5")
+    child.expect(r"\(Esc then Enter to finish")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     safety = tomllib.loads((home / "safety.toml").read_text())
@@ -453,6 +458,7 @@ def test_the_safety_question_comes_first_for_joint_sets_and_only_once(home):
 
     child = spawn("ask", "--resume")
     child.expect("1/5")  # not asked again
+    child.expect(r"\(Esc then Enter to finish")  # drawn by the prompt: Ctrl-C is a key now
     child.sendcontrol("c")
     assert finish(child) == 130
     assert "afraid" not in child.before
@@ -544,7 +550,12 @@ def test_the_parsed_sets_are_kept_privately_and_used_again_unchanged(cli, home, 
     again = cli("ask", "--list", "--json")
     assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
     assert [(path.stat().st_ino, path.stat().st_mtime_ns) for path in kept] == before
-    assert cli("ask", "--list").out == cli("ask", "--list").out
+    # The readable listing too: the same from the kept sets as from the files read afresh.
+    from_kept = cli("ask", "--list")
+    shutil.rmtree(home / "cache")
+    afresh = cli("ask", "--list")
+    assert from_kept.code == afresh.code == 0, (from_kept.err, afresh.err)
+    assert all_kinds in from_kept.out and from_kept.out == afresh.out
 
 
 def test_an_edited_set_is_read_again(cli, home, all_kinds):

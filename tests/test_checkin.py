@@ -33,10 +33,10 @@ def test_checkin_appends_a_record(cli, home):
     assert list(one)[-1] == "at"
 
 
-def test_list_filters_by_person_and_date(cli):
-    cli("checkin", "-r", "5", "--on", "2026-11-01")
-    cli("checkin", "-r", "6", "--on", "2026-11-20", "--as", "sam")
-    cli("checkin", "-r", "8")
+def test_list_filters_by_person_and_date(cli, ok):
+    ok("checkin", "-r", "5", "--on", "2026-11-01")
+    ok("checkin", "-r", "6", "--on", "2026-11-20", "--as", "sam")
+    ok("checkin", "-r", "8")
     rows = json.loads(cli("checkin", "list", "--json").out)
     assert [r["rating"] for r in rows] == [5, 6, 8]
     assert [

@@ -18,17 +18,17 @@ NOW = "2026-11-26T20:00:00+01:00"
 
 
 @pytest.fixture
-def filled(cli, monkeypatch):
+def filled(ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T09:00:00+01:00")
-    cli("init", "--me", "alex", "--partner", "sam")
-    cli("promise", "add", "Walk, together; at 7", "--every", "mon,thu")
-    cli("promise", "add", "Book the counsellor", "--due", "2026-12-01")
-    cli("promise", "add", "Weekly talk", "--every", "fortnightly")
+    ok("init", "--me", "alex", "--partner", "sam")
+    ok("promise", "add", "Walk, together; at 7", "--every", "mon,thu")
+    ok("promise", "add", "Book the counsellor", "--due", "2026-12-01")
+    ok("promise", "add", "Weekly talk", "--every", "fortnightly")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("promise", "kept", "1", "--note", "around the lake")
-    cli("promise", "missed", "1", "--on", "2026-11-23")
-    cli("checkin", "-r", "6", "--note", "calmer")
-    cli("ask", "weekly-checkin", "--answers", "-", stdin="good\n\nwalks\n7\n1\n")
+    ok("promise", "kept", "1", "--note", "around the lake")
+    ok("promise", "missed", "1", "--on", "2026-11-23")
+    ok("checkin", "-r", "6", "--note", "calmer")
+    ok("ask", "weekly-checkin", "--answers", "-", stdin="good\n\nwalks\n7\n1\n")
 
 
 def export_json(cli) -> dict:
@@ -58,22 +58,22 @@ def test_import_from_stdin(cli, filled, monkeypatch, tmp_path):
     assert result.code == 0 and "3 promises" in result.out
 
 
-def test_import_refuses_a_home_with_data_unless_merging(cli, filled, tmp_path):
+def test_import_refuses_a_home_with_data_unless_merging(cli, ok, filled, tmp_path):
     backup = tmp_path / "backup.json"
-    cli("export", "-o", str(backup))
+    ok("export", "-o", str(backup))
     refused = cli("import", str(backup))
     assert refused.code == 2 and "--merge" in refused.err
     merged = cli("import", str(backup), "--merge")
     assert merged.code == 0 and merged.out.strip() == "nothing new"  # no duplicates
 
 
-def test_merge_adds_new_records_with_new_ids(cli, filled, tmp_path, monkeypatch):
+def test_merge_adds_new_records_with_new_ids(cli, ok, filled, tmp_path, monkeypatch):
     other = tmp_path / "other"
     monkeypatch.setenv("TRUSTCLI_HOME", str(other))
-    cli("promise", "add", "From the other laptop")
-    cli("promise", "kept", "1")
+    ok("promise", "add", "From the other laptop")
+    ok("promise", "kept", "1")
     backup = tmp_path / "other.json"
-    cli("export", "-o", str(backup))
+    ok("export", "-o", str(backup))
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "home"))
     assert cli("import", str(backup), "--merge").code == 0
     rows = json.loads(cli("promise", "list", "--all", "--json").out)
@@ -117,8 +117,8 @@ def test_markdown_export_is_readable_commonmark(cli, filled):
     assert "## Reminders" in result.out and "No reminders of your own." in result.out
 
 
-def test_markdown_export_lists_reminders(cli, home, monkeypatch):
-    make_everything(cli, home, monkeypatch)
+def test_markdown_export_lists_reminders(cli, ok, home, monkeypatch):
+    make_everything(ok, home, monkeypatch)
     text = cli("export", "--format", "markdown").out
     assert "- every 2 weeks sat 10:00: Plan a day out (paused)" in text
     assert "- 2026-12-24T18:00: Call your mother" in text
@@ -144,9 +144,9 @@ def test_unknown_format(cli):
     assert result.code == 2 and "json, markdown or ics" in result.err
 
 
-def test_the_json_backup_is_private(cli, filled, tmp_path):
+def test_the_json_backup_is_private(ok, filled, tmp_path):
     target = tmp_path / "b.json"
-    cli("export", "-o", str(target))
+    ok("export", "-o", str(target))
     assert oct(Path(target).stat().st_mode & 0o777) == "0o600"
 
 
@@ -247,14 +247,14 @@ def test_a_bad_last_record_imports_nothing_into_a_new_home(cli, filled, tmp_path
 
 @pytest.mark.parametrize("how", SPOILS)
 def test_a_bad_last_record_leaves_a_home_unchanged_when_merging(
-    cli, filled, tmp_path, monkeypatch, home, how
+    cli, ok, filled, tmp_path, monkeypatch, home, how
 ):
     other = tmp_path / "other"
     monkeypatch.setenv("TRUSTCLI_HOME", str(other))
-    cli("promise", "add", "From the other laptop", "--every", "daily")
-    cli("promise", "add", "And one more", "--due", "+3d")
-    cli("promise", "kept", "1")
-    cli("checkin", "-r", "7")
+    ok("promise", "add", "From the other laptop", "--every", "daily")
+    ok("promise", "add", "And one more", "--due", "+3d")
+    ok("promise", "kept", "1")
+    ok("checkin", "-r", "7")
     document = with_checkins(full_backup(cli, tmp_path), 3)
     where = _spoil(document, how)
     source = tmp_path / "bad.json"
@@ -326,10 +326,10 @@ kind = "text"
 WORKSHEET = "# Our own sheet\n\nMade for {{ me }}.\n"
 
 
-def make_everything(cli, home, monkeypatch) -> None:
+def make_everything(ok, home, monkeypatch) -> None:
     """A home with every kind of thing a person makes."""
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T09:00:00+01:00")
-    cli("init", "--me", "alex", "--partner", "sam")
+    ok("init", "--me", "alex", "--partner", "sam")
     with (home / "config.toml").open("a") as handle:
         handle.write('\n[notify]\nshow_details = true\n\n[remind]\npromise_time = "19:30"\n')
     (home / "templates" / "questions").mkdir(parents=True)
@@ -340,21 +340,21 @@ def make_everything(cli, home, monkeypatch) -> None:
         '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\n\n'
         '[[screen]]\nwho = "sam"\nshown = 2026-11-19T20:05:00+01:00\nconcern = true\n'
     )
-    cli("promise", "add", "Walk together", "--every", "mon,thu")
-    cli("promise", "add", "One more", "--due", "2026-12-01")
-    cli("promise", "close", "2")
-    cli("remind", "add", "every 2 weeks sat 10:00", "-m", "Plan a day out")
-    cli("remind", "add", "2026-12-24T18:00", "-m", "Call your mother", "--kind", "custom")
-    cli("remind", "pause", "1")
+    ok("promise", "add", "Walk together", "--every", "mon,thu")
+    ok("promise", "add", "One more", "--due", "2026-12-01")
+    ok("promise", "close", "2")
+    ok("remind", "add", "every 2 weeks sat 10:00", "-m", "Plan a day out")
+    ok("remind", "add", "2026-12-24T18:00", "-m", "Call your mother", "--kind", "custom")
+    ok("remind", "pause", "1")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("promise", "kept", "1", "--note", "by the river")
-    cli("checkin", "-r", "6", "--as", "sam")
-    assert cli("ask", "ours", "--answers", "-", stdin="the walk\n").code == 0
-    cli("ask", "weekly-checkin", "--answers", "-", stdin="good\n\nwalks\n7\n1\n")
+    ok("promise", "kept", "1", "--note", "by the river")
+    ok("checkin", "-r", "6", "--as", "sam")
+    ok("ask", "ours", "--answers", "-", stdin="the walk\n")
+    ok("ask", "weekly-checkin", "--answers", "-", stdin="good\n\nwalks\n7\n1\n")
 
 
-def test_export_holds_everything_a_person_made(cli, home, monkeypatch):
-    make_everything(cli, home, monkeypatch)
+def test_export_holds_everything_a_person_made(cli, ok, home, monkeypatch):
+    make_everything(ok, home, monkeypatch)
     document = export_json(cli)
     assert [r["when"] for r in document["reminders"]] == [
         "every 2 weeks sat 10:00",
@@ -369,8 +369,8 @@ def test_export_holds_everything_a_person_made(cli, home, monkeypatch):
     assert document["safety"] == []
 
 
-def test_everything_round_trips_byte_identical(cli, home, monkeypatch, tmp_path):
-    make_everything(cli, home, monkeypatch)
+def test_everything_round_trips_byte_identical(cli, ok, home, monkeypatch, tmp_path):
+    make_everything(ok, home, monkeypatch)
     first = cli("export").out
     source = tmp_path / "backup.json"
     source.write_text(first)
@@ -390,13 +390,13 @@ def test_everything_round_trips_byte_identical(cli, home, monkeypatch, tmp_path)
     assert cli("ask", "compare", "ours").code != 0  # the restored set loads; sam has not answered
 
 
-def test_merge_adds_reminders_and_templates_once_with_new_ids(cli, home, monkeypatch, tmp_path):
-    make_everything(cli, home, monkeypatch)
+def test_merge_adds_reminders_and_templates_once_with_new_ids(cli, ok, home, monkeypatch, tmp_path):
+    make_everything(ok, home, monkeypatch)
     source = tmp_path / "backup.json"
     assert cli("export", "-o", str(source)).code == 0
     other = tmp_path / "other"
     monkeypatch.setenv("TRUSTCLI_HOME", str(other))
-    cli("remind", "add", "daily 21:00", "-m", "Check in")
+    ok("remind", "add", "daily 21:00", "-m", "Check in")
     (other / "templates" / "worksheets").mkdir(parents=True)
     (other / "templates" / "worksheets" / "our-sheet.md").write_text("mine\n")
     result = cli("import", str(source), "--merge")
@@ -427,8 +427,8 @@ def test_merge_adds_reminders_and_templates_once_with_new_ids(cli, home, monkeyp
         ("templates.worksheets", "\udcff"),
     ],
 )
-def test_names_from_a_backup_must_be_plain(cli, home, monkeypatch, tmp_path, where, name):
-    make_everything(cli, home, monkeypatch)
+def test_names_from_a_backup_must_be_plain(cli, ok, home, monkeypatch, tmp_path, where, name):
+    make_everything(ok, home, monkeypatch)
     document = export_json(cli)
     if where.startswith("sessions"):
         document["sessions"][0][where.rsplit(".", 1)[1]] = name
@@ -575,10 +575,10 @@ def test_an_export_into_a_closed_pipe_is_quiet(cli, filled):
 
 
 def test_an_import_whose_summary_cannot_be_shown_still_says_it_was_saved(
-    cli, filled, tmp_path, monkeypatch
+    cli, ok, filled, tmp_path, monkeypatch
 ):
     backup = tmp_path / "backup.json"
-    cli("export", "-o", str(backup))
+    ok("export", "-o", str(backup))
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "new-home"))
     with open("/dev/full", "w") as full:
         done = run_script("import", str(backup), stdout=full)
@@ -587,8 +587,10 @@ def test_an_import_whose_summary_cannot_be_shown_still_says_it_was_saved(
     assert len(export_json(cli)["promises"]) == 3
 
 
-def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeypatch, tmp_path):
-    cli("init", "--me", "alex")
+def test_merge_never_drops_a_remembered_safety_answer_quietly(
+    cli, ok, home, monkeypatch, tmp_path, at_now
+):
+    ok("init", "--me", "alex")
     (home / "safety.toml").write_text(
         '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'
     )
@@ -599,7 +601,7 @@ def test_merge_never_drops_a_remembered_safety_answer_quietly(cli, home, monkeyp
     older["safety"] = [{"who": "alex", "shown": "2026-11-19T20:00:00+01:00", "concern": True}]
     source.write_text(json.dumps(older))
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "other"))
-    cli("init", "--me", "alex")
+    ok("init", "--me", "alex")
     (tmp_path / "other" / "safety.toml").write_text(
         '[[screen]]\nwho = "alex"\nshown = 2026-11-25T20:00:00+01:00\n'
     )

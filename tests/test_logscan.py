@@ -240,12 +240,12 @@ def test_what_a_document_leaves_to_tomllib() -> None:
     assert logscan.scan_document(top) == tomllib.loads(top) == {"version": 1}
 
 
-def test_everyday_reads_of_trustcli_files_need_no_tomllib(cli, home) -> None:
+def test_everyday_reads_of_trustcli_files_need_no_tomllib(cli, ok, home) -> None:
     """config.toml, promises.toml and the logs as trustcli writes them are read without
     importing tomllib (2 ms at every start); a hand-edited one still is, with its errors."""
-    cli("init", "--me", "alex", "--partner", "sam")
-    cli("promise", "add", 'Call "home" when late', "--every", "daily")
-    cli("promise", "kept", "1", "--note", "a \\ b \u00e9")
+    ok("init", "--me", "alex", "--partner", "sam")
+    ok("promise", "add", 'Call "home" when late', "--every", "daily")
+    ok("promise", "kept", "1", "--note", "a \\ b \u00e9")
     assert modules_loaded([["promise", "list"]], ("tomllib",)) == []
     promises = home / "promises.toml"
     promises.write_text(promises.read_text() + "# edited by hand\n")

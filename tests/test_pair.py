@@ -16,38 +16,12 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, run_installed, spawn_on_terminal, trustcli_executable
-
-Person = Callable[..., Result]
-
-ALEX_NOW = "2026-11-30T20:00:00+01:00"
-SAM_NOW = "2026-12-03T09:15:00+01:00"  # sam's clock runs days ahead: shown, never refused
-
-
-def person(home: Path, now: str = ALEX_NOW) -> Person:
-    def run(*args: str) -> Result:
-        return run_installed(*args, env={"TRUSTCLI_HOME": str(home), "TRUSTCLI_NOW": now})
-
-    return run
-
-
-@pytest.fixture
-def alex(tmp_path: Path) -> Person:
-    run = person(tmp_path / "alex-home")
-    assert run("init", "--me", "Alexandrina").code == 0
-    return run
-
-
-@pytest.fixture
-def sam(tmp_path: Path) -> Person:
-    run = person(tmp_path / "sam-home", SAM_NOW)
-    assert run("init", "--me", "Samwise", "--partner", "Alexandrina").code == 0
-    return run
+from tests.conftest import Result, pexpect_eof, spawn_on_terminal, trustcli_executable
+from tests.helpers.people import ALEX_NOW, SAM_NOW, Person
 
 
 def one_line_refusal(result: Result, expected: str, code: int = 2) -> None:
@@ -180,7 +154,7 @@ def test_accept_on_a_terminal_asks_to_compare_the_words(alex, sam, tmp_path, mon
     folder = tmp_path / "us"
     assert alex("pair", "create", str(folder)).code == 0
     words = json.loads(sam("pair", "join", str(folder), "--json").out)["fingerprint"]
-    monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "alex-home"))
+    monkeypatch.setenv("TRUSTCLI_HOME", str(alex.home))
 
     child = spawn_on_terminal("pair", "accept")
     child.expect_exact(words)
@@ -200,12 +174,6 @@ def test_accept_on_a_terminal_asks_to_compare_the_words(alex, sam, tmp_path, mon
     child.close()
     assert child.exitstatus == 0
     assert status(sam)["state"] == "member"
-
-
-def pexpect_eof():
-    import pexpect
-
-    return pexpect.EOF
 
 
 # --- what the folder holds, and what is refused --------------------------------------------
@@ -252,11 +220,12 @@ def test_the_folder_holds_no_names_or_texts(alex, sam, tmp_path):
     assert len(files) >= 6
     for path in files:
         data = path.read_bytes().lower()
+        name = str(path.relative_to(folder)).lower().encode()  # its folders' names too
         for secret in secrets:
             assert secret.lower().encode() not in data, (secret, path)
-        assert secret.lower().encode() not in str(path.relative_to(folder)).lower().encode()
+            assert secret.lower().encode() not in name, (secret, path)
     # No private key and no couple key in the folder; both only in the private homes (0600).
-    for home in (tmp_path / "alex-home", tmp_path / "sam-home"):
+    for home in (alex.home, sam.home):
         kept = tomllib.loads((home / "couple.toml").read_text())
         assert stat.S_IMODE((home / "couple.toml").stat().st_mode) == 0o600
         for key in (kept["secret"], kept["key"]):
@@ -304,7 +273,7 @@ def test_broken_lines_and_links_in_a_device_folder_are_named_not_fatal(alex, sam
         "not a record trustcli writes",
     ]
     records.unlink()
-    records.symlink_to(tmp_path / "alex-home" / "couple.toml")
+    records.symlink_to(alex.home / "couple.toml")
     result = alex("pair", "status", "--json")
     assert result.code == 0, result
     found = json.loads(result.out)
@@ -323,7 +292,7 @@ def test_a_partner_cannot_write_a_record_in_the_other_devices_name(alex, sam, tm
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)
     status(sam)  # sam takes the key
-    kept = tomllib.loads((tmp_path / "sam-home" / "couple.toml").read_text())
+    kept = tomllib.loads((sam.home / "couple.toml").read_text())
     alexs_device = status(alex)["device"]
     ad = b"|".join(
         [b"trustcli couple v1", b"record", kept["couple"].encode(), alexs_device.encode(), b"3"]
@@ -352,7 +321,7 @@ def test_the_record_cache_changes_nothing_but_speed(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)
     first = status(sam)  # checks every record, then caches them
-    cache = tmp_path / "sam-home" / "cache"
+    cache = sam.home / "cache"
     assert sorted(p.name for p in cache.glob("couple-*.json")) == sorted(
         f"couple-{d['device']}.json" for d in first["devices"]
     )
@@ -396,10 +365,10 @@ def test_many_records_are_read_whole_and_in_order_with_the_cache(alex, sam, tmp_
     status(sam)  # sam's hello: record 1
     status(alex)  # the cache now covers sam's first record
     for added, total in ((300, 301), (1, 302), (200, 502)):  # long tails, then a short one
-        write_records(tmp_path / "sam-home", added)
+        write_records(sam.home, added)
         sams = next(d for d in status(alex)["devices"] if not d["this"])
         assert (sams["records"], sams["last_seq"], sams["refused"]) == (total, total, [])
-    shutil.rmtree(tmp_path / "alex-home" / "cache")
+    shutil.rmtree(alex.home / "cache")
     sams = next(d for d in status(alex)["devices"] if not d["this"])
     assert (sams["records"], sams["last_seq"], sams["refused"]) == (502, 502, [])
 
@@ -449,7 +418,7 @@ def test_leave_keeps_the_private_home(alex, sam, tmp_path):
     pair_in_one_folder(alex, sam, folder)
     assert alex("promise", "add", "Walk together on Sundays", "--every", "weekly").code == 0
     assert alex("promise", "kept", "1").code == 0
-    home = tmp_path / "alex-home"
+    home = alex.home
     before = {
         path: path.read_bytes()
         for path in home.rglob("*")
@@ -527,13 +496,13 @@ def test_joining_another_couple_or_a_full_folder(alex, sam, tmp_path):
     folder = tmp_path / "us"
     pair_in_one_folder(alex, sam, folder)
     # alex is paired already: another couple's folder is refused.
-    other = person(tmp_path / "other-home")
+    other = Person(tmp_path / "other-home")
     assert other("pair", "create", str(tmp_path / "them")).code == 0
     one_line_refusal(
         alex("pair", "join", str(tmp_path / "them")), "already shares the couple folder"
     )
     # A third person: the folder already has two.
-    third = person(tmp_path / "third-home")
+    third = Person(tmp_path / "third-home")
     one_line_refusal(third("pair", "join", str(folder)), "already has two people")
     # The folder this home shares now holds another couple's header: named, not used.
     shutil.copyfile(tmp_path / "them" / "couple.toml", folder / "couple.toml")
@@ -570,7 +539,7 @@ def test_a_joiner_learns_when_another_device_was_accepted(alex, sam, tmp_path):
     assert alex("pair", "create", str(alex_copy)).code == 0
     sync(alex_copy, sam_copy)
     assert sam("pair", "join", str(sam_copy)).code == 0
-    eve = person(tmp_path / "eve-home")
+    eve = Person(tmp_path / "eve-home")
     words = json.loads(eve("pair", "join", str(alex_copy), "--json").out)["fingerprint"]
     assert alex("pair", "accept", "--fingerprint", words).code == 0
     sync(alex_copy, sam_copy)
@@ -610,7 +579,7 @@ def imported(*args: str, home: Path) -> str:
 
 def test_only_pair_pays_for_cryptography(alex, sam, tmp_path):
     pair_in_one_folder(alex, sam, tmp_path / "us")
-    home = tmp_path / "alex-home"
+    home = alex.home
     # promise list and checkin list read the partner's records now; a check-in that is
     # not shared reads no folder
     assert "cryptography" not in imported("checkin", "--rating", "7", home=home)
@@ -647,13 +616,13 @@ def test_records_checked_before_are_read_without_the_cipher(alex, sam, tmp_path)
     cryptography; a new record from the partner is verified, so that run does."""
     pair_in_one_folder(alex, sam, tmp_path / "us")
     assert sam("promise", "add", "Call at lunch", "--to", "Alexandrina").code == 0
-    assert "cryptography" in loaded("pair", "status", home=tmp_path / "alex-home")  # sam's
-    for home in (tmp_path / "alex-home", tmp_path / "sam-home"):
+    assert "cryptography" in loaded("pair", "status", home=alex.home)  # sam's
+    for home in (alex.home, sam.home):
         for command in (("pair", "status"), ("promise", "list"), ("today",)):
             loaded(*command, home=home)  # a first run may write its own caches
             assert loaded(*command, home=home) == [], (home.name, command)
     assert sam("promise", "kept", "1").code == 0
-    assert "cryptography" in loaded("today", home=tmp_path / "alex-home")
+    assert "cryptography" in loaded("today", home=alex.home)
 
 
 def test_a_folder_opened_twice_in_one_run_still_sees_what_changed_between(alex, sam, tmp_path):
@@ -677,7 +646,7 @@ def test_a_folder_opened_twice_in_one_run_still_sees_what_changed_between(alex, 
         "print(json.dumps(shown))\n"
     )
     sams_device = records.parent.name
-    env = {**os.environ, "TRUSTCLI_HOME": str(tmp_path / "alex-home"), "TRUSTCLI_NOW": ALEX_NOW}
+    env = {**os.environ, "TRUSTCLI_HOME": str(alex.home), "TRUSTCLI_NOW": ALEX_NOW}
 
     def run_between(*between: str) -> list:
         done = subprocess.run(
@@ -690,7 +659,7 @@ def test_a_folder_opened_twice_in_one_run_still_sees_what_changed_between(alex, 
         assert done.returncode == 0, done.stderr[-800:]
         return json.loads(done.stdout)
 
-    sam_home = {"TRUSTCLI_HOME": str(tmp_path / "sam-home"), "TRUSTCLI_NOW": SAM_NOW}
+    sam_home = {"TRUSTCLI_HOME": str(sam.home), "TRUSTCLI_NOW": SAM_NOW}
     add = ["env", *(f"{k}={v}" for k, v in sam_home.items()), trustcli_executable()]
     first, second = run_between(*add, "promise", "add", "Walk on sunday", "--to", "Alexandrina")
     assert second[0] == first[0] + 1 and second[1] == []

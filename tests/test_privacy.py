@@ -30,8 +30,8 @@ def answer(cli, who: str, text: str, set_name: str = "rebuild-trust") -> int:
     return int(json.loads(result.out)["id"])
 
 
-def test_show_keeps_the_partner_s_joint_answers_private_until_both_finish(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_show_keeps_the_partner_s_joint_answers_private_until_both_finish(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     sams = answer(cli, "sam", SAM_TEN)
     for args in (("ask", "show", str(sams)), ("ask", "show", str(sams), "--json")):
         result = cli(*args)
@@ -46,26 +46,33 @@ def test_show_keeps_the_partner_s_joint_answers_private_until_both_finish(cli):
     assert shown.code == 0 and "sam said that" in shown.out
     # a new round: sam's next session is sealed again until alex answers again
     again = answer(cli, "sam", SAM_TEN.replace("sam said that", "sam round two"))
-    assert "sam round two" not in cli("ask", "show", str(again)).text
+    sealed = cli("ask", "show", str(again))
+    assert sealed.code == 0, sealed.err
+    assert "sam round two" not in sealed.text
+    assert "private until you have both finished" in sealed.text
     assert "sam said that" in cli("ask", "show", str(sams)).out  # the first round stays open
     compared = cli("ask", "compare", "rebuild-trust")
     assert compared.code == 0 and "sam said that" in compared.out
     assert "sam round two" not in compared.text and "alex has not finished" in compared.text
 
 
-def test_a_later_session_of_the_same_person_takes_their_place_in_the_open_round(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_a_later_session_of_the_same_person_takes_their_place_in_the_open_round(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     first = answer(cli, "sam", SAM_TEN)
     second = answer(cli, "sam", SAM_TEN.replace("sam said that", "sam thought again"))
     answer(cli, "alex", TEN)
     compared = cli("ask", "compare", "rebuild-trust")
-    assert "sam thought again" in compared.out and "sam said that" not in compared.out
-    assert "sam said that" not in cli("ask", "show", str(first)).text  # never part of a round
+    assert compared.code == 0, compared.err
+    assert "sam thought again" in compared.out and "sam said that" not in compared.text
+    replaced = cli("ask", "show", str(first))  # never part of a round: never revealed
+    assert replaced.code == 0, replaced.err
+    assert "sam said that" not in replaced.text
+    assert "private until you have both finished" in replaced.text
     assert "sam thought again" in cli("ask", "show", str(second)).out
 
 
-def test_compare_refuses_a_set_meant_for_one_person(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_compare_refuses_a_set_meant_for_one_person(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     answer(cli, "sam", SELF, "worth-fixing")
     answer(cli, "alex", SELF.replace("sam", "alex"), "worth-fixing")
     for args in (("ask", "compare", "worth-fixing"), ("ask", "compare", "worth-fixing", "--json")):
@@ -74,8 +81,8 @@ def test_compare_refuses_a_set_meant_for_one_person(cli):
         assert "for one person" in result.err and "private thought" not in result.text
 
 
-def test_show_never_prints_another_person_s_private_reflection(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_show_never_prints_another_person_s_private_reflection(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     sams = answer(cli, "sam", SELF, "worth-fixing")
     answer(cli, "alex", SELF.replace("sam", "alex"), "worth-fixing")
     result = cli("ask", "show", str(sams))
@@ -122,8 +129,8 @@ def test_a_kept_safety_answer_is_never_shown_to_nor_cleared_by_as(home):
     assert (home / "safety.toml").read_text() == kept  # not cleared
 
 
-def test_export_holds_nothing_about_a_safety_answer(cli, home):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_export_holds_nothing_about_a_safety_answer(cli, ok, home):
+    ok("init", "--me", "alex", "--partner", "sam")
     (home / "safety.toml").write_text(
         '[[screen]]\nwho = "alex"\nshown = 2026-11-19T20:00:00+01:00\nconcern = true\n'
     )
@@ -134,13 +141,14 @@ def test_export_holds_nothing_about_a_safety_answer(cli, home):
     assert "concern" not in result.out and "2026-11-19T20:00" not in result.out
     for form in ("markdown", "ics"):
         shown = cli("export", "--format", form)
+        assert shown.code == 0 and shown.out.strip(), (form, shown.err)
         assert "afraid" not in shown.out.lower() and "concern" not in shown.out.lower()
     # the pause stays on this computer
     assert tomllib.loads((home / "safety.toml").read_text())["screen"][0]["concern"] is True
 
 
-def test_worksheets_and_the_readable_export_keep_the_same_privacy(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_worksheets_and_the_readable_export_keep_the_same_privacy(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     answer(cli, "sam", SAM_TEN)
     answer(cli, "sam", SELF, "worth-fixing")
     shown = [cli("export", "--format", "markdown")]
@@ -154,8 +162,8 @@ def test_worksheets_and_the_readable_export_keep_the_same_privacy(cli):
     assert "sam said that" in cli("export", "--format", "markdown").out
 
 
-def test_a_worksheet_keeps_showing_my_own_answers_when_the_partner_answered_later(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_a_worksheet_keeps_showing_my_own_answers_when_the_partner_answered_later(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     answer(cli, "alex", SELF.replace("sam", "alex"), "worth-fixing")
     answer(cli, "sam", SELF, "worth-fixing")
     sheet = cli("worksheet", "new", "worth-fixing", "-o", "-")

@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
-
-
-@pytest.fixture
-def at_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRUSTCLI_NOW", NOW)
+from .conftest import NOW, snapshot  # NOW: a Thursday; the at_now fixture pins it
 
 
 def travel(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
@@ -66,40 +61,40 @@ def test_due_accepts_the_date_words_people_type(cli, at_now, word, expected):
     assert listing(cli)[0]["due"] == expected
 
 
-def test_by_and_to_default_to_the_configured_names(cli, at_now):
+def test_by_and_to_default_to_the_configured_names(cli, ok, at_now):
     assert cli("init", "--me", "alex", "--partner", "sam").code == 0
-    cli("promise", "add", "Share my calendar")
+    ok("promise", "add", "Share my calendar")
     row = listing(cli)[0]
     assert (row["by"], row["to"]) == ("alex", "sam")
 
 
-def test_without_config_the_promiser_is_me(cli, at_now):
-    cli("promise", "add", "Share my calendar")
+def test_without_config_the_promiser_is_me(cli, ok, at_now):
+    ok("promise", "add", "Share my calendar")
     row = listing(cli)[0]
     assert (row["by"], row["to"]) == ("me", "")
 
 
-def test_every_is_stored_in_one_spelling(cli, at_now):
-    cli("promise", "add", "a", "--every", "Thursday, mon")
-    cli("promise", "add", "b", "--every", "every day")
+def test_every_is_stored_in_one_spelling(cli, ok, at_now):
+    ok("promise", "add", "a", "--every", "Thursday, mon")
+    ok("promise", "add", "b", "--every", "every day")
     assert [row["every"] for row in listing(cli)] == ["mon,thu", "daily"]
 
 
 # --- list ----------------------------------------------------------------------------
 
 
-def test_list_json_has_the_fields_scripts_rely_on(cli, at_now):
-    cli("promise", "add", "Be home by 7", "--to", "sam")
-    cli("promise", "kept", "1")
+def test_list_json_has_the_fields_scripts_rely_on(cli, ok, at_now):
+    ok("promise", "add", "Be home by 7", "--to", "sam")
+    ok("promise", "kept", "1")
     (row,) = listing(cli)
     for key in ("id", "text", "by", "to", "created", "due", "closed", "kept", "missed"):
         assert key in row
     assert (row["kept"], row["missed"], row["last_followup"]) == (1, 0, "2026-11-26")
 
 
-def test_list_table_shows_who_counts_and_last_followup(cli, at_now):
-    cli("promise", "add", "Be home by 7", "--to", "sam")
-    cli("promise", "missed", "1", "--note", "traffic")
+def test_list_table_shows_who_counts_and_last_followup(cli, ok, at_now):
+    ok("promise", "add", "Be home by 7", "--to", "sam")
+    ok("promise", "missed", "1", "--note", "traffic")
     result = cli("promise", "list")
     assert result.code == 0
     header, row = result.out.splitlines()
@@ -108,12 +103,12 @@ def test_list_table_shows_who_counts_and_last_followup(cli, at_now):
     assert "\x1b[" not in result.out  # no escape codes when not a terminal
 
 
-def test_list_filters_by_status(cli, monkeypatch):
+def test_list_filters_by_status(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-20T09:00:00+01:00")
-    cli("promise", "add", "late one", "--due", "+2d")
-    cli("promise", "add", "on time", "--due", "2026-12-31")
-    cli("promise", "add", "done")
-    cli("promise", "close", "3")
+    ok("promise", "add", "late one", "--due", "+2d")
+    ok("promise", "add", "on time", "--due", "2026-12-31")
+    ok("promise", "add", "done")
+    ok("promise", "close", "3")
     travel(monkeypatch, NOW)
     assert [r["id"] for r in listing(cli)] == [1, 2]
     assert [r["id"] for r in listing(cli, "--status", "overdue")] == [1]
@@ -127,30 +122,30 @@ def test_list_on_an_empty_home_says_how_to_start(cli):
     assert "promise add" in result.err
 
 
-def test_a_daily_promise_left_unmarked_becomes_overdue(cli, monkeypatch):
+def test_a_daily_promise_left_unmarked_becomes_overdue(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-23T09:00:00+01:00")  # monday
-    cli("promise", "add", "walk together", "--every", "daily")
+    ok("promise", "add", "walk together", "--every", "daily")
     travel(monkeypatch, "2026-11-24T21:00:00+01:00")  # tuesday: nothing missed yet
     assert listing(cli)[0]["status"] == "open"
     travel(monkeypatch, "2026-11-25T21:00:00+01:00")  # wednesday: tuesday went unmarked
     assert listing(cli)[0]["status"] == "overdue"
-    cli("promise", "kept", "1")
+    ok("promise", "kept", "1")
     assert listing(cli)[0]["status"] == "open"
 
 
-def test_a_weekday_schedule_does_not_expect_weekends(cli, monkeypatch):
+def test_a_weekday_schedule_does_not_expect_weekends(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-27T09:00:00+01:00")  # friday
-    cli("promise", "add", "lunch call", "--every", "weekdays")
-    cli("promise", "kept", "1")
+    ok("promise", "add", "lunch call", "--every", "weekdays")
+    ok("promise", "kept", "1")
     travel(monkeypatch, "2026-11-30T09:00:00+01:00")  # monday
     assert listing(cli)[0]["status"] == "open"
 
 
-def test_a_kept_one_off_promise_past_its_due_date_is_not_overdue(cli, monkeypatch):
+def test_a_kept_one_off_promise_past_its_due_date_is_not_overdue(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-20T09:00:00+01:00")
-    cli("promise", "add", "fix the shelf", "--due", "tomorrow")
-    cli("promise", "add", "call the bank", "--due", "tomorrow")
-    cli("promise", "kept", "1", "--on", "today")
+    ok("promise", "add", "fix the shelf", "--due", "tomorrow")
+    ok("promise", "add", "call the bank", "--due", "tomorrow")
+    ok("promise", "kept", "1", "--on", "today")
     travel(monkeypatch, NOW)
     statuses = {row["id"]: row["status"] for row in listing(cli)}
     assert statuses == {1: "open", 2: "overdue"}
@@ -159,8 +154,8 @@ def test_a_kept_one_off_promise_past_its_due_date_is_not_overdue(cli, monkeypatc
 # --- kept / missed / show -------------------------------------------------------------
 
 
-def test_followups_append_records_with_date_note_and_offset(cli, home: Path, at_now):
-    cli("promise", "add", "Phone before 9", "--since", "-3d")
+def test_followups_append_records_with_date_note_and_offset(cli, ok, home: Path, at_now):
+    ok("promise", "add", "Phone before 9", "--since", "-3d")
     assert cli("promise", "kept", "1", "--note", "called at 8:40").code == 0
     assert cli("promise", "missed", "1", "--on", "yesterday").code == 0
     text = (home / "followthrough.toml").read_text()
@@ -176,12 +171,12 @@ def test_followups_append_records_with_date_note_and_offset(cli, home: Path, at_
     assert list(one)[-1] == "at"  # written last: a torn record is always detectable
 
 
-def test_show_lists_the_history_in_the_order_things_happened(cli, monkeypatch):
+def test_show_lists_the_history_in_the_order_things_happened(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-20T09:00:00+01:00")
-    cli("promise", "add", "No phone at dinner", "--to", "sam")
+    ok("promise", "add", "No phone at dinner", "--to", "sam")
     travel(monkeypatch, NOW)
-    cli("promise", "kept", "1", "--on", "2026-11-25", "--note", "second")
-    cli("promise", "missed", "1", "--on", "2026-11-21", "--note", "first")
+    ok("promise", "kept", "1", "--on", "2026-11-25", "--note", "second")
+    ok("promise", "missed", "1", "--on", "2026-11-21", "--note", "first")
     human = cli("promise", "show", "1")
     assert human.code == 0
     assert human.out.index("first") < human.out.index("second")
@@ -191,13 +186,13 @@ def test_show_lists_the_history_in_the_order_things_happened(cli, monkeypatch):
     assert (data["kept"], data["missed"], data["current_streak"]) == (1, 1, 1)
 
 
-def test_a_weekday_for_on_looks_back(cli, monkeypatch):
+def test_a_weekday_for_on_looks_back(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-16T09:00:00+01:00")
-    cli("promise", "add", "x")
+    ok("promise", "add", "x")
     travel(monkeypatch, NOW)  # thursday
-    cli("promise", "kept", "1", "--on", "fri")
+    ok("promise", "kept", "1", "--on", "fri")
     assert listing(cli)[0]["last_followup"] == "2026-11-20"
-    cli("promise", "kept", "1", "--on", "thu")  # on a thursday, 'thu' is today
+    ok("promise", "kept", "1", "--on", "thu")  # on a thursday, 'thu' is today
     assert listing(cli)[0]["last_followup"] == "2026-11-26"
 
 
@@ -210,9 +205,9 @@ def test_help_says_a_weekday_name_can_be_today(cli):
 # --- close / reopen ---------------------------------------------------------------------
 
 
-def test_close_keeps_the_promise_in_history(cli, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "add", "b")
+def test_close_keeps_the_promise_in_history(cli, ok, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "add", "b")
     assert cli("promise", "close", "1").code == 0
     assert cli("promise", "close", "2", "--released").code == 0
     rows = listing(cli, "--all")
@@ -224,20 +219,32 @@ def test_close_keeps_the_promise_in_history(cli, at_now):
     assert "released" in cli("promise", "show", "2").out
 
 
-def test_a_reopened_promise_takes_followups_again(cli, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "close", "1")
-    assert cli("promise", "reopen", "1").code == 0
-    assert cli("promise", "kept", "1").code == 0
+def test_a_reopened_promise_takes_followups_again(cli, ok, home, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "close", "1")
+    closed = snapshot(home)
+    assert_refused(cli("promise", "kept", "1"), "is closed", "promise reopen 1")
+    assert snapshot(home) == closed
+    reopened = cli("promise", "reopen", "1")
+    assert (reopened.code, reopened.out, reopened.err) == (0, "", "Promise 1 is open again.\n")
+    (row,) = listing(cli)
+    assert (row["status"], row["closed"], row["closed_how"]) == ("open", None, None)
+    opened = snapshot(home)
+    assert_refused(cli("promise", "reopen", "1"), "already open")
+    assert snapshot(home) == opened
+    kept = cli("promise", "kept", "1")
+    assert (kept.code, kept.err) == (0, "Recorded: promise 1 kept today.\n")
+    (row,) = listing(cli)
+    assert (row["kept"], row["last_followup"], row["last_result"]) == (1, NOW[:10], "kept")
 
 
 # --- stats ------------------------------------------------------------------------------
 
 
-def test_stats_counts_rates_and_streaks_in_date_order(cli, monkeypatch):
+def test_stats_counts_rates_and_streaks_in_date_order(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-11-01T09:00:00+01:00")
-    cli("promise", "add", "a", "--every", "daily")
-    cli("promise", "add", "b", "--due", "+1d")
+    ok("promise", "add", "a", "--every", "daily")
+    ok("promise", "add", "b", "--due", "+1d")
     travel(monkeypatch, NOW)
     # promise 1, by day: 4 kept, 1 missed, 3 kept (recorded out of order)
     for day, result in [
@@ -251,7 +258,7 @@ def test_stats_counts_rates_and_streaks_in_date_order(cli, monkeypatch):
         ("2026-11-25", "kept"),
     ]:
         assert cli("promise", result, "1", "--on", day).code == 0
-    cli("promise", "missed", "2", "--on", "2026-11-02")
+    ok("promise", "missed", "2", "--on", "2026-11-02")
     figures = json.loads(cli("promise", "stats", "--json").out)
     one, two = figures["promises"]
     assert (one["kept"], one["missed"], one["rate"]) == (7, 1, 0.875)
@@ -265,10 +272,10 @@ def test_stats_counts_rates_and_streaks_in_date_order(cli, monkeypatch):
     assert "88%" in human.out and "overdue: 2" in human.out
 
 
-def test_stats_stay_right_after_the_log_is_edited_by_hand(cli, home: Path, at_now):
-    cli("promise", "add", "a", "--since", "yesterday")
-    cli("promise", "kept", "1")
-    cli("promise", "kept", "1", "--on", "yesterday")
+def test_stats_stay_right_after_the_log_is_edited_by_hand(cli, ok, home: Path, at_now):
+    ok("promise", "add", "a", "--since", "yesterday")
+    ok("promise", "kept", "1")
+    ok("promise", "kept", "1", "--on", "yesterday")
     assert json.loads(cli("promise", "stats", "--json").out)["overall"]["kept"] == 2
     log = home / "followthrough.toml"
     log.write_text(log.read_text().replace('"kept"', '"missed"', 1))
@@ -319,23 +326,23 @@ def assert_refused(result, *phrases: str, code: int = 2) -> None:
         (["promise", "frobnicate"], "No such command"),
     ],
 )
-def test_bad_input_gets_one_clear_line_and_changes_nothing(cli, home, at_now, args, phrase):
-    cli("promise", "add", "the one promise")
+def test_bad_input_gets_one_clear_line_and_changes_nothing(cli, ok, home, at_now, args, phrase):
+    ok("promise", "add", "the one promise")
     before = {p.name: p.read_bytes() for p in home.glob("*.toml")}
     assert_refused(cli(*args), phrase)
     assert {p.name: p.read_bytes() for p in home.glob("*.toml")} == before
 
 
-def test_a_closed_promise_cannot_be_marked(cli, home, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "close", "1")
+def test_a_closed_promise_cannot_be_marked(cli, ok, home, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "close", "1")
     assert_refused(cli("promise", "kept", "1"), "closed", "reopen")
     assert_refused(cli("promise", "close", "1"), "already closed")
     assert not (home / "followthrough.toml").exists()
 
 
-def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, home, at_now):
-    cli("promise", "add", "a")
+def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, ok, home, at_now):
+    ok("promise", "add", "a")
     path = home / "promises.toml"
     broken = path.read_text().replace('text = "a"', 'text = "a')
     path.write_text(broken)
@@ -346,9 +353,9 @@ def test_a_hand_broken_promises_file_is_named_and_never_overwritten(cli, home, a
     assert path.read_text() == broken
 
 
-def test_a_hand_edited_last_followup_is_named_not_called_cut_off(cli, home, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "kept", "1")
+def test_a_hand_edited_last_followup_is_named_not_called_cut_off(cli, ok, home, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "kept", "1")
     log = home / "followthrough.toml"
     log.write_text(log.read_text().replace('result = "kept"', 'result = "kpt"'))
     result = cli("promise", "list")
@@ -356,8 +363,8 @@ def test_a_hand_edited_last_followup_is_named_not_called_cut_off(cli, home, at_n
     assert "cut off" not in result.err
 
 
-def test_a_promise_with_a_missing_field_is_named(cli, home, at_now):
-    cli("promise", "add", "a")
+def test_a_promise_with_a_missing_field_is_named(cli, ok, home, at_now):
+    ok("promise", "add", "a")
     path = home / "promises.toml"
     path.write_text(path.read_text().replace('text = "a"\n', ""))
     assert_refused(cli("promise", "add", "b"), "promise 1 has no 'text'")
@@ -371,10 +378,10 @@ def test_an_unwritable_data_home_is_a_runtime_failure(sh, tmp_path):
     assert_refused(result, "is not a folder", code=1)
 
 
-def test_files_are_private(cli, home: Path, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "kept", "1")
-    cli("promise", "list")
+def test_files_are_private(ok, home: Path, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "kept", "1")
+    ok("promise", "list")
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     for path in home.rglob("*"):
         expected = 0o700 if path.is_dir() else 0o600
@@ -403,9 +410,9 @@ def promise_blocks(path: Path) -> list[str]:
     return path.read_text().split("[[promise]]")
 
 
-def test_an_emptied_promises_file_never_gives_an_old_id_again(cli, home: Path, at_now):
-    cli("promise", "add", "Call at lunch")
-    cli("promise", "kept", "1", "--note", "called")
+def test_an_emptied_promises_file_never_gives_an_old_id_again(cli, ok, home: Path, at_now):
+    ok("promise", "add", "Call at lunch")
+    ok("promise", "kept", "1", "--note", "called")
     (home / "promises.toml").write_text("")  # emptied by hand
     result = cli("promise", "add", "A new promise")
     assert result.out == "2\n"
@@ -414,9 +421,9 @@ def test_an_emptied_promises_file_never_gives_an_old_id_again(cli, home: Path, a
     assert "followthrough.toml" in result.err  # the orphaned follow-up is named
 
 
-def test_a_hand_deleted_last_promise_never_gives_its_id_again(cli, home: Path, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "add", "b")
+def test_a_hand_deleted_last_promise_never_gives_its_id_again(cli, ok, home: Path, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "add", "b")
     path = home / "promises.toml"
     path.write_text("[[promise]]".join(promise_blocks(path)[:-1]).rstrip() + "\n")
     assert [row["id"] for row in listing(cli)] == [1]
@@ -424,11 +431,11 @@ def test_a_hand_deleted_last_promise_never_gives_its_id_again(cli, home: Path, a
     assert [row["id"] for row in listing(cli)] == [1, 3]
 
 
-def test_followups_whose_promise_is_gone_are_named_with_their_line(cli, home: Path, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "add", "b")
-    cli("promise", "kept", "1")
-    cli("promise", "kept", "2")
+def test_followups_whose_promise_is_gone_are_named_with_their_line(cli, ok, home: Path, at_now):
+    ok("promise", "add", "a")
+    ok("promise", "add", "b")
+    ok("promise", "kept", "1")
+    ok("promise", "kept", "2")
     path = home / "promises.toml"
     blocks = promise_blocks(path)
     path.write_text(blocks[0] + "[[promise]]" + blocks[2])  # promise 1 deleted by hand
@@ -444,9 +451,11 @@ def test_followups_whose_promise_is_gone_are_named_with_their_line(cli, home: Pa
     assert cli("promise", "add", "c").out == "3\n"
 
 
-def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(cli, home: Path, at_now):
-    cli("promise", "add", "a")
-    cli("promise", "add", "b")
+def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(
+    cli, ok, home: Path, at_now
+):
+    ok("promise", "add", "a")
+    ok("promise", "add", "b")
     path = home / "promises.toml"
     path.write_text(path.read_text().replace("id = 2", "id = 1"))
     edited = path.read_text()
@@ -468,8 +477,8 @@ def test_duplicate_ids_are_named_with_both_lines_and_nothing_acts_on_them(cli, h
 # --- one day, one record ---------------------------------------------------------------------
 
 
-def test_one_day_holds_one_record_per_promise(cli, home: Path, at_now):
-    cli("promise", "add", "a", "--every", "daily", "--since", "-1w")
+def test_one_day_holds_one_record_per_promise(cli, ok, home: Path, at_now):
+    ok("promise", "add", "a", "--every", "daily", "--since", "-1w")
     assert cli("promise", "kept", "1").code == 0
     log = home / "followthrough.toml"
     before = log.read_bytes()
@@ -507,8 +516,8 @@ def test_parallel_kept_of_one_promise_leaves_exactly_one_record(sh, home: Path, 
 # --- dates that cannot be ------------------------------------------------------------------
 
 
-def test_a_followup_before_the_promise_was_made_is_refused(cli, home: Path, at_now):
-    cli("promise", "add", "a")
+def test_a_followup_before_the_promise_was_made_is_refused(cli, ok, home: Path, at_now):
+    ok("promise", "add", "a")
     for day in ("0001-01-01", "2026-11-25", "yesterday"):
         assert_refused(
             cli("promise", "kept", "1", "--on", day), "made on 2026-11-26", "edit 1 --since"
@@ -516,14 +525,14 @@ def test_a_followup_before_the_promise_was_made_is_refused(cli, home: Path, at_n
     assert not (home / "followthrough.toml").exists()
 
 
-def test_since_backfills_a_promise_made_before_it_was_typed_in(cli, home: Path, at_now):
+def test_since_backfills_a_promise_made_before_it_was_typed_in(cli, ok, home: Path, at_now):
     assert cli("promise", "add", "a", "--every", "daily", "--since", "2026-11-20").code == 0
     assert cli("promise", "kept", "1", "--on", "2026-11-21").code == 0
     row = listing(cli)[0]
     assert (row["since"], row["created"][:10]) == ("2026-11-20", "2026-11-26")
     assert "made     2026-11-20" in cli("promise", "show", "1").out
     # corrected later
-    cli("promise", "add", "b")
+    ok("promise", "add", "b")
     assert_refused(cli("promise", "kept", "2", "--on", "2026-11-02"), "made on 2026-11-26")
     edited = cli("promise", "edit", "2", "--since", "2026-11-01")
     assert edited.code == 0, edited.err
@@ -540,18 +549,18 @@ def test_since_backfills_a_promise_made_before_it_was_typed_in(cli, home: Path, 
 # --- numbers that don't flatter -------------------------------------------------------------
 
 
-def test_a_streak_needs_every_scheduled_day_in_between_recorded(cli, monkeypatch):
+def test_a_streak_needs_every_scheduled_day_in_between_recorded(cli, ok, monkeypatch):
     travel(monkeypatch, "2026-10-01T09:00:00+01:00")
-    cli("promise", "add", "daily", "--every", "daily")
-    cli("promise", "add", "weekdays", "--every", "weekdays")
-    cli("promise", "add", "weekly", "--every", "weekly")
+    ok("promise", "add", "daily", "--every", "daily")
+    ok("promise", "add", "weekdays", "--every", "weekdays")
+    ok("promise", "add", "weekly", "--every", "weekly")
     travel(monkeypatch, NOW)  # thursday 2026-11-26
     for offset in range(11):  # 10-20 … 10-30 kept, then 27 days with nothing recorded
-        cli("promise", "kept", "1", "--on", (date(2026, 10, 20) + timedelta(offset)).isoformat())
+        ok("promise", "kept", "1", "--on", (date(2026, 10, 20) + timedelta(offset)).isoformat())
     for day in ("2026-11-13", "2026-11-20", "2026-11-23", "2026-11-24", "2026-11-25"):
-        cli("promise", "kept", "2", "--on", day)  # fri, then mon-wed: the weekend is no gap
+        ok("promise", "kept", "2", "--on", day)  # fri, then mon-wed: the weekend is no gap
     for day in ("2026-11-02", "2026-11-09", "2026-11-23"):
-        cli("promise", "kept", "3", "--on", day)  # two weeks between 11-09 and 11-23
+        ok("promise", "kept", "3", "--on", day)  # two weeks between 11-09 and 11-23
     rows = json.loads(cli("promise", "stats", "--json").out)["promises"]
     streaks = [(row["current_streak"], row["longest_streak"]) for row in rows]
     assert streaks == [(0, 11), (4, 4), (1, 2)]
@@ -559,9 +568,9 @@ def test_a_streak_needs_every_scheduled_day_in_between_recorded(cli, monkeypatch
     assert overall["current_streak"] == 0  # the daily promise has been left unrecorded
 
 
-def test_since_survives_export_and_import(cli, home: Path, at_now, monkeypatch, tmp_path):
-    cli("promise", "add", "a", "--every", "daily", "--since", "2026-11-20")
-    cli("promise", "kept", "1", "--on", "2026-11-21")
+def test_since_survives_export_and_import(cli, ok, home: Path, at_now, monkeypatch, tmp_path):
+    ok("promise", "add", "a", "--every", "daily", "--since", "2026-11-20")
+    ok("promise", "kept", "1", "--on", "2026-11-21")
     backup = tmp_path / "backup.json"
     assert cli("export", "-o", str(backup)).code == 0
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))

@@ -115,7 +115,7 @@ def _fresh_home() -> Iterator[Path]:
 # --- 1. concurrent writers ------------------------------------------------------------
 
 
-def test_concurrent_kept_loses_no_followup(home: Path, cli, sh) -> None:
+def test_concurrent_kept_loses_no_followup(home: Path, cli, sh, at_now) -> None:
     """Two processes recording 'kept' 50 times each at once: all 100 land, the file parses.
     (One record per promise and day: each run records its own day.)"""
     assert cli("promise", "add", "Call if I'm late", "--since", "-200d").code == 0
@@ -210,7 +210,7 @@ def _kill_at_random(code: str, rng: random.Random, target: Path) -> float:
     return delay
 
 
-def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh) -> None:
+def test_sigkilled_followup_writer_leaves_a_sound_log(home: Path, cli, sh, at_now) -> None:
     """A follow-up writer killed at random moments never leaves a torn or unreadable log."""
     seed = _seed()
     rng = random.Random(seed)
@@ -285,7 +285,9 @@ def _torn_cuts(data: bytes) -> tuple[range, int]:
     return range(header + 1, len(data) - 1), data.count(b"\n", 0, header) + 1
 
 
-def test_torn_last_record_blocks_appends_and_is_kept_byte_identical(home: Path, cli) -> None:
+def test_torn_last_record_blocks_appends_and_is_kept_byte_identical(
+    home: Path, cli, at_now
+) -> None:
     """Cut anywhere inside the last record: list and kept exit 2 with one line, and kept
     leaves the file byte-identical instead of burying the torn record."""
     _three_followups(cli, warm_cache=False)
@@ -310,7 +312,7 @@ def test_torn_last_record_blocks_appends_and_is_kept_byte_identical(home: Path, 
     assert cli("promise", "list").code == 0
 
 
-def test_cut_between_records_is_not_torn(home: Path, cli) -> None:
+def test_cut_between_records_is_not_torn(home: Path, cli, at_now) -> None:
     """A cut that leaves only whitespace of the last record is a sound file of two records."""
     _three_followups(cli, warm_cache=False)
     log = home / "followthrough.toml"
@@ -326,7 +328,7 @@ def test_cut_between_records_is_not_torn(home: Path, cli) -> None:
 
 @pytest.mark.parametrize("warm_cache", [False, True], ids=["cold-cache", "warm-cache"])
 def test_torn_last_record_is_reported_as_incomplete_at_its_line(
-    home: Path, cli, warm_cache: bool
+    home: Path, cli, warm_cache: bool, at_now
 ) -> None:
     """Every cut inside the last record is reported as incomplete, from that record's line."""
     _three_followups(cli, warm_cache)
@@ -404,7 +406,7 @@ def test_broken_promises_file_is_named_and_never_written(home: Path, cli, args) 
     [("promise", "list"), ("promise", "stats", "--json"), ("promise", "show", "1")],
     ids=lambda a: "-".join(a[1:]),
 )
-def test_broken_middle_of_followthrough_is_named(home: Path, cli, args, warm_cache) -> None:
+def test_broken_middle_of_followthrough_is_named(home: Path, cli, args, warm_cache, at_now) -> None:
     """A syntax error in the middle record of the log names its own line (not 'incomplete'
     from the last record's line) and the file is left alone."""
     _three_followups(cli, warm_cache=False)
@@ -426,7 +428,7 @@ def test_broken_middle_of_followthrough_is_named(home: Path, cli, args, warm_cac
     assert log.read_bytes() == before
 
 
-def test_kept_refuses_to_append_to_a_log_broken_in_the_middle(home: Path, cli) -> None:
+def test_kept_refuses_to_append_to_a_log_broken_in_the_middle(home: Path, cli, at_now) -> None:
     """A log that does not parse is never appended to, wherever the error is."""
     _three_followups(cli, warm_cache=False)
     log = home / "followthrough.toml"
@@ -560,7 +562,7 @@ def test_ctrl_c_at_each_point_of_a_write_gives_one_line_and_sound_data(
 
 @pytest.mark.parametrize("point", ["reading the log", "appending"])
 def test_ctrl_c_while_recording_a_followup_loses_nothing_else(
-    home: Path, cli, tmp_path: Path, point: str
+    home: Path, cli, tmp_path: Path, point: str, at_now
 ) -> None:
     assert cli("promise", "add", "call at lunch", "--every", "daily", "--since", "-3d").code == 0
     assert cli("promise", "kept", "1", "--on", "yesterday").code == 0
@@ -627,10 +629,15 @@ def test_ctrl_c_before_any_command_code_runs_is_one_line(tmp_path: Path) -> None
     ids=" ".join,
 )
 def test_a_folder_where_a_file_belongs_gives_one_line(
-    home: Path, cli, name: str, kind: str, command: tuple[str, ...]
+    home: Path, ok, cli, name: str, kind: str, command: tuple[str, ...]
 ) -> None:
     """Hand-made or half-restored homes: one line naming the path, never an internal error."""
+    ok("promise", "add", "Call when I'm late")  # so 'kept 1' reaches the files, not 'no promise'
     target = home / name
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     if kind == "folder":
         target.mkdir()
@@ -640,4 +647,4 @@ def test_a_folder_where_a_file_belongs_gives_one_line(
     assert "internal error" not in result.err and "Traceback" not in result.err
     if result.code != 0:
         (line,) = result.err.strip().splitlines()
-        assert name.split("/")[-1] in line or result.code == 2, line
+        assert name.split("/")[-1] in line, line

@@ -48,10 +48,10 @@ def test_add_prints_the_id_and_next_three_times(cli, monkeypatch, when, first_th
     assert data["when"] == when
 
 
-def test_list_shows_schedule_as_written_message_kind_and_next(cli, monkeypatch):
+def test_list_shows_schedule_as_written_message_kind_and_next(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk")
-    cli("promise", "add", "Walk together", "--every", "mon,thu")
+    ok("remind", "add", "weekly sun 19:00", "-m", "Our weekly talk")
+    ok("promise", "add", "Walk together", "--every", "mon,thu")
     rows = json.loads(cli("remind", "list", "--json").out)
     assert [(r["id"], r["when"], r["kind"]) for r in rows] == [
         (1, "weekly sun 19:00", "checkin"),
@@ -64,9 +64,9 @@ def test_list_shows_schedule_as_written_message_kind_and_next(cli, monkeypatch):
     assert "Sun 2026-11-29 19:00" in human and "p1" in human
 
 
-def test_pause_resume_and_rm(cli, home, monkeypatch):
+def test_pause_resume_and_rm(cli, ok, home, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("remind", "add", "daily 21:00")
+    ok("remind", "add", "daily 21:00")
     assert cli("remind", "pause", "1").code == 0
     assert json.loads(cli("remind", "list", "--json").out)[0]["paused"] is True
     assert cli("remind", "pause", "1").code == 2
@@ -75,9 +75,9 @@ def test_pause_resume_and_rm(cli, home, monkeypatch):
     assert json.loads(cli("remind", "list", "--json").out) == []
 
 
-def test_promise_reminders_come_at_the_configured_time(cli, home, monkeypatch):
+def test_promise_reminders_come_at_the_configured_time(cli, ok, home, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("promise", "add", "Call at lunch", "--every", "weekdays")
+    ok("promise", "add", "Call at lunch", "--every", "weekdays")
     (home / "config.toml").write_text('[remind]\npromise_time = "12:30"\n')
     assert json.loads(cli("remind", "list", "--json").out)[0]["when"] == "weekdays 12:30"
     (home / "config.toml").write_text('[remind]\npromise_time = "noon"\n')
@@ -85,13 +85,13 @@ def test_promise_reminders_come_at_the_configured_time(cli, home, monkeypatch):
     assert result.code == 2 and "promise_time must be a time" in result.err
 
 
-def test_a_promise_reminder_stops_with_the_promise(cli, monkeypatch):
+def test_a_promise_reminder_stops_with_the_promise(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("promise", "add", "Call at lunch", "--every", "weekdays")
+    ok("promise", "add", "Call at lunch", "--every", "weekdays")
     assert [r["id"] for r in json.loads(cli("remind", "list", "--json").out)] == ["p1"]
     refused = cli("remind", "rm", "p1")
     assert refused.code == 2 and "promise close 1" in refused.err
-    cli("promise", "close", "1")
+    ok("promise", "close", "1")
     assert json.loads(cli("remind", "list", "--json").out) == []
 
 
@@ -111,20 +111,20 @@ def test_a_promise_reminder_stops_with_the_promise(cli, monkeypatch):
         (["remind", "pause", "x"], "no reminder 'x'"),
     ],
 )
-def test_bad_input_is_one_line_and_writes_nothing(cli, home, monkeypatch, args, phrase):
+def test_bad_input_is_one_line_and_writes_nothing(cli, ok, home, monkeypatch, args, phrase):
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
-    cli("promise", "add", "open one")
-    cli("promise", "add", "closed one")
-    cli("promise", "close", "2")
+    ok("promise", "add", "open one")
+    ok("promise", "add", "closed one")
+    ok("promise", "close", "2")
     result = cli(*args)
     assert result.code == 2, result
     assert phrase in result.err and len(result.err.splitlines()) == 1
     assert not (home / "reminders.toml").exists()
 
 
-def test_due_lists_what_fell_due_since_the_last_ack(cli, monkeypatch):
+def test_due_lists_what_fell_due_since_the_last_ack(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-23T09:00:00+01:00")
-    cli("remind", "add", "daily 21:00", "-m", "Check in")
+    ok("remind", "add", "daily 21:00", "-m", "Check in")
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-25T22:00:00+01:00")
     due = json.loads(cli("remind", "due", "--json").out)
     assert [d["at"] for d in due] == [
@@ -138,8 +138,8 @@ def test_due_lists_what_fell_due_since_the_last_ack(cli, monkeypatch):
     assert cli("remind", "due").out.count("Check in") == 1
 
 
-def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh):
-    sh("remind", "add", "daily 21:00")
+def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh_ok):
+    sh_ok("remind", "add", "daily 21:00")
     code = (
         "import sys\nfrom trustcli.cli import main\n"
         "assert main(['remind', 'due']) == 0\n"
@@ -153,23 +153,23 @@ def test_due_does_not_import_apscheduler_once_the_cache_is_warm(home, sh):
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlin", ""])
-def test_due_with_a_warm_cache_builds_no_time_zone(home, sh, monkeypatch, zone):
+def test_due_with_a_warm_cache_builds_no_time_zone(home, sh_ok, monkeypatch, zone, at_now):
     """The cache is kept per zone, and knowing which zone this is costs no zone
     database (zoneinfo, ~2 ms) nor tzlocal (~5 ms with logging) at every prompt."""
     if zone:
         monkeypatch.setenv("TZ", zone)
     else:
         monkeypatch.delenv("TZ")
-    sh("remind", "add", "daily 21:00")
-    sh("promise", "add", "Walk together", "--every", "monthly")  # brings its own reminder
-    sh("remind", "add", "2030-01-01T10:00", "-m", "once")
-    sh("remind", "due")
+    sh_ok("remind", "add", "daily 21:00")
+    sh_ok("promise", "add", "Walk together", "--every", "monthly")  # brings its own reminder
+    sh_ok("remind", "add", "2030-01-01T10:00", "-m", "once")
+    sh_ok("remind", "due")
     assert modules_loaded([["remind", "due"]], ("zoneinfo", "tzlocal", "apscheduler")) == []
 
 
-def test_due_reads_its_times_again_in_another_zone(cli, monkeypatch):
+def test_due_reads_its_times_again_in_another_zone(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
-    cli("remind", "add", "daily 21:00", "-m", "Check in")
+    ok("remind", "add", "daily 21:00", "-m", "Check in")
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-21T22:00:00+01:00")
     assert [item["at"] for item in json.loads(cli("remind", "due", "--json").out)] == [
         "2026-11-20T21:00:00+01:00",
@@ -201,7 +201,7 @@ def test_add_and_list_do_not_import_apscheduler(home, when):
     assert done.stdout.splitlines()[-1] == "False"
 
 
-def _two_reminders_cached(cli, home, monkeypatch):
+def _two_reminders_cached(ok, home, monkeypatch):
     """Two reminders added at noon with their fire times cached, the clock an hour on:
     (the cache file, a reader of its times, what it held)."""
     cache = home / "cache" / "reminder-times.json"
@@ -210,24 +210,24 @@ def _two_reminders_cached(cli, home, monkeypatch):
         return json.loads(cache.read_text().partition("\n")[2])
 
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T12:00:00+01:00")
-    cli("remind", "add", "daily 21:00")
-    cli("remind", "add", "weekly sun 19:00")
+    ok("remind", "add", "daily 21:00")
+    ok("remind", "add", "weekly sun 19:00")
     made = cached()
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-20T13:00:00+01:00")
     return cache, cached, made
 
 
-def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, monkeypatch):
+def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, ok, home, monkeypatch):
     """The others' fire times do not change when a reminder is added: a current cache
     keeps them (and its window) and gains the new one's, the same as computing
     everything again gives."""
-    cache, cached, made = _two_reminders_cached(cli, home, monkeypatch)
+    cache, cached, made = _two_reminders_cached(ok, home, monkeypatch)
     assert cli("remind", "add", "mon,thu 20:00").code == 0
     added = cached()
     assert (added["from"], added["until"]) == (made["from"], made["until"])
     assert {k: v for k, v in added["times"].items() if k != "3"} == made["times"]
     cache.unlink()
-    cli("remind", "list")  # computes nothing into the cache
+    ok("remind", "list")  # computes nothing into the cache
     assert cli("remind", "due").code == 0
     again = cached()
     assert added["times"]["3"] == [t for t in again["times"]["3"] if t <= added["until"]]
@@ -240,10 +240,10 @@ def test_add_computes_only_its_own_times_when_the_cache_is_current(cli, home, mo
     ]
 
 
-def test_pause_and_resume_keep_a_current_cache_current(cli, home, monkeypatch):
+def test_pause_and_resume_keep_a_current_cache_current(cli, ok, home, monkeypatch):
     """Pausing takes one reminder's times out of a current cache; resuming puts back
     the same times computing everything again gives; the others' stay as they were."""
-    _, cached, made = _two_reminders_cached(cli, home, monkeypatch)
+    _, cached, made = _two_reminders_cached(ok, home, monkeypatch)
     assert cli("remind", "pause", "2").code == 0
     paused = cached()
     assert (paused["from"], paused["until"]) == (made["from"], made["until"])
@@ -419,8 +419,8 @@ def test_a_reminder_added_while_running_fires_without_restart(sh, notifications,
     assert running.stop() == 0
 
 
-def test_sigterm_stops_it_cleanly(sh, notifications, start_daemon, home):
-    sh("remind", "add", "daily 21:00")
+def test_sigterm_stops_it_cleanly(sh_ok, notifications, start_daemon, home):
+    sh_ok("remind", "add", "daily 21:00")
     running = start_daemon()
     running.wait_for_log("scheduled 1 reminder")
     assert running.stop() == 0
@@ -441,10 +441,10 @@ DAEMON_POINTS = {
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 @pytest.mark.parametrize("point", DAEMON_POINTS, ids=lambda point: point.replace(" ", "-"))
 def test_a_stop_signal_at_any_point_of_start_up_exits_cleanly(
-    sh, notifications, home, tmp_path, point, signum
+    sh_ok, notifications, home, tmp_path, point, signum
 ):
     """Before the scheduler runs, too: the signal waits its turn, then a clean 0."""
-    sh("remind", "add", "daily 21:00")
+    sh_ok("remind", "add", "daily 21:00")
     event, match = DAEMON_POINTS[point]
     with (tmp_path / "daemon.log").open("w") as log:
         held = start_held(
@@ -463,9 +463,9 @@ def test_a_stop_signal_at_any_point_of_start_up_exits_cleanly(
 
 
 def test_a_reload_and_a_stop_sent_during_start_up_are_both_honoured(
-    sh, notifications, home, tmp_path
+    sh_ok, notifications, home, tmp_path
 ):
-    sh("remind", "add", "daily 21:00")
+    sh_ok("remind", "add", "daily 21:00")
     with (tmp_path / "daemon.log").open("w") as log:
         held = start_held(
             tmp_path / "hold", "open", "reminders.toml", "remind", "--daemon", stderr=log
@@ -649,10 +649,10 @@ def test_a_one_time_reminder_that_passed_just_before_a_reload_is_delivered_late(
 
 
 def test_promise_text_reaches_the_lock_screen_only_when_allowed(
-    sh, notifications, start_daemon, home
+    sh, sh_ok, notifications, start_daemon, home
 ):
     """What the desktop receives, through the real daemon: no promise text by default."""
-    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    sh_ok("promise", "add", "Tell you when I am late", "--every", "daily")
     remind = ("--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
     running = start_daemon()
     add_once_ready(sh, running, *remind)
@@ -660,7 +660,7 @@ def test_promise_text_reaches_the_lock_screen_only_when_allowed(
     assert got["body"] == "Did you keep it?"
     assert running.stop() == 0
     (home / "config.toml").write_text("[notify]\nshow_details = true\n")
-    sh("remind", "rm", "1")
+    sh_ok("remind", "rm", "1")
     running = start_daemon()
     add_once_ready(sh, running, *remind)
     got = notifications.wait_for(2)[1]
@@ -737,9 +737,9 @@ FULL = {**GENERIC, "body": "Did you keep it?\n“Tell you when I am late”"}
     ],
 )
 def test_notify_show_decides_what_the_lock_screen_shows(
-    sh, notifications, start_daemon, home, settings, shown
+    sh, sh_ok, notifications, start_daemon, home, settings, shown
 ):
-    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    sh_ok("promise", "add", "Tell you when I am late", "--every", "daily")
     (home / "config.toml").write_text(f"[notify]\n{settings}\n")
     running = start_daemon()
     add_once_ready(sh, running, "--kind", "promise", "--promise", "1", "-m", "Did you keep it?")
@@ -754,10 +754,10 @@ def test_notify_show_decides_what_the_lock_screen_shows(
     ids=["default", "asked-for"],
 )
 def test_with_the_vault_on_notifications_show_nothing_unless_asked(
-    sh, notifications, start_daemon, home, turn_vault_on, settings, shown
+    sh, sh_ok, notifications, start_daemon, home, turn_vault_on, settings, shown
 ):
     """The default is a neutral notification; the person's own choice stands."""
-    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    sh_ok("promise", "add", "Tell you when I am late", "--every", "daily")
     if settings:
         (home / "config.toml").write_text(settings)
     turn_vault_on()
@@ -769,11 +769,11 @@ def test_with_the_vault_on_notifications_show_nothing_unless_asked(
 
 
 def test_a_config_broken_while_the_daemon_runs_shows_nothing_and_keeps_it_running(
-    sh, notifications, start_daemon, home
+    sh, sh_ok, notifications, start_daemon, home
 ):
     """A config.toml the daemon cannot read (broken by hand here; later, a vault that
     is locked) is a neutral notification, never a crashed job or a lost reminder."""
-    sh("promise", "add", "Tell you when I am late", "--every", "daily")
+    sh_ok("promise", "add", "Tell you when I am late", "--every", "daily")
     (home / "config.toml").write_text('[notify]\nshow = "full"\n')
     running = start_daemon()
     running.wait_for_log("ready")

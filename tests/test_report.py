@@ -15,19 +15,19 @@ NOW = "2026-11-26T20:00:00+01:00"  # a Thursday
 
 
 @pytest.fixture
-def history(cli, monkeypatch):
+def history(cli, ok, monkeypatch):
     """Four weeks of records: a perfect week, a streak, a rising trust rating."""
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-26T09:00:00+01:00")
-    cli("init", "--me", "alex", "--partner", "sam")
-    cli("promise", "add", "Walk together", "--every", "daily")
-    cli("promise", "add", "Call the counsellor", "--due", "+2d")
+    ok("init", "--me", "alex", "--partner", "sam")
+    ok("promise", "add", "Walk together", "--every", "daily")
+    ok("promise", "add", "Call the counsellor", "--due", "+2d")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
     day = date(2026, 11, 2)
     for offset in range(13):  # 11-02 … 11-14: kept, except 11-11
         result = "missed" if offset == 9 else "kept"
         on = (day + timedelta(days=offset)).isoformat()
         assert cli("promise", result, "1", "--on", on).code == 0
-    cli("promise", "missed", "2", "--on", "2026-10-28")
+    ok("promise", "missed", "2", "--on", "2026-10-28")
     for on, rating in [
         ("2026-10-27", 3),
         ("2026-10-29", 4),
@@ -37,8 +37,8 @@ def history(cli, monkeypatch):
         ("2026-11-19", 6),
     ]:
         assert cli("checkin", "-r", str(rating), "--on", on).code == 0
-    cli("checkin", "-r", "5", "--as", "sam", "--on", "2026-11-24")
-    cli("checkin", "-r", "6", "--as", "sam", "--on", "2026-11-18")
+    ok("checkin", "-r", "5", "--as", "sam", "--on", "2026-11-24")
+    ok("checkin", "-r", "6", "--as", "sam", "--on", "2026-11-18")
 
 
 def figures(cli, *args):
@@ -125,17 +125,17 @@ def test_an_empty_home_reports_kindly(cli):
     assert "No promises yet" in result.out and "No check-ins yet" in result.out
 
 
-def test_when_stuck_the_report_says_so_and_suggests_help(cli, monkeypatch):
+def test_when_stuck_the_report_says_so_and_suggests_help(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-01T09:00:00+01:00")
-    cli("promise", "add", "Be home by seven", "--every", "daily")
+    ok("promise", "add", "Be home by seven", "--every", "daily")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
     for offset in range(8):  # kept well five to eight weeks ago, missed lately
         before = (date(2026, 10, 5) + timedelta(days=offset)).isoformat()
-        cli("promise", "kept", "1", "--on", before)
+        ok("promise", "kept", "1", "--on", before)
         recent = (date(2026, 11, 10) + timedelta(days=offset)).isoformat()
-        cli("promise", "missed" if offset % 2 else "kept", "1", "--on", recent)
+        ok("promise", "missed" if offset % 2 else "kept", "1", "--on", recent)
     for on, rating in [("2026-11-04", 3), ("2026-11-11", 2), ("2026-11-18", 3)]:
-        cli("checkin", "-r", str(rating), "--on", on)
+        ok("checkin", "-r", str(rating), "--on", on)
     data = figures(cli)
     assert data["stuck"] == [
         "follow-through has fallen from 100% to 50% over the last four weeks",
@@ -155,22 +155,22 @@ def test_when_stuck_the_report_says_so_and_suggests_help(cli, monkeypatch):
         (["report", "--as", "nobody", "--json"], "no one called 'nobody'"),
     ],
 )
-def test_bad_input(cli, args, phrase):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_bad_input(cli, ok, args, phrase, at_now):
+    ok("init", "--me", "alex", "--partner", "sam")
     result = cli(*args)
     assert result.code == 2 and phrase in result.err
     assert result.out == "" and len(result.err.strip().splitlines()) == 1
 
 
-def test_as_takes_any_name_the_records_know(cli, history):
-    cli("checkin", "-r", "5", "--as", "robin", "--on", "2026-11-20")
+def test_as_takes_any_name_the_records_know(cli, ok, history):
+    ok("checkin", "-r", "5", "--as", "robin", "--on", "2026-11-20")
     assert figures(cli, "--as", "robin")["checkins"]["robin"]["checkins"] == 1
     assert figures(cli, "--as", "sam")["who"] == "sam"
 
 
-def test_a_perfect_week_needs_every_due_day_recorded_kept(cli, monkeypatch):
+def test_a_perfect_week_needs_every_due_day_recorded_kept(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-26T09:00:00+01:00")
-    cli("promise", "add", "Walk together", "--every", "daily")
+    ok("promise", "add", "Walk together", "--every", "daily")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
     # week of 11-02: only mon, tue, wed and sun recorded (all kept); week of 11-09: every day
     for on in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-08"):
@@ -185,9 +185,9 @@ def test_a_perfect_week_needs_every_due_day_recorded_kept(cli, monkeypatch):
     )
 
 
-def test_weeks_at_zero_follow_through_are_stuck(cli, monkeypatch):
+def test_weeks_at_zero_follow_through_are_stuck(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-10-01T09:00:00+01:00")
-    cli("promise", "add", "Be home by seven", "--every", "mon")
+    ok("promise", "add", "Be home by seven", "--every", "mon")
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-05T09:00:00+01:00")  # a thursday
     for monday in [date(2026, 10, 5) + timedelta(weeks=n) for n in range(5)]:  # … 11-02
         assert cli("promise", "missed", "1", "--on", monday.isoformat()).code == 0
@@ -207,11 +207,11 @@ def test_counts_say_what_they_count_and_one_is_singular(sh, monkeypatch):
     assert "(1 week)" in result.out and "1 weeks" not in result.out
 
 
-def test_the_terminal_report_does_not_import_rich(cli):
+def test_the_terminal_report_does_not_import_rich(ok):
     """rich costs ~20 ms of imports: the summary is drawn with output's table and paint."""
-    cli("promise", "add", "Call if I'm running late", "--every", "daily")
-    cli("promise", "kept", "1")
-    cli("checkin", "--rating", "7")
+    ok("promise", "add", "Call if I'm running late", "--every", "daily")
+    ok("promise", "kept", "1")
+    ok("checkin", "--rating", "7")
     code = (
         "import sys\nfrom trustcli.cli import main\n"
         "assert main(['report']) == 0\n"

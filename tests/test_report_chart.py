@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_binary
-from tests.test_pair import pair_in_one_folder, person
+from tests.helpers.people import Person
+from tests.test_pair import pair_in_one_folder
 
 NOW = "2026-11-26T20:00:00+01:00"  # a Thursday; its week starts 2026-11-23
 NS = "{http://www.w3.org/2000/svg}"
@@ -318,10 +319,10 @@ def test_milestones_are_marked_and_named(cli, weeks_of_records, monkeypatch, tmp
 
 
 def test_confirmed_and_self_reported_follow_through_look_different(tmp_path):
-    alex = person(tmp_path / "alex-home", NOW)
-    sam = person(tmp_path / "sam-home", NOW)
-    assert alex("init", "--me", "Alex", "--partner", "Sam").code == 0
-    assert sam("init", "--me", "Sam", "--partner", "Alex").code == 0
+    alex = Person(tmp_path / "alex-home", NOW)
+    sam = Person(tmp_path / "sam-home", NOW)
+    alex.ok("init", "--me", "Alex", "--partner", "Sam")
+    sam.ok("init", "--me", "Sam", "--partner", "Alex")
     pair_in_one_folder(alex, sam, tmp_path / "us")
     made = alex(
         "promise",
@@ -357,7 +358,7 @@ def test_confirmed_and_self_reported_follow_through_look_different(tmp_path):
     assert 0.2 < sum(map(is_green, own)) / len(own) < 0.8  # hatched: green and light
     assert distance(mean(confirmed), mean(own)) > 40
 
-    unpaired = person(tmp_path / "solo-home", NOW)
+    unpaired = Person(tmp_path / "solo-home", NOW)
     assert unpaired("promise", "add", "Phone at lunch", "--since", "2026-11-20").code == 0
     assert unpaired("promise", "kept", "1", "--on", "2026-11-20").code == 0
     assert unpaired("report", "-o", str(tmp_path / "solo.md")).code == 0

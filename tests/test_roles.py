@@ -77,8 +77,8 @@ def test_every_role_variant_of_every_built_in_set_is_asked(cli, home, path, role
             assert not any(f". {other}\n" in text for other in others)
 
 
-def test_the_wording_the_issue_names_is_gone_for_the_hurt_person(cli, home):
-    cli("init", "--me", "alex", "--role", "hurt")
+def test_the_wording_the_issue_names_is_gone_for_the_hurt_person(cli, ok, home):
+    ok("init", "--me", "alex", "--role", "hurt")
     for name in ("after-a-lie", "worth-fixing"):
         data = json.loads(cli("ask", name, "--answers", "-", "--json", stdin="\n" * 12).out)
         text = Path(data["transcript"]).read_text()
@@ -90,8 +90,8 @@ def test_the_wording_the_issue_names_is_gone_for_the_hurt_person(cli, home):
     assert "own your part" not in sheet and "My part in what happened" not in sheet
 
 
-def test_someone_named_with_as_gets_the_neutral_wording(cli, home):
-    cli("init", "--me", "alex", "--role", "repairing")
+def test_someone_named_with_as_gets_the_neutral_wording(cli, ok, home):
+    ok("init", "--me", "alex", "--role", "repairing")
     result = cli("ask", "after-a-lie", "--as", "sam", "--answers", "-", "--json", stdin="\n" * 7)
     data = json.loads(result.out)
     text = Path(data["transcript"]).read_text()
@@ -103,7 +103,7 @@ def test_someone_named_with_as_gets_the_neutral_wording(cli, home):
     assert prompts["what-happened"]["prompt_repairing"] not in text
 
 
-def test_a_question_for_one_role_is_left_out_for_the_other(cli, home):
+def test_a_question_for_one_role_is_left_out_for_the_other(cli, ok, home):
     folder = home / "templates" / "questions"
     folder.mkdir(parents=True)
     (folder / "mine.toml").write_text(
@@ -112,10 +112,10 @@ def test_a_question_for_one_role_is_left_out_for_the_other(cli, home):
         '[[question]]\nid = "hurt-only"\nprompt = "Only if hurt?"\nkind = "text"\n'
         'roles = ["hurt"]\n'
     )
-    cli("init", "--me", "alex", "--role", "repairing")
+    ok("init", "--me", "alex", "--role", "repairing")
     assert cli("ask", "mine", "--answers", "-", stdin="a\nb\n").code == 2  # one answer too many
     assert cli("ask", "mine", "--answers", "-", stdin="a\n").code == 0
-    cli("init", "--role", "unsure")
+    ok("init", "--role", "unsure")
     assert cli("ask", "mine", "--answers", "-", stdin="a\nb\n").code == 0
     listed = {s["name"]: s for s in json.loads(cli("ask", "--list", "--json").out)}
     assert listed["mine"]["differs"] == "One question is only for the hurt person."
@@ -172,25 +172,28 @@ def test_every_built_in_set_and_sheet_that_differs_says_where(cli):
 # --- init and config -------------------------------------------------------------------
 
 
-def test_role_and_relationship_are_stored_and_changeable(cli, home):
+def test_role_and_relationship_are_stored_and_changeable(cli, ok, home):
     assert cli("init", "--me", "alex", "--role", "hurt", "--relationship", "friend").code == 0
     assert cli("init", "--role", "both").code == 0
     names = tomllib.loads((home / "config.toml").read_text())["names"]
     assert names == {"me": "alex", "role": "both", "relationship": "friend"}
     # A role is not a name: it never becomes a --by or a person in the report.
-    cli("promise", "add", "call when late")
+    ok("promise", "add", "call when late")
     (promise,) = json.loads(cli("promise", "list", "--json").out)
     assert promise["by"] == "alex"
 
 
 @pytest.mark.parametrize(
-    ("args", "named"),
-    [(("--role", "victim"), "--role"), (("--relationship", "spouse"), "--relationship")],
+    ("args", "named", "offered"),
+    [
+        (("--role", "victim"), "--role", "hurt"),
+        (("--relationship", "spouse"), "--relationship", "colleague"),
+    ],
 )
-def test_init_refuses_an_unknown_role_or_relationship(cli, home, args, named):
+def test_init_refuses_an_unknown_role_or_relationship(cli, home, args, named, offered):
     result = cli("init", *args)
     assert result.code == 2 and named in result.err
-    assert "hurt" in result.err or "colleague" in result.err
+    assert offered in result.err  # the values it takes are named
     assert not (home / "config.toml").exists()
 
 
@@ -229,9 +232,13 @@ def test_init_on_a_terminal_asks_the_role_kindly(home):
     assert names == {"me": "alex", "partner": "sam", "role": "hurt"}
 
 
-def test_the_role_is_never_in_the_markdown_export(cli, home):
-    cli("init", "--me", "alex", "--role", "hurt")
-    assert "hurt" not in cli("export", "--format", "markdown", "-o", "-").out
+def test_the_role_is_never_in_the_markdown_export(cli, ok, home):
+    ok("init", "--me", "alex", "--role", "hurt")
+    ok("promise", "add", "Call when I am late")
+    shown = cli("export", "--format", "markdown", "-o", "-")
+    assert shown.code == 0, shown.err
+    assert "Call when I am late" in shown.out  # an export with the home in it...
+    assert "hurt" not in shown.out.lower()  # ...and not the role
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -239,15 +246,20 @@ def test_the_role_is_never_in_the_markdown_export(cli, home):
 
 @pytest.mark.parametrize("relationship", RELATIONSHIPS)
 @pytest.mark.parametrize("role", ROLES)
-def test_every_built_in_sheet_renders_for_each_role_and_relationship(cli, role, relationship):
-    cli("init", "--me", "alex", "--role", role, "--relationship", relationship)
+def test_every_built_in_sheet_renders_for_each_role_and_relationship(
+    cli, ok, home, role, relationship
+):
+    ok("init", "--me", "alex", "--role", role, "--relationship", relationship)
+    names = tomllib.loads((home / "config.toml").read_text())["names"]
+    assert (names["role"], names["relationship"]) == (role, relationship)
     for path in SHIPPED_SHEETS:
         result = cli("worksheet", "new", path.stem, "-o", "-")
         assert result.code == 0, (path.stem, result.err)
+        assert result.out.startswith("# "), path.stem  # a sheet, with its title
         assert "{{" not in result.out and "{%" not in result.out
 
 
-def test_a_sheet_of_ones_own_sees_role_and_relationship(cli, home):
+def test_a_sheet_of_ones_own_sees_role_and_relationship(cli, ok, home):
     folder = home / "templates" / "worksheets"
     folder.mkdir(parents=True)
     (folder / "mine.md").write_text(
@@ -256,19 +268,24 @@ def test_a_sheet_of_ones_own_sees_role_and_relationship(cli, home):
         "{% else %}for anyone{% endif %} / {{ relationship }}\n"
     )
     assert cli("worksheet", "new", "mine", "-o", "-").out.strip() == "for anyone / partner"
-    cli("init", "--role", "repairing", "--relationship", "family")
+    ok("init", "--role", "repairing", "--relationship", "family")
     assert cli("worksheet", "new", "mine", "-o", "-").out.strip() == "for repair / family"
     listed = {s["name"]: s for s in json.loads(cli("worksheet", "list", "--json").out)}
     assert listed["mine"]["differs"] == "It greets each role."
 
 
-def test_the_ten_questions_sheet_holds_your_own_finished_answers(cli, home):
-    cli("init", "--me", "alex", "--partner", "sam", "--role", "hurt")
+def test_the_ten_questions_sheet_holds_your_own_finished_answers(cli, ok, home):
+    ok("init", "--me", "alex", "--partner", "sam", "--role", "hurt")
     answers = "\n".join(f"alex line {n}" if n != 4 else "yes" for n in range(1, 11))
     assert cli("ask", "--answers", "-", stdin=answers + "\n").code == 0
-    # sam's answers (a later session, not revealed to alex's sheet as alex's) stay out
-    cli("ask", "--as", "sam", "--answers", "-", stdin="sam secret\n")
-    sheet = cli("worksheet", "new", "ten-questions", "-o", "-").out
+    # sam's answers, a later session, are open to alex once both finished; the sheet is
+    # alex's own all the same
+    sams = "\n".join("sam secret" if n != 4 else "no" for n in range(1, 11))
+    ok("ask", "--as", "sam", "--answers", "-", stdin=sams + "\n")
+    assert "sam secret" in ok("ask", "compare", "rebuild-trust").out
+    written = cli("worksheet", "new", "ten-questions", "-o", "-")
+    assert written.code == 0, written.err
+    sheet = written.out
     assert "**alex:** alex line 1\n" in sheet and "**alex:** alex line 10\n" in sheet
     assert "**alex:** yes\n" in sheet
     assert "sam secret" not in sheet
@@ -286,9 +303,9 @@ def test_the_ten_questions_sheet_without_answers_leaves_spaces(cli):
 # --- one person ------------------------------------------------------------------------
 
 
-def test_compare_with_one_person_says_so_and_offers_the_solo_reflection(cli, home):
+def test_compare_with_one_person_says_so_and_offers_the_solo_reflection(cli, ok, home):
     ten = "\n".join(["mine"] * 3 + ["yes"] + ["x"] * 6) + "\n"
-    cli("ask", "--answers", "-", stdin=ten)
+    ok("ask", "--answers", "-", stdin=ten)
     result = cli("ask", "compare", "rebuild-trust")
     assert result.code == 0
     assert "nothing to compare" in result.out and "trustcli ask healing-alone" in result.out
@@ -297,16 +314,16 @@ def test_compare_with_one_person_says_so_and_offers_the_solo_reflection(cli, hom
     assert data["alone"] == "me" and data["next"] == "healing-alone" and data["sessions"] == []
 
 
-def test_compare_with_a_partner_configured_still_waits_for_them(cli):
-    cli("init", "--me", "alex", "--partner", "sam")
+def test_compare_with_a_partner_configured_still_waits_for_them(cli, ok):
+    ok("init", "--me", "alex", "--partner", "sam")
     assert cli("ask", "--answers", "-", stdin="a\n" * 3 + "yes\n" + "a\n" * 6).code == 0
     result = cli("ask", "compare", "rebuild-trust")
     assert result.code == 1 and "waiting for: sam" in result.err
 
 
-def test_the_report_for_one_person_has_no_partner_lines(cli, home):
-    cli("checkin", "--rating", "5", "--on", "-8d")
-    cli("checkin", "--rating", "3")
+def test_the_report_for_one_person_has_no_partner_lines(cli, ok, home, at_now):
+    ok("checkin", "--rating", "5", "--on", "-8d")
+    ok("checkin", "--rating", "3")
     markdown = cli("report", "-o", "-").out
     assert "| who |" not in markdown and "Your weekly averages" in markdown
     shown = cli("report").out
@@ -317,7 +334,7 @@ def test_the_report_for_one_person_has_no_partner_lines(cli, home):
     chart = (folder / "r.svg").read_text()
     assert "your check-ins" in chart and ">me<" not in chart  # the chart's legend too
     # With a second person, each is named again.
-    cli("checkin", "--rating", "7", "--as", "sam")
+    ok("checkin", "--rating", "7", "--as", "sam")
     markdown = cli("report", "-o", "-").out
     assert "| who |" in markdown and "| sam |" in markdown
 
@@ -325,11 +342,11 @@ def test_the_report_for_one_person_has_no_partner_lines(cli, home):
 # --- private ---------------------------------------------------------------------------
 
 
-def test_the_session_record_that_may_be_shared_holds_no_role_and_no_wording(cli, home):
+def test_the_session_record_that_may_be_shared_holds_no_role_and_no_wording(ok, home):
     """A joint session's record is what gets sealed for a partner: answers by id only,
     so neither the role nor the role's wording can travel with it."""
-    cli("init", "--me", "alex", "--role", "hurt")
-    cli("ask", "after-a-lie", "--answers", "-", stdin="5\nwhat I found\n\n\n\n\n1\n")
+    ok("init", "--me", "alex", "--role", "hurt")
+    ok("ask", "after-a-lie", "--answers", "-", stdin="5\nwhat I found\n\n\n\n\n1\n")
     (record,) = (home / "sessions").glob("*.toml")
     text = record.read_text()
     hurt = raw_set(template_files.builtin_dir() / "questions/after-a-lie.toml")["question"][1]
@@ -337,8 +354,8 @@ def test_the_session_record_that_may_be_shared_holds_no_role_and_no_wording(cli,
     assert hurt["prompt_hurt"] in record.with_suffix(".md").read_text()  # the private transcript
 
 
-def test_a_backup_of_ones_own_home_carries_the_role_and_checks_it(cli, monkeypatch, tmp_path):
-    cli("init", "--me", "alex", "--role", "repairing", "--relationship", "family")
+def test_a_backup_of_ones_own_home_carries_the_role_and_checks_it(cli, ok, monkeypatch, tmp_path):
+    ok("init", "--me", "alex", "--role", "repairing", "--relationship", "family")
     backup = cli("export").out
     monkeypatch.setenv("TRUSTCLI_HOME", str(tmp_path / "restored"))
     assert cli("import", "-", "--with-config", stdin=backup).code == 0

@@ -160,22 +160,22 @@ def test_duplicate_ids_are_named_with_both_lines_and_rm_never_deletes_both(cli, 
 # --- remind due -------------------------------------------------------------------------
 
 
-def test_due_is_sorted_by_time_not_by_text(cli, monkeypatch):
+def test_due_is_sorted_by_time_not_by_text(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T12:00:00+01:00")
-    cli("remind", "add", "2026-11-26T19:00+00:00", "-m", "later (20:00 here)")
-    cli("remind", "add", "2026-11-26T19:30", "-m", "earlier (19:30 here)")
+    ok("remind", "add", "2026-11-26T19:00+00:00", "-m", "later (20:00 here)")
+    ok("remind", "add", "2026-11-26T19:30", "-m", "earlier (19:30 here)")
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T21:00:00+01:00")
     due = json.loads(cli("remind", "due", "--json").out)
     assert [d["message"] for d in due] == ["earlier (19:30 here)", "later (20:00 here)"]
 
 
-def test_due_skips_days_already_recorded_for_the_promise(cli, monkeypatch):
+def test_due_skips_days_already_recorded_for_the_promise(cli, ok, monkeypatch):
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-23T09:00:00+01:00")
-    cli("promise", "add", "Text when I'm late", "--every", "daily")
-    cli("remind", "add", "daily 21:00", "--promise", "1")  # a stored promise reminder
+    ok("promise", "add", "Text when I'm late", "--every", "daily")
+    ok("remind", "add", "daily 21:00", "--promise", "1")  # a stored promise reminder
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-26T22:00:00+01:00")
-    cli("promise", "kept", "1", "--on", "2026-11-24")
-    cli("promise", "missed", "1", "--on", "2026-11-25", "--note", "forgot")
+    ok("promise", "kept", "1", "--on", "2026-11-24")
+    ok("promise", "missed", "1", "--on", "2026-11-25", "--note", "forgot")
     due = json.loads(cli("remind", "due", "--json").out)
     assert [d["at"] for d in due] == ["2026-11-23T21:00:00+01:00", "2026-11-26T21:00:00+01:00"]
 
@@ -227,9 +227,9 @@ def test_the_daemon_runs_the_good_reminders_and_names_the_bad_one(notifications,
     assert "Traceback" not in text
 
 
-def test_a_promise_with_a_schedule_no_one_can_read_does_not_break_the_reminders(cli, home):
-    cli("promise", "add", "Walk together", "--every", "mon,thu")
-    cli("promise", "add", "Call at lunch", "--every", "daily")
+def test_a_promise_with_a_schedule_no_one_can_read_does_not_break_the_reminders(cli, ok, home):
+    ok("promise", "add", "Walk together", "--every", "mon,thu")
+    ok("promise", "add", "Call at lunch", "--every", "daily")
     path = home / "promises.toml"
     path.write_text(path.read_text().replace('every = "daily"', 'every = "blursday"'))
     listed = cli("remind", "list", "--json")
@@ -240,9 +240,9 @@ def test_a_promise_with_a_schedule_no_one_can_read_does_not_break_the_reminders(
     assert due.code == 2 and "promise 2" in due.err
 
 
-def test_a_bad_promise_time_is_named_and_promise_reminders_keep_20_00(cli, home):
-    cli("promise", "add", "Call at lunch", "--every", "weekdays")
-    cli("remind", "add", "daily 21:00")
+def test_a_bad_promise_time_is_named_and_promise_reminders_keep_20_00(cli, ok, home):
+    ok("promise", "add", "Call at lunch", "--every", "weekdays")
+    ok("remind", "add", "daily 21:00")
     (home / "config.toml").write_text('[remind]\npromise_time = "noon"\n')
     listed = cli("remind", "list", "--json")
     assert [r["when"] for r in json.loads(listed.out)] == ["daily 21:00", "weekdays 20:00"]
@@ -259,10 +259,10 @@ def test_a_bad_promise_time_is_named_and_promise_reminders_keep_20_00(cli, home)
         ("0 20 * * */3", ["Sun", "Wed", "Sat"]),
     ],
 )
-def test_cron_days_of_the_week_count_from_sunday(cli, monkeypatch, when, days):
+def test_cron_days_of_the_week_count_from_sunday(cli, ok, monkeypatch, when, days):
     added = cli("remind", "add", when)
     assert added.code == 0, added.err
-    cli("remind", "due", "--ack")
+    ok("remind", "due", "--ack")
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-12-03T20:00:00+01:00")  # a week later
     week = json.loads(cli("remind", "due", "--json").out)
     shown = [f"{datetime.fromisoformat(d['at']).astimezone():%a}" for d in week]
@@ -277,10 +277,10 @@ def test_a_cron_step_of_zero_is_one_clear_line(cli, home, when):
     assert not (home / "reminders.toml").exists()
 
 
-def test_times_stored_without_an_offset_do_not_crash_remind(cli, home):
+def test_times_stored_without_an_offset_do_not_crash_remind(cli, ok, home):
     """A hand-edited remind-state.toml or promises.toml with a local date-time."""
-    cli("remind", "add", "daily 21:00")
-    cli("promise", "add", "Call at lunch", "--every", "daily")
+    ok("remind", "add", "daily 21:00")
+    ok("promise", "add", "Call at lunch", "--every", "daily")
     (home / "remind-state.toml").write_text("acknowledged = 2026-11-20T09:00:00\n")
     path = home / "promises.toml"
     path.write_text(path.read_text().replace("+01:00", ""))

@@ -30,10 +30,10 @@ kind = "text"
 
 
 @pytest.fixture
-def backup(cli, home, monkeypatch) -> dict[str, Any]:
+def backup(cli, ok, home, monkeypatch) -> dict[str, Any]:
     """A backup of a home with one of everything, as a parsed document."""
     monkeypatch.setenv("TRUSTCLI_NOW", MADE)
-    cli("init", "--me", "alex", "--partner", "sam")
+    ok("init", "--me", "alex", "--partner", "sam")
     with (home / "config.toml").open("a") as handle:
         handle.write('\n[remind]\npromise_time = "19:30"\n')
     (home / "templates" / "questions").mkdir(parents=True)

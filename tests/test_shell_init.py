@@ -21,6 +21,7 @@ from tests.test_remind import add_once_ready
 T0 = "2030-01-10T08:00"  # Europe/Berlin (the pinned zone): a reminder is due at 09:00
 BEFORE = "2030-01-10 07:30:00"  # UTC, for faketime: 08:30 in Berlin, not due yet
 AFTER = "2030-01-10 08:30:00"  # UTC: 09:30 in Berlin, the reminder fell due
+AT_NOW = "2026-11-26 19:30:00"  # UTC: half an hour after the at_now fixture's moment
 
 start_daemon = test_remind.start_daemon  # the reminder daemon fixture, shared
 
@@ -114,13 +115,14 @@ def test_fish_shows_the_marker_once_a_reminder_falls_due(sh, runtime_dir, tmp_pa
     assert _fish_prompt(snippet, tmp_path, AFTER) == "• > "
 
 
-def test_a_promise_to_record_shows_until_it_is_recorded(sh, runtime_dir, tmp_path):
+def test_a_promise_to_record_shows_until_it_is_recorded(sh, runtime_dir, tmp_path, at_now):
+    """Both clocks pinned: on a new day a daily promise asks again, as it should."""
     snippet = _snippet(sh, "bash", tmp_path)
-    assert _bash_prompt(snippet, tmp_path) == "$ "
+    assert _bash_prompt(snippet, tmp_path, AT_NOW) == "$ "
     assert sh("promise", "add", "Call if I'm late", "--every", "daily").code == 0
-    assert _bash_prompt(snippet, tmp_path) == "• $ "
+    assert _bash_prompt(snippet, tmp_path, AT_NOW) == "• $ "
     assert sh("promise", "kept", "1").code == 0
-    assert _bash_prompt(snippet, tmp_path) == "$ "
+    assert _bash_prompt(snippet, tmp_path, AT_NOW) == "$ "
 
 
 def test_a_paused_reminder_no_longer_counts(sh, runtime_dir, tmp_path):
@@ -174,7 +176,7 @@ def test_the_status_file_is_private_and_only_numbers(sh, runtime_dir, tmp_path):
 
 
 def test_with_the_vault_on_it_keeps_the_last_status_while_locked(
-    sh, runtime_dir, tmp_path, turn_vault_on
+    sh, runtime_dir, tmp_path, turn_vault_on, at_now
 ):
     turn_vault_on()
     _snippet(sh, "bash", tmp_path)
@@ -308,7 +310,7 @@ def test_news_from_the_partner_counts_until_today_shows_it(sh, runtime_dir, tmp_
 
 
 def test_every_command_that_can_change_what_is_due_refreshes_the_status(
-    cli, home, tmp_path, monkeypatch
+    cli, home, tmp_path, monkeypatch, at_now
 ):
     """Whatever its arguments: a backup named `stats` is imported all the same, and a
     `promise list` may be the first to see a partner's news (review of issue 14)."""

@@ -266,8 +266,8 @@ def test_every_saving_command_says_what_it_saved_when_output_fails(command, save
     [["promise", "list"], ["report"], ["--help"], ["promise", "stats"], ["ask", "--list"]],
     ids=" ".join,
 )
-def test_output_to_a_full_disk_is_one_line_exit_1(sh, args):
-    sh("promise", "add", "one")
+def test_output_to_a_full_disk_is_one_line_exit_1(sh_ok, args):
+    sh_ok("promise", "add", "one")
     completed = run(f"trustcli {' '.join(args)} >/dev/full")
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == [
@@ -423,7 +423,9 @@ COMMANDS = [path for path in all_commands() if path not in (["remind"],)]
     arguments=st.lists(HOSTILE_ARGUMENTS, max_size=4),
     stdin=st.sampled_from(["", "\x00", "7\n" * 10, "{}", "[1]", "x\x1b[2J\n"]),
 )
-def test_no_input_reaches_internal_error(cli, tmp_path, monkeypatch, command, arguments, stdin):
+def test_no_input_reaches_internal_error(
+    cli, tmp_path, monkeypatch, command, arguments, stdin, at_now
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("EDITOR", "true")
@@ -439,7 +441,7 @@ def test_no_input_reaches_internal_error(cli, tmp_path, monkeypatch, command, ar
 # --- prompts that keep their word ------------------------------------------------------------
 
 
-def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home):
+def test_checkin_on_a_terminal_never_offers_enter_to_skip_the_rating(home, at_now):
     """The rating is the check-in: the prompt does not offer a skip it would refuse."""
     child = spawn_on_terminal("checkin")
     child.expect("trust and feel safe today")

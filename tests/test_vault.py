@@ -33,6 +33,7 @@ from .conftest import (
     PINNED_TZ,
     Result,
     modules_loaded,
+    pexpect_eof,
     run_in_process,
     snapshot,
     spawn_on_terminal,
@@ -438,12 +439,6 @@ def test_passphrases_that_differ_on_a_terminal_change_nothing(env: Env, home: Pa
     assert child.exitstatus == 0
     assert _plain_files_on_disk(home) == []
     assert "plain one" in env.run("promise", "list").out
-
-
-def pexpect_eof() -> object:
-    import pexpect
-
-    return pexpect.EOF
 
 
 VAULT_DAMAGE = {
@@ -1166,8 +1161,10 @@ def test_what_is_written_outside_the_home_says_it_is_not_encrypted(
     assert "backup.json is not encrypted" in exported.err
     reported = env.run("report", "-o", str(out / "report.md"))
     assert reported.code == 0, reported.text
-    assert "are not encrypted" in reported.err or "is not encrypted" in reported.err
+    written = f"{out / 'report.md'} and {out / 'report.svg'} are not encrypted"
+    assert written in reported.err, reported.err
     shown = env.run("export")  # to stdout: the person sees where it goes
+    assert shown.code == 0 and json.loads(shown.out), shown.err
     assert "not encrypted" not in shown.err
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import snapshot, spawn_on_terminal, trustcli_executable
+from .conftest import pexpect_eof, snapshot, spawn_on_terminal, trustcli_executable
 
 NOW = "2026-11-26T20:00:00+01:00"
 ANSWERS = (
@@ -205,12 +205,6 @@ def test_on_a_terminal_enter_means_no(cli, home, runtime):
     child.expect(pexpect_eof())
     child.close()
     assert (home / "config.toml").exists()
-
-
-def pexpect_eof():
-    import pexpect
-
-    return pexpect.EOF
 
 
 # --- links, and what is not ours ---------------------------------------------------------

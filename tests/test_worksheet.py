@@ -31,18 +31,18 @@ NOW = "2026-11-26T20:00:00+01:00"
 
 
 @pytest.fixture
-def populated(cli, monkeypatch):
+def populated(cli, ok, monkeypatch):
     """A data home with promises (one overdue, one closed), follow-ups and sessions."""
     monkeypatch.setenv("TRUSTCLI_NOW", "2026-11-01T09:00:00+01:00")
-    cli("init", "--me", "alex", "--partner", "sam")
-    cli("promise", "add", "Walk the dog | together #1", "--every", "daily")
-    cli("promise", "add", "Call * before 7\nevery time", "--due", "+2d")
-    cli("promise", "add", "Fix the shelf")
-    cli("promise", "close", "3")
+    ok("init", "--me", "alex", "--partner", "sam")
+    ok("promise", "add", "Walk the dog | together #1", "--every", "daily")
+    ok("promise", "add", "Call * before 7\nevery time", "--due", "+2d")
+    ok("promise", "add", "Fix the shelf")
+    ok("promise", "close", "3")
     monkeypatch.setenv("TRUSTCLI_NOW", NOW)
     for day in ("2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"):
         assert cli("promise", "kept", "1", "--on", day).code == 0
-    cli("promise", "missed", "2", "--on", "2026-11-03")
+    ok("promise", "missed", "2", "--on", "2026-11-03")
     for day, rating in (("2026-11-02", "3"), ("2026-11-10", "5"), ("2026-11-18", "8")):
         assert cli("checkin", "--rating", rating, "--on", day, "--note", f"felt {rating}").code == 0
     assert cli("checkin", "--rating", "6", "--as", "sam", "--note", "sam's own words").code == 0

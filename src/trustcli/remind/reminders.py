@@ -498,6 +498,11 @@ def refresh_times_cache(
 _sources_before: dict[int, int] = {}
 
 
+def reset() -> None:
+    """Forget what an earlier command in this process added (in-process tests)."""
+    _sources_before.clear()
+
+
 def cache_added(reminder: Reminder) -> None:
     """After ``add``: put the new reminder's fire times in the cache (see
     ``_cache_kept``); when that cannot be done, every reminder's are computed again. A
